@@ -1,0 +1,85 @@
+/* Suite "elementwise": the per-sample blend on hand values, its y-gradient
+ * against finite differences, and axpby (beta = 0 does not read y). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "alcn/ops.h"
+#include "test_util.h"
+
+START_TEST(test_blend_hand) {
+  /* N=2, D=3: out[n] = a[n] x[n] + (1-a[n]) y[n] */
+  const float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {10, 20, 30, -4, -5, -6}, a[2] = {0.25f, 1.0f};
+  float out[6], dy[6];
+  alcn_cpu_blend(out, x, y, a, 2, 3);
+  const float e[6] = {7.75f, 15.5f, 23.25f, 4, 5, 6};
+  for (int i = 0; i < 6; ++i) ck_assert_float_eq_tol(out[i], e[i], 1e-6f);
+  const float dout[6] = {1, -2, 3, 4, 5, 6};
+  alcn_cpu_blend_backward_y(dy, dout, a, 2, 3);
+  const float ed[6] = {0.75f, -1.5f, 2.25f, 0, 0, 0};
+  for (int i = 0; i < 6; ++i) ck_assert_float_eq_tol(dy[i], ed[i], 1e-7f);
+  /* in place: out aliases y */
+  float yy[6];
+  for (int i = 0; i < 6; ++i) yy[i] = y[i];
+  alcn_cpu_blend(yy, x, yy, a, 2, 3);
+  for (int i = 0; i < 6; ++i) ck_assert_float_eq(yy[i], out[i]);
+}
+END_TEST
+
+typedef struct bl_ctx { float *x, *y, *a, *out, *r; int N, D; } bl_ctx;
+
+static double bl_objective(void *p) {
+  bl_ctx *c = p;
+  alcn_cpu_blend(c->out, c->x, c->y, c->a, c->N, c->D);
+  double s = 0;
+  for (int i = 0; i < c->N * c->D; ++i) s += (double)c->r[i] * c->out[i];
+  return s;
+}
+
+START_TEST(test_blend_backward_fd) {
+  enum { N = 5, D = 9 };
+  float x[N * D], y[N * D], a[N], out[N * D], r[N * D], dy[N * D];
+  tu_fill_uniform(x, N * D, 1, -1, 1);
+  tu_fill_uniform(y, N * D, 2, -1, 1);
+  tu_fill_uniform(a, N, 3, 0.2f, 0.9f);
+  tu_fill_uniform(r, N * D, 4, -1, 1);
+  bl_ctx c = {x, y, a, out, r, N, D};
+  alcn_cpu_blend_backward_y(dy, r, a, N, D);
+  ck_assert_double_le(tu_fd_check(y, N * D, dy, bl_objective, &c, 1e-2f, N * D, 1e-2), 1e-3);
+}
+END_TEST
+
+START_TEST(test_axpby) {
+  float y[4] = {1, 2, 3, 4};
+  const float x[4] = {1, 1, 2, 2};
+  alcn_cpu_axpby(y, x, 4, 2.0f, 0.5f);
+  const float e[4] = {2.5f, 3, 5.5f, 6};
+  for (int i = 0; i < 4; ++i) ck_assert_float_eq(y[i], e[i]);
+  /* beta = 0: y is overwritten even when it holds NaN */
+  float yn[4] = {NAN, NAN, INFINITY, 1};
+  alcn_cpu_axpby(yn, x, 4, -1.0f, 0.0f);
+  for (int i = 0; i < 4; ++i) ck_assert_float_eq(yn[i], -x[i]);
+  /* large n through the OpenMP path */
+  enum { NL = 200000 };
+  float *xl = malloc(NL * sizeof(float)), *yl = malloc(NL * sizeof(float));
+  tu_fill_uniform(xl, NL, 5, -1, 1);
+  for (int i = 0; i < NL; ++i) yl[i] = 1.0f;
+  alcn_cpu_axpby(yl, xl, NL, 3.0f, -1.0f);
+  for (int i = 0; i < NL; i += 1013) ck_assert_float_eq(yl[i], 3.0f * xl[i] - 1.0f);
+  free(xl); free(yl);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("elementwise");
+  TCase *tc = tcase_create("elementwise");
+  tcase_add_test(tc, test_blend_hand);
+  tcase_add_test(tc, test_blend_backward_fd);
+  tcase_add_test(tc, test_axpby);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
