@@ -1,0 +1,239 @@
+/* Method plugin "dae": the paper's denoising autoencoder G_denoise, hosting a
+ * noise plugin (none, random, gaussian, alcn, or a user's). One training step
+ * (Algorithm 1 when the noise learns):
+ *   noise->learn(x)                 (ALCN: ascent on the noise generator, DAE frozen)
+ *   x_tilde = noise->corrupt(x)     (same z and alpha as learn)
+ *   DAE descends on L(x, DAE(x_tilde)).
+ * Score: per-image mean squared reconstruction error of the clean input. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alcn/models.h"
+#include "alcn/options.h"
+#include "alcn/plugin.h"
+#include "alcn/rng.h"
+
+#define DAE_OPTIONS "lr beta1 beta2 eps weight_decay arch"
+
+typedef struct dae_state {
+  alcn_ctx ctx;
+  alcn_backend *be;
+  alcn_net *net;
+  int C, H, W, max_batch;
+  size_t D; /* C*H*W */
+  alcn_loss_cfg loss;
+  alcn_adam_hparams adam;
+  const alcn_noise_desc *noise;
+  void *noise_state;
+  float *x_tilde, *dpred, *loss_dev, *scratch;
+  uint64_t step;
+} dae_state;
+
+static alcn_status dae_loss_and_input_grad(void *self, const float *x_in, const float *target, int n,
+                                           float grad_scale, float *loss_host, float *dx_in) {
+  dae_state *s = self;
+  const alcn_backend_ops *o = s->be->ops;
+  const float *y;
+  int was_frozen = alcn_net_frozen(s->net);
+  alcn_net_freeze(s->net, 1);
+  alcn_status st = alcn_net_forward(s->net, x_in, n, 1, &y);
+  if (st == ALCN_OK)
+    st = o->loss(s->be, &s->loss, s->loss_dev, dx_in ? s->dpred : NULL, y, target, n, s->C, s->H, s->W, grad_scale);
+  if (st == ALCN_OK && dx_in) st = alcn_net_backward(s->net, s->dpred, dx_in);
+  if (st == ALCN_OK) st = o->download(s->be, loss_host, s->loss_dev, sizeof(float));
+  alcn_net_freeze(s->net, was_frozen);
+  ALCN_CHECK(st);
+  return ALCN_OK;
+}
+
+static void dae_destroy(void *state) {
+  dae_state *s = state;
+  if (!s) return;
+  if (s->noise && s->noise_state) s->noise->destroy(s->noise_state);
+  alcn_backend_free(s->be, s->x_tilde);
+  alcn_backend_free(s->be, s->dpred);
+  alcn_backend_free(s->be, s->loss_dev);
+  alcn_backend_free(s->be, s->scratch);
+  alcn_net_destroy(s->net);
+  free(s);
+}
+
+static alcn_status dae_create(const alcn_method_config *cfg, alcn_ctx *ctx, void **out) {
+  *out = NULL;
+  ALCN_CHECK(alcn_opts_check(&cfg->opts, "method dae", DAE_OPTIONS));
+  dae_state *s = calloc(1, sizeof *s);
+  ALCN_CHECK_ALLOC(s, sizeof *s);
+  s->ctx = *ctx;
+  s->be = ctx->be;
+  s->C = cfg->C; s->H = cfg->H; s->W = cfg->W;
+  s->max_batch = cfg->max_batch;
+  s->D = (size_t)cfg->C * cfg->H * cfg->W;
+  s->loss = cfg->loss;
+  s->noise = cfg->noise;
+  alcn_status st;
+  const char *arch;
+  const alcn_opts *o = &cfg->opts;
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "lr", 1e-5f, &s->adam.lr), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "beta1", 0.9f, &s->adam.beta1), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "beta2", 0.999f, &s->adam.beta2), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "eps", 1e-8f, &s->adam.eps), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "weight_decay", 0.0f, &s->adam.weight_decay), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_str(o, "method dae", "arch", "auto", &arch), fail);
+  if (!(s->adam.lr > 0.0f)) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "method dae: lr=%g must be positive", (double)s->adam.lr);
+    goto fail;
+  }
+  ALCN_CHECK_GOTO(st, alcn_model_dae(&s->net, s->be, s->C, s->H, s->W, arch), fail);
+  ALCN_CHECK_GOTO(st, alcn_net_finalize(s->net, s->max_batch, alcn_rng_derive(ctx->seed, 100), ALCN_INIT_TORCH), fail);
+  size_t bytes = (size_t)s->max_batch * s->D * sizeof(float);
+  s->x_tilde = alcn_backend_alloc(s->be, bytes);
+  s->dpred = alcn_backend_alloc(s->be, bytes);
+  s->scratch = alcn_backend_alloc(s->be, bytes);
+  s->loss_dev = alcn_backend_alloc(s->be, sizeof(float));
+  if (!s->x_tilde || !s->dpred || !s->scratch || !s->loss_dev) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "method dae: out of %s memory for batch %d (hint: lower "
+                       "--batch)", s->be->name, s->max_batch);
+    goto fail;
+  }
+  if (s->noise) {
+    alcn_noise_config nc = {sizeof nc, s->C, s->H, s->W, s->max_batch, s->loss, cfg->noise_opts};
+    alcn_ctx nctx = *ctx;
+    nctx.seed = alcn_rng_derive(ctx->seed, 200);
+    ALCN_CHECK_GOTO(st, s->noise->create(&nc, &nctx, &s->noise_state), fail);
+  }
+  *out = s;
+  return ALCN_OK;
+fail:
+  dae_destroy(s);
+  return st;
+}
+
+/* One step on batch x (n images); *loss_host, *noise_loss = the two losses. */
+static alcn_status dae_step(dae_state *s, const float *x, int n, float *loss_host, float *noise_loss) {
+  const alcn_backend_ops *o = s->be->ops;
+  const float *input = x;
+  *noise_loss = NAN;
+  if (s->noise) {
+    if (s->noise->learn) {
+      alcn_denoiser dn = {s, dae_loss_and_input_grad};
+      ALCN_CHECK(s->noise->learn(s->noise_state, x, n, s->step, &dn, noise_loss));
+    }
+    ALCN_CHECK(s->noise->corrupt(s->noise_state, x, n, s->step, s->x_tilde, NULL));
+    input = s->x_tilde;
+  }
+  const float *y;
+  ALCN_CHECK(alcn_net_forward(s->net, input, n, 1, &y));
+  ALCN_CHECK(o->loss(s->be, &s->loss, s->loss_dev, s->dpred, y, x, n, s->C, s->H, s->W, 1.0f));
+  ALCN_CHECK(alcn_net_zero_grad(s->net));
+  ALCN_CHECK(alcn_net_backward(s->net, s->dpred, NULL));
+  ALCN_CHECK(alcn_net_adam_step(s->net, &s->adam));
+  ALCN_CHECK(o->download(s->be, loss_host, s->loss_dev, sizeof(float)));
+  s->step++;
+  return ALCN_OK;
+}
+
+static alcn_status dae_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_stats *stats) {
+  dae_state *s = state;
+  memset(stats, 0, sizeof *stats);
+  double sum = 0.0, sum_aux = 0.0;
+  long weight = 0;
+  int aux_steps = 0;
+  for (;;) {
+    const float *x;
+    int n, r = it->next(it->self, &x, &n);
+    if (r < 0) ALCN_FAIL((alcn_status)(-r), "method dae: the batch source stopped (%s)", alcn_status_str((alcn_status)-r));
+    if (r == 0) break;
+    float loss, aux;
+    ALCN_CHECK(dae_step(s, x, n, &loss, &aux));
+    if (!isfinite(loss))
+      ALCN_FAIL(ALCN_ERR_NUMERIC, "method dae: training loss became %g at step %llu (hint: lower lr)", (double)loss,
+                (unsigned long long)s->step);
+    if (s->noise && s->noise->learn) {
+      if (!isfinite(aux))
+        ALCN_FAIL(ALCN_ERR_NUMERIC, "noise %s: its loss became %g at step %llu (hint: lower noise lr)", s->noise->id,
+                  (double)aux, (unsigned long long)s->step);
+      sum_aux += (double)aux * n;
+      aux_steps++;
+    }
+    sum += (double)loss * n;
+    weight += n;
+    stats->steps++;
+  }
+  stats->images = weight;
+  stats->loss = weight ? sum / (double)weight : NAN;
+  stats->aux_loss = aux_steps ? sum_aux / (double)weight : NAN;
+  return ALCN_OK;
+}
+
+static alcn_status dae_score(void *state, const float *x, int n, float *scores) {
+  dae_state *s = state;
+  const float *y;
+  ALCN_CHECK(alcn_net_forward(s->net, x, n, 0, &y));
+  return s->be->ops->sq_err_per_image(s->be, scores, y, x, n, (int)s->D);
+}
+
+static alcn_status dae_score_with_noise(void *state, const float *x, int n, float *scores) {
+  dae_state *s = state;
+  if (s->noise) ALCN_CHECK(s->noise->corrupt(s->noise_state, x, n, s->step, s->x_tilde, NULL));
+  return dae_score(state, x, n, scores);
+}
+
+static alcn_status dae_reconstruct(void *state, const float *x, int n, float *out) {
+  dae_state *s = state;
+  const float *y;
+  ALCN_CHECK(alcn_net_forward(s->net, x, n, 0, &y));
+  return s->be->ops->copy(s->be, out, y, (size_t)n * s->D * sizeof(float));
+}
+
+static alcn_status dae_corrupt_example(void *state, const float *x, int n, float *noise, float *x_tilde) {
+  dae_state *s = state;
+  if (!s->noise) {
+    ALCN_CHECK(s->be->ops->zero(s->be, noise, (size_t)n * s->D * sizeof(float)));
+    return s->be->ops->copy(s->be, x_tilde, x, (size_t)n * s->D * sizeof(float));
+  }
+  return s->noise->corrupt(s->noise_state, x, n, s->step, x_tilde, noise);
+}
+
+static size_t dae_param_count(void *state, size_t *noise_params) {
+  dae_state *s = state;
+  if (noise_params)
+    *noise_params = (s->noise && s->noise->param_count) ? s->noise->param_count(s->noise_state) : 0;
+  return alcn_net_param_count(s->net);
+}
+
+static alcn_status dae_save(void *state, FILE *f) {
+  dae_state *s = state;
+  ALCN_CHECK(alcn_net_save(s->net, f));
+  if (s->noise && s->noise->save) ALCN_CHECK(s->noise->save(s->noise_state, f));
+  return ALCN_OK;
+}
+
+static alcn_status dae_load(void *state, FILE *f, const char *path) {
+  dae_state *s = state;
+  ALCN_CHECK(alcn_net_load(s->net, f, path));
+  if (s->noise && s->noise->load) ALCN_CHECK(s->noise->load(s->noise_state, f, path));
+  return ALCN_OK;
+}
+
+static const alcn_method_desc dae_desc = {
+    .abi_major = ALCN_ABI_MAJOR,
+    .abi_minor = ALCN_ABI_MINOR,
+    .size = sizeof(alcn_method_desc),
+    .id = "dae",
+    .summary = "the paper's denoising autoencoder (4 conv layers), hosting a noise plugin",
+    .defaults = "lr=1e-5 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 arch=auto (paper <=32px, strided above)",
+    .hosts_noise = 1,
+    .create = dae_create,
+    .train_epoch = dae_train_epoch,
+    .score = dae_score,
+    .reconstruct = dae_reconstruct,
+    .corrupt_example = dae_corrupt_example,
+    .param_count = dae_param_count,
+    .score_with_noise = dae_score_with_noise,
+    .save = dae_save,
+    .load = dae_load,
+    .destroy = dae_destroy,
+};
+
+ALCN_EXPORT const alcn_method_desc *alcn_method_descriptor(uint32_t index) { return index == 0 ? &dae_desc : NULL; }

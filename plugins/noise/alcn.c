@@ -1,0 +1,137 @@
+/* Noise plugin "alcn": adversarially learned continuous noise (the paper's
+ * G_noise and Algorithm 1). For training step s, with z ~ N(0,1)^256 and
+ * alpha ~ U[alpha_lo, alpha_hi] per image drawn from the Philox stream at s:
+ *   learn:   x_tilde = alpha*x + (1-alpha)*G(z); with the DAE frozen, G takes
+ *            an Adam step that ASCENDS L(x, DAE(x_tilde)) (gradient of -L);
+ *   corrupt: x_tilde recomputed with the updated G (same z, alpha), which the
+ *            DAE then descends on.
+ * The paper's second line of Algorithm 1 drops alpha; we read that as a typo
+ * and keep the blend (DESIGN.md §6), as the PyTorch peer does. */
+#include <stdlib.h>
+
+#include "alcn/models.h"
+#include "alcn/options.h"
+#include "alcn/plugin.h"
+#include "alcn/rng.h"
+
+#define ALCN_OPTIONS "lr beta1 beta2 eps alpha_lo alpha_hi arch"
+
+typedef struct alcn_state {
+  alcn_backend *be;
+  alcn_net *gen;
+  size_t D;
+  int max_batch;
+  float alpha_lo, alpha_hi;
+  alcn_adam_hparams adam;
+  uint64_t seed_z, seed_a;
+  float *z, *alpha, *x_tilde, *dx_tilde, *dnoise;
+} alcn_state;
+
+static void alcn_destroy(void *state) {
+  alcn_state *s = state;
+  if (!s) return;
+  alcn_backend_free(s->be, s->z);
+  alcn_backend_free(s->be, s->alpha);
+  alcn_backend_free(s->be, s->x_tilde);
+  alcn_backend_free(s->be, s->dx_tilde);
+  alcn_backend_free(s->be, s->dnoise);
+  alcn_net_destroy(s->gen);
+  free(s);
+}
+
+static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
+  const char *who = "noise alcn";
+  const alcn_opts *o = &cfg->opts;
+  ALCN_CHECK(alcn_opts_check(o, who, ALCN_OPTIONS));
+  alcn_state *s = calloc(1, sizeof *s);
+  ALCN_CHECK_ALLOC(s, sizeof *s);
+  s->be = ctx->be;
+  s->D = (size_t)cfg->C * cfg->H * cfg->W;
+  s->max_batch = cfg->max_batch;
+  s->seed_z = alcn_rng_derive(ctx->seed, 1);
+  s->seed_a = alcn_rng_derive(ctx->seed, 2);
+  alcn_status st;
+  const char *arch;
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "lr", 8e-3f, &s->adam.lr), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "beta1", 0.9f, &s->adam.beta1), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "beta2", 0.999f, &s->adam.beta2), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "eps", 1e-8f, &s->adam.eps), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_lo", 0.2f, &s->alpha_lo), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_hi", 0.9f, &s->alpha_hi), fail);
+  ALCN_CHECK_GOTO(st, alcn_opts_str(o, who, "arch", "auto", &arch), fail);
+  if (!(s->alpha_lo >= 0.0f && s->alpha_lo <= s->alpha_hi && s->alpha_hi <= 1.0f)) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: need 0 <= alpha_lo <= alpha_hi <= 1, got %g, %g", who,
+                       (double)s->alpha_lo, (double)s->alpha_hi);
+    goto fail;
+  }
+  ALCN_CHECK_GOTO(st, alcn_model_noise_gen(&s->gen, s->be, cfg->C, cfg->H, cfg->W, ALCN_NOISE_ZDIM, arch), fail);
+  ALCN_CHECK_GOTO(st, alcn_net_finalize(s->gen, s->max_batch, alcn_rng_derive(ctx->seed, 3), ALCN_INIT_TORCH), fail);
+  size_t img = (size_t)s->max_batch * s->D * sizeof(float);
+  s->z = alcn_backend_alloc(s->be, (size_t)s->max_batch * ALCN_NOISE_ZDIM * sizeof(float));
+  s->alpha = alcn_backend_alloc(s->be, (size_t)s->max_batch * sizeof(float));
+  s->x_tilde = alcn_backend_alloc(s->be, img);
+  s->dx_tilde = alcn_backend_alloc(s->be, img);
+  s->dnoise = alcn_backend_alloc(s->be, img);
+  if (!s->z || !s->alpha || !s->x_tilde || !s->dx_tilde || !s->dnoise) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "%s: out of %s memory (hint: lower --batch)", who,
+                       s->be->name);
+    goto fail;
+  }
+  *out = s;
+  return ALCN_OK;
+fail:
+  alcn_destroy(s);
+  return st;
+}
+
+/* z and alpha of step `step` (the same in learn and corrupt). */
+static alcn_status draw(alcn_state *s, int n, uint64_t step) {
+  const alcn_backend_ops *o = s->be->ops;
+  uint64_t zspan = alcn_rng_span((size_t)s->max_batch * ALCN_NOISE_ZDIM), aspan = alcn_rng_span((size_t)s->max_batch);
+  ALCN_CHECK(o->rng_normal(s->be, s->z, (size_t)n * ALCN_NOISE_ZDIM, s->seed_z, step * zspan, 0.0f, 1.0f));
+  return o->rng_uniform(s->be, s->alpha, (size_t)n, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
+}
+
+static alcn_status alcn_learn(void *state, const float *x, int n, uint64_t step, const alcn_denoiser *dae,
+                              float *loss_host) {
+  alcn_state *s = state;
+  const alcn_backend_ops *o = s->be->ops;
+  const float *g;
+  ALCN_CHECK(draw(s, n, step));
+  ALCN_CHECK(alcn_net_forward(s->gen, s->z, n, 1, &g));
+  ALCN_CHECK(o->blend(s->be, s->x_tilde, x, g, s->alpha, n, (int)s->D));
+  /* gradient of -L w.r.t. x_tilde: Adam then ascends L */
+  ALCN_CHECK(dae->loss_and_input_grad(dae->self, s->x_tilde, x, n, -1.0f, loss_host, s->dx_tilde));
+  ALCN_CHECK(o->blend_backward_y(s->be, s->dnoise, s->dx_tilde, s->alpha, n, (int)s->D));
+  ALCN_CHECK(alcn_net_zero_grad(s->gen));
+  ALCN_CHECK(alcn_net_backward(s->gen, s->dnoise, NULL));
+  return alcn_net_adam_step(s->gen, &s->adam);
+}
+
+static alcn_status alcn_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
+  alcn_state *s = state;
+  const alcn_backend_ops *o = s->be->ops;
+  const float *g;
+  ALCN_CHECK(draw(s, n, step));
+  ALCN_CHECK(alcn_net_forward(s->gen, s->z, n, 1, &g));
+  ALCN_CHECK(o->blend(s->be, x_tilde, x, g, s->alpha, n, (int)s->D));
+  if (noise_out) ALCN_CHECK(o->copy(s->be, noise_out, g, (size_t)n * s->D * sizeof(float)));
+  return ALCN_OK;
+}
+
+static size_t alcn_param_count(void *state) { return alcn_net_param_count(((alcn_state *)state)->gen); }
+static alcn_status alcn_save(void *state, FILE *f) { return alcn_net_save(((alcn_state *)state)->gen, f); }
+static alcn_status alcn_load(void *state, FILE *f, const char *path) {
+  return alcn_net_load(((alcn_state *)state)->gen, f, path);
+}
+
+static const alcn_noise_desc alcn_desc = {
+    .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
+    .id = "alcn",
+    .summary = "adversarially learned continuous noise: G_noise(z) blended with alpha~U[0.2,0.9], trained by ascent",
+    .defaults = "lr=8e-3 beta1=0.9 beta2=0.999 eps=1e-8 alpha_lo=0.2 alpha_hi=0.9 arch=auto",
+    .create = alcn_create, .corrupt = alcn_corrupt, .learn = alcn_learn, .param_count = alcn_param_count,
+    .save = alcn_save, .load = alcn_load, .destroy = alcn_destroy,
+};
+
+ALCN_EXPORT const alcn_noise_desc *alcn_noise_descriptor(uint32_t index) { return index == 0 ? &alcn_desc : NULL; }

@@ -1,0 +1,86 @@
+/* Noise plugin "random": salt-and-pepper speckle (the paper's "DAE+Random").
+ * Each pixel is replaced with probability `rate`: half of those by the
+ * image's minimum ("pepper"), half by its maximum ("salt"), so the noise
+ * respects whatever normalisation the data set uses. The draw is made on the
+ * host from the Philox stream (identical on every backend); the batch makes a
+ * round trip through host memory, which is free on the CPU backend. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alcn/options.h"
+#include "alcn/plugin.h"
+#include "alcn/rng.h"
+
+typedef struct sp_state {
+  alcn_backend *be;
+  size_t D;
+  int max_batch;
+  float rate;
+  uint64_t seed;
+  float *hx, *hu; /* host: batch, uniforms */
+} sp_state;
+
+static void sp_destroy(void *state) {
+  sp_state *s = state;
+  if (!s) return;
+  free(s->hx);
+  free(s->hu);
+  free(s);
+}
+
+static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
+  ALCN_CHECK(alcn_opts_check(&cfg->opts, "noise random", "rate"));
+  float rate;
+  ALCN_CHECK(alcn_opts_float(&cfg->opts, "noise random", "rate", 0.1f, &rate));
+  if (!(rate >= 0.0f && rate <= 1.0f)) ALCN_FAIL(ALCN_ERR_ARG, "noise random: rate=%g must be in [0,1]", (double)rate);
+  sp_state *s = calloc(1, sizeof *s);
+  ALCN_CHECK_ALLOC(s, sizeof *s);
+  s->be = ctx->be;
+  s->D = (size_t)cfg->C * cfg->H * cfg->W;
+  s->max_batch = cfg->max_batch;
+  s->rate = rate;
+  s->seed = ctx->seed;
+  size_t bytes = (size_t)cfg->max_batch * s->D * sizeof(float);
+  s->hx = malloc(bytes);
+  s->hu = malloc(bytes);
+  if (!s->hx || !s->hu) {
+    sp_destroy(s);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "noise random: out of host memory for %zu bytes (hint: lower --batch)", 2 * bytes);
+  }
+  *out = s;
+  return ALCN_OK;
+}
+
+static alcn_status sp_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
+  sp_state *s = state;
+  const alcn_backend_ops *o = s->be->ops;
+  size_t count = (size_t)n * s->D, bytes = count * sizeof(float);
+  ALCN_CHECK(o->download(s->be, s->hx, x, bytes));
+  alcn_rng_uniform(s->hu, count, s->seed, step * alcn_rng_span((size_t)s->max_batch * s->D), 0.0f, 1.0f);
+  const float half = 0.5f * s->rate;
+  for (int i = 0; i < n; ++i) {
+    float *img = s->hx + (size_t)i * s->D;
+    float *u = s->hu + (size_t)i * s->D; /* reused for the noise pattern below */
+    float lo = img[0], hi = img[0];
+    for (size_t j = 1; j < s->D; ++j) {
+      if (img[j] < lo) lo = img[j];
+      if (img[j] > hi) hi = img[j];
+    }
+    for (size_t j = 0; j < s->D; ++j) {
+      float v = u[j] < half ? lo : (u[j] < s->rate ? hi : img[j]);
+      u[j] = v - img[j];
+      img[j] = v;
+    }
+  }
+  ALCN_CHECK(o->upload(s->be, x_tilde, s->hx, bytes));
+  if (noise_out) ALCN_CHECK(o->upload(s->be, noise_out, s->hu, bytes));
+  return ALCN_OK;
+}
+
+static const alcn_noise_desc sp_desc = {
+    .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
+    .id = "random", .summary = "salt-and-pepper speckle: a fraction `rate` of pixels set to the image min or max",
+    .defaults = "rate=0.1", .create = sp_create, .corrupt = sp_corrupt, .destroy = sp_destroy,
+};
+
+ALCN_EXPORT const alcn_noise_desc *alcn_noise_descriptor(uint32_t index) { return index == 0 ? &sp_desc : NULL; }
