@@ -88,10 +88,11 @@ START_TEST(test_fast_equals_reference) {
   float lf = alcn_cpu_ffl_loss(f, gf, p, t, N, scale);
   float lr = alcn_ref_ffl_loss(gr, p, t, N, C, H, W, alpha, scale);
   ck_assert(isfinite(lf) && lf > 0);
-  ck_assert_double_le(fabs((double)lf - lr) / lr, 2e-6);
+  /* measured: loss within 2e-7, gradient within 4e-7 of its largest entry */
+  ck_assert_double_le(fabs((double)lf - lr) / lr, 1e-6);
   const double gmax = max_abs(gr, n);
   ck_assert_double_gt(gmax, 0.0);
-  ck_assert_double_le(tu_max_abs_diff(gf, gr, n) / gmax, 2e-5);
+  ck_assert_double_le(tu_max_abs_diff(gf, gr, n) / gmax, 4e-6);
   /* the plan is reused: a second call gives the same bits; dpred NULL gives the value */
   float lf2 = alcn_cpu_ffl_loss(f, g2, p, t, N, scale);
   ck_assert_float_eq(lf2, lf);
