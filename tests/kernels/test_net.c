@@ -1,0 +1,240 @@
+#define _DEFAULT_SOURCE
+/* Suite "net": the sequential network helper on the CPU backend — whole-net
+ * gradients against finite differences, training actually learns, freeze,
+ * save/load, and the paper's parameter counts. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alcn/models.h"
+#include "alcn/net.h"
+#include "test_util.h"
+
+static alcn_backend *be;
+
+static void setup(void) {
+  ck_assert_int_eq(alcn_backend_create(&be, "cpu", 1, 1), ALCN_OK);
+}
+static void teardown(void) { alcn_backend_destroy(be); }
+
+/* objective: sum(out * probe) of a forward in train mode, in double */
+typedef struct fd_ctx { alcn_net *net; const float *x; int n; const float *probe; size_t out_n; } fd_ctx;
+static double objective(void *p) {
+  fd_ctx *c = p;
+  const float *y;
+  ck_assert_int_eq(alcn_net_forward(c->net, c->x, c->n, 1, &y), ALCN_OK);
+  double s = 0;
+  for (size_t i = 0; i < c->out_n; ++i) s += (double)y[i] * c->probe[i];
+  return s;
+}
+
+START_TEST(test_whole_net_gradients) {
+  /* conv s2 p1 -> BN -> LReLU -> linear -> reshape -> tanh -> convT s2 p1 op1 -> sigmoid */
+  alcn_net *n;
+  ck_assert_int_eq(alcn_net_create(&n, be, "fd", 2, 6, 6), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 3, 3, 2, 1, 1), ALCN_OK);       /* 3x3x3 */
+  ck_assert_int_eq(alcn_net_bn(n, 1e-5f, 0.1f), ALCN_OK);
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_LRELU, 0.2f), ALCN_OK);
+  ck_assert_int_eq(alcn_net_linear(n, 12), ALCN_OK);
+  ck_assert_int_eq(alcn_net_reshape(n, 3, 2, 2), ALCN_OK);
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_TANH, 0), ALCN_OK);
+  ck_assert_int_eq(alcn_net_convt(n, 2, 3, 2, 1, 1, 1), ALCN_OK);   /* 2x4x4 */
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_SIGMOID, 0), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, 3, 7, ALCN_INIT_TORCH), ALCN_OK);
+  int C, H, W;
+  alcn_net_out_shape(n, &C, &H, &W);
+  ck_assert_int_eq(C * H * W, 32);
+  enum { N = 3 };
+  float x[N * 72], probe[N * 32], dx[N * 72];
+  tu_fill_uniform(x, N * 72, 11, -1.f, 1.f);
+  tu_fill_uniform(probe, N * 32, 12, -1.f, 1.f);
+  const float *y;
+  ck_assert_int_eq(alcn_net_forward(n, x, N, 1, &y), ALCN_OK);
+  ck_assert_int_eq(alcn_net_zero_grad(n), ALCN_OK);
+  ck_assert_int_eq(alcn_net_backward(n, probe, dx), ALCN_OK);
+  size_t np;
+  float *p = alcn_net_params(n, &np), *g = alcn_net_grads(n, &np);
+  float *gcopy = malloc(np * sizeof *gcopy);
+  memcpy(gcopy, g, np * sizeof *gcopy);
+  fd_ctx c = {n, x, N, probe, N * 32};
+  /* float32 forward, eps 1e-2: 2% relative (floor 1e-3) */
+  double ex = tu_fd_check(x, N * 72, dx, objective, &c, 1e-2f, 72, 1e-3);
+  double ep = tu_fd_check(p, np, gcopy, objective, &c, 1e-2f, 150, 1e-3);
+  ck_assert_msg(ex < 2e-2, "input gradient rel err %g", ex);
+  ck_assert_msg(ep < 2e-2, "parameter gradient rel err %g", ep);
+  free(gcopy);
+  alcn_net_destroy(n);
+}
+END_TEST
+
+START_TEST(test_autoencoder_learns) {
+  /* a small conv autoencoder, 200 Adam steps on one fixed batch: MSE drops >= 10x */
+  alcn_net *n;
+  ck_assert_int_eq(alcn_net_create(&n, be, "ae", 1, 12, 12), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 8, 3, 1, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_RELU, 0), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 8, 3, 2, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_RELU, 0), ALCN_OK);
+  ck_assert_int_eq(alcn_net_convt(n, 8, 3, 2, 1, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_act(n, ALCN_ACT_RELU, 0), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 1, 3, 1, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, 8, 3, ALCN_INIT_TORCH), ALCN_OK);
+  enum { N = 8, D = 144 };
+  float x[N * D], dpred[N * D], loss = 0, first = 0;
+  for (int i = 0; i < N; ++i)
+    for (int r = 0; r < 12; ++r)
+      for (int q = 0; q < 12; ++q) /* smooth blobs at different places */
+        x[i * D + r * 12 + q] = expf(-((r - 3 - i % 5) * (r - 3 - i % 5) + (q - 2 - i) * (q - 2 - i)) / 8.0f);
+  alcn_adam_hparams h = {1e-2f, 0.9f, 0.999f, 1e-8f, 0};
+  alcn_loss_cfg lc = {ALCN_LOSS_MSE, 1.0f};
+  for (int step = 0; step < 200; ++step) {
+    const float *y;
+    ck_assert_int_eq(alcn_net_forward(n, x, N, 1, &y), ALCN_OK);
+    ck_assert_int_eq(be->ops->loss(be, &lc, &loss, dpred, y, x, N, 1, 12, 12, 1.0f), ALCN_OK);
+    if (step == 0) first = loss;
+    ck_assert_int_eq(alcn_net_zero_grad(n), ALCN_OK);
+    ck_assert_int_eq(alcn_net_backward(n, dpred, NULL), ALCN_OK);
+    ck_assert_int_eq(alcn_net_adam_step(n, &h), ALCN_OK);
+  }
+  ck_assert_msg(loss * 10.0f <= first, "MSE %g -> %g: less than 10x lower", (double)first, (double)loss);
+  alcn_net_destroy(n);
+}
+END_TEST
+
+START_TEST(test_freeze_and_input_grad) {
+  alcn_net *n;
+  ck_assert_int_eq(alcn_model_dae(&n, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, 2, 1, ALCN_INIT_TORCH), ALCN_OK);
+  float x[2 * 784], dx[2 * 784], probe[2 * 784];
+  tu_fill_uniform(x, 1568, 1, 0.f, 1.f);
+  tu_fill_uniform(probe, 1568, 2, -1.f, 1.f);
+  const float *y;
+  size_t np;
+  ck_assert_int_eq(alcn_net_zero_grad(n), ALCN_OK);
+  alcn_net_freeze(n, 1);
+  ck_assert_int_eq(alcn_net_forward(n, x, 2, 1, &y), ALCN_OK);
+  ck_assert_int_eq(alcn_net_backward(n, probe, dx), ALCN_OK);
+  float *g = alcn_net_grads(n, &np);
+  for (size_t i = 0; i < np; ++i) ck_assert_float_eq(g[i], 0.0f);
+  double norm = 0;
+  for (int i = 0; i < 1568; ++i) norm += fabs(dx[i]);
+  ck_assert(norm > 0);
+  /* a frozen net takes no Adam step */
+  float *p = alcn_net_params(n, &np), before = p[5];
+  alcn_adam_hparams h = {1e-1f, 0.9f, 0.999f, 1e-8f, 0};
+  for (size_t i = 0; i < np; ++i) g[i] = 1.0f;
+  ck_assert_int_eq(alcn_net_adam_step(n, &h), ALCN_OK);
+  ck_assert_float_eq(p[5], before);
+  alcn_net_freeze(n, 0);
+  ck_assert_int_eq(alcn_net_adam_step(n, &h), ALCN_OK);
+  ck_assert(p[5] != before);
+  alcn_net_destroy(n);
+}
+END_TEST
+
+START_TEST(test_paper_param_counts) {
+  /* G_denoise and G_noise for C=1 (as `torch_alcn.py params` prints) and C=3 */
+  const size_t dae1 = 416 + 12832 + 12816 + 401, gen1 = 256 * 12800 + 12800 + 12816 + 401;
+  const size_t dae3 = 1216 + 12832 + 12816 + 1203;
+  alcn_net *d, *g, *d3;
+  ck_assert_int_eq(alcn_model_dae(&d, be, 1, 28, 28, "auto"), ALCN_OK);
+  ck_assert_int_eq(alcn_model_noise_gen(&g, be, 1, 28, 28, ALCN_NOISE_ZDIM, "auto"), ALCN_OK);
+  ck_assert_int_eq(alcn_model_dae(&d3, be, 3, 32, 32, "paper"), ALCN_OK);
+  ck_assert_uint_eq(alcn_net_param_count(d), dae1);
+  ck_assert_uint_eq(alcn_net_param_count(g), gen1);
+  ck_assert_uint_eq(alcn_net_param_count(d3), dae3);
+  alcn_net_destroy(d);
+  alcn_net_destroy(g);
+  alcn_net_destroy(d3);
+  /* the strided variant at 256 px keeps the noise generator's Linear small */
+  alcn_net *s;
+  ck_assert_int_eq(alcn_model_noise_gen(&s, be, 3, 256, 256, ALCN_NOISE_ZDIM, "auto"), ALCN_OK);
+  int C, H, W;
+  alcn_net_out_shape(s, &C, &H, &W);
+  ck_assert_int_eq(C, 3);
+  ck_assert_int_eq(H, 256);
+  ck_assert_int_eq(W, 256);
+  ck_assert_uint_lt(alcn_net_param_count(s), 3000000);
+  alcn_net_destroy(s);
+  const char *a;
+  ck_assert_int_eq(alcn_model_resolve_arch("strided", 100, 100, &a), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "divisible by 16"));
+}
+END_TEST
+
+START_TEST(test_save_load_roundtrip) {
+  char dir[256], path[300];
+  ck_assert_int_eq(tu_make_tempdir(dir, sizeof dir, "net"), 0);
+  snprintf(path, sizeof path, "%s/w.bin", dir);
+  alcn_net *a, *b, *other;
+  ck_assert_int_eq(alcn_model_dae(&a, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(a, 1, 5, ALCN_INIT_TORCH), ALCN_OK);
+  ck_assert_int_eq(alcn_model_dae(&b, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(b, 1, 6, ALCN_INIT_TORCH), ALCN_OK);
+  FILE *f = fopen(path, "wb");
+  ck_assert_int_eq(alcn_net_save(a, f), ALCN_OK);
+  fclose(f);
+  f = fopen(path, "rb");
+  ck_assert_int_eq(alcn_net_load(b, f, path), ALCN_OK);
+  fclose(f);
+  size_t np;
+  float *pa = alcn_net_params(a, &np), *pb = alcn_net_params(b, &np);
+  ck_assert_int_eq(memcmp(pa, pb, np * sizeof(float)), 0);
+  /* a different architecture is refused, naming the file */
+  ck_assert_int_eq(alcn_model_dae(&other, be, 3, 32, 32, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(other, 1, 5, ALCN_INIT_TORCH), ALCN_OK);
+  f = fopen(path, "rb");
+  ck_assert_int_eq(alcn_net_load(other, f, path), ALCN_ERR_FORMAT);
+  fclose(f);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), path));
+  /* a truncated file too */
+  ck_assert_int_eq(truncate(path, 200), 0);
+  f = fopen(path, "rb");
+  ck_assert_int_eq(alcn_net_load(b, f, path), ALCN_ERR_FORMAT);
+  fclose(f);
+  alcn_net_destroy(a);
+  alcn_net_destroy(b);
+  alcn_net_destroy(other);
+  tu_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_errors) {
+  alcn_net *n;
+  ck_assert_int_eq(alcn_net_create(&n, be, "bad", 1, 4, 4), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 4, 5, 1, 0, 1), ALCN_ERR_ARG); /* 5x5 kernel on 4x4 */
+  ck_assert_int_eq(alcn_net_num_layers(n), 0);
+  ck_assert_int_eq(alcn_net_reshape(n, 3, 3, 3), ALCN_ERR_ARG);
+  ck_assert_int_eq(alcn_net_conv(n, 4, 3, 1, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, 2, 1, ALCN_INIT_TORCH), ALCN_OK);
+  const float *y;
+  float x[3 * 16] = {0};
+  ck_assert_int_eq(alcn_net_forward(n, x, 3, 1, &y), ALCN_ERR_ARG); /* batch above max */
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "batch 3"));
+  alcn_net_destroy(n);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("net");
+  const struct { const char *name; const TTest *t; } cases[] = {
+      {"gradients", test_whole_net_gradients}, {"learns", test_autoencoder_learns},
+      {"freeze", test_freeze_and_input_grad},  {"params", test_paper_param_counts},
+      {"save_load", test_save_load_roundtrip}, {"errors", test_errors},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    TCase *tc = tcase_create(cases[i].name);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, cases[i].t);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+  }
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
