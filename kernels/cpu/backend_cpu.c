@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* posix_memalign */
 /* The CPU backend: the vtable of backend.h over the fast CPU ops (ops.h).
  * Scratch for convolutions grows once to the largest shape seen; FFL plans
  * are cached per shape. Host memory is 64-byte aligned. */
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "alcn/backend.h"
+#include "alcn/rng.h"
 
 #define FFL_CACHE 4
 
@@ -65,7 +67,7 @@ static alcn_status ensure_ws(alcn_backend *be, const alcn_conv_dims *d, float **
 
 static alcn_status cpu_conv_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
                                     const alcn_conv_dims *d) {
-  float *ws;
+  float *ws = NULL;
   ALCN_CHECK(ensure_ws(be, d, &ws));
   if (d->transposed)
     alcn_cpu_convt2d_forward(out, in, w, b, d, ws);
@@ -76,7 +78,7 @@ static alcn_status cpu_conv_forward(alcn_backend *be, float *out, const float *i
 
 static alcn_status cpu_conv_backward(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
                                      const float *in, const float *w, const alcn_conv_dims *d) {
-  float *ws;
+  float *ws = NULL;
   ALCN_CHECK(ensure_ws(be, d, &ws));
   if (d->transposed)
     alcn_cpu_convt2d_backward(din, dw, db, dout, in, w, d, ws);
