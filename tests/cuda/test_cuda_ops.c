@@ -1,0 +1,377 @@
+/* Suite "cuda_ops": every op of the backend vtable on the CUDA backend
+ * against the CPU backend, forward and backward, on random inputs; also the
+ * = / += gradient conventions (outputs pre-filled with NaN must be written,
+ * parameter gradients pre-filled with random values must accumulate), NULL
+ * gradients skipped, and the memory ops. Skips (exit 77, with the reason)
+ * when there is no usable GPU.
+ *
+ * Error measure: e = max|gpu - cpu| / max(max|cpu|, floor), floor 1e-6,
+ * i.e. relative to the reference's scale (elementwise relative errors are
+ * meaningless where sums cancel). Tolerances, FP32 on both sides
+ * (ALCN_CUDA_TF32 forced off):
+ *
+ *   op                                  forward   backward  why this size
+ *   conv2d / conv_transpose2d (cuDNN)   2e-5      5e-5      other summation order, FFT/Winograd algos
+ *   linear (cuBLAS SGEMM)               1e-5      2e-5      other summation order (K up to 256)
+ *   activations relu/lrelu              0 (exact) 0 (exact) one comparison, one multiply
+ *   activations sigmoid/tanh            2e-6      2e-6      device expf/tanhf within 2 ulp
+ *   batchnorm train/eval                2e-5      5e-5      double sums on both, 1/sqrt rounding
+ *   batchnorm running stats             1e-5      -
+ *   mse / l1 / bce loss value           1e-5      1e-6      double sums on both; grads element-wise
+ *   ffl loss value and gradient         1e-4      1e-4      cuFFT C2C vs FFTW r2c, float spectra
+ *   sq_err_per_image                    1e-5      -
+ *   adam (3 steps; p, m, v)             1e-5      -         sqrtf/division rounding
+ *   blend / blend_backward_y / axpby    1e-6      1e-6      FMA contraction on the GPU
+ *   rng uniform                         exact bits           the same Philox stream
+ *   rng normal                          2e-6 (scale ~4)      device logf/sinf/cosf ulps */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alcn/backend.h"
+#include "alcn/rng.h"
+#include "cuda_pair.h"
+#include "test_util.h"
+
+/* ------------------------------------------------------------ tolerances */
+#define TOL_CONV_FWD 2e-5
+#define TOL_CONV_BWD 5e-5
+#define TOL_LINEAR_FWD 1e-5
+#define TOL_LINEAR_BWD 2e-5
+#define TOL_ACT_SMOOTH 2e-6
+#define TOL_BN_FWD 2e-5
+#define TOL_BN_BWD 5e-5
+#define TOL_BN_RUNNING 1e-5
+#define TOL_LOSS_VALUE 1e-5
+#define TOL_LOSS_GRAD 1e-6
+#define TOL_FFL 1e-4
+#define TOL_SQERR 1e-5
+#define TOL_ADAM 1e-5
+#define TOL_EW 1e-6
+#define TOL_RNG_NORMAL 2e-6
+#define FLOOR 1e-6
+
+static cp_pair P;
+
+/* Compare the device copy of b with its host copy; returns the error. */
+static double err_of(cp_buf *b) {
+  cp_buf_fetch(&P, b);
+  return cp_norm_err(b->back, b->h, b->n, FLOOR);
+}
+
+#define EXPECT_CLOSE(buf, tol, what)                                                               \
+  do {                                                                                             \
+    double e_ = err_of(&(buf));                                                                    \
+    ck_assert_msg(e_ <= (tol), "%s: normalised max error %.3g > %.3g", (what), e_, (double)(tol)); \
+  } while (0)
+
+/* Device scalar (1 float) next to its host value. */
+static double scalar_err(const float *dptr, float ref) {
+  float v = NAN;
+  CP_OK(P.gpu->ops->download(P.gpu, &v, dptr, sizeof v));
+  double den = fabs((double)ref) > FLOOR ? fabs((double)ref) : FLOOR;
+  return isnan(v) ? INFINITY : fabs((double)v - (double)ref) / den;
+}
+
+/* ------------------------------------------------------------------ conv */
+/* N, C, H, W, K, R, S, stride, pad, out_pad, transposed */
+static const int conv_cases[][11] = {
+    {3, 2, 12, 11, 4, 3, 3, 1, 1, 0, 0},  /* odd sizes, padding */
+    {2, 3, 16, 16, 5, 5, 5, 2, 2, 0, 0},  /* strided */
+    {4, 1, 28, 28, 16, 5, 5, 1, 0, 0, 0}, /* the paper's conv1 */
+    {2, 16, 24, 24, 32, 5, 5, 1, 0, 0, 0},/* the paper's conv2 */
+    {3, 4, 7, 6, 3, 5, 5, 1, 0, 0, 1},    /* transposed, odd sizes */
+    {2, 4, 8, 8, 3, 5, 5, 2, 2, 1, 1},    /* transposed, strided with out_pad */
+    {2, 32, 20, 20, 16, 5, 5, 1, 0, 0, 1},/* the paper's deconv1 */
+    {2, 16, 24, 24, 1, 5, 5, 1, 0, 0, 1}, /* the paper's deconv2 */
+};
+
+START_TEST(test_conv) {
+  const int *c = conv_cases[_i];
+  alcn_conv_dims d;
+  CP_OK(alcn_conv_dims_init(&d, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]));
+  const size_t nin = (size_t)d.N * d.C * d.H * d.W, nout = (size_t)d.N * d.K * d.P * d.Q;
+  const size_t nw = (size_t)d.K * d.C * d.R * d.S;
+  char what[128];
+  snprintf(what, sizeof what, "%s N%d C%d %dx%d K%d k%dx%d s%d p%d op%d", d.transposed ? "convT" : "conv", d.N, d.C,
+           d.H, d.W, d.K, d.R, d.S, d.stride, d.pad, d.out_pad);
+  cp_buf in = cp_buf_make(&P, nin, 100 + _i, -1, 1), w = cp_buf_make(&P, nw, 200 + _i, -0.3f, 0.3f);
+  cp_buf b = cp_buf_make(&P, d.K, 300 + _i, -1, 1), out = cp_buf_make(&P, nout, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->conv_forward(P.cpu, out.h, in.h, w.h, b.h, &d));
+  CP_OK(P.gpu->ops->conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
+  EXPECT_CLOSE(out, TOL_CONV_FWD, what);
+
+  cp_buf dout = cp_buf_make(&P, nout, 400 + _i, -1, 1), din = cp_buf_make(&P, nin, 0, NAN, NAN);
+  cp_buf dw = cp_buf_make(&P, nw, 500 + _i, -1, 1), db = cp_buf_make(&P, d.K, 600 + _i, -1, 1); /* += onto these */
+  CP_OK(P.cpu->ops->conv_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, &d));
+  CP_OK(P.gpu->ops->conv_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, &d));
+  EXPECT_CLOSE(din, TOL_CONV_BWD, "conv din");
+  EXPECT_CLOSE(dw, TOL_CONV_BWD, "conv dw (+=)");
+  EXPECT_CLOSE(db, TOL_CONV_BWD, "conv db (+=)");
+  /* NULL grads skipped; dw accumulates a second time */
+  CP_OK(P.cpu->ops->conv_backward(P.cpu, NULL, dw.h, NULL, dout.h, in.h, w.h, &d));
+  CP_OK(P.gpu->ops->conv_backward(P.gpu, NULL, dw.d, NULL, dout.d, in.d, w.d, &d));
+  EXPECT_CLOSE(dw, TOL_CONV_BWD, "conv dw, second accumulation");
+  EXPECT_CLOSE(db, TOL_CONV_BWD, "conv db untouched with NULL");
+  /* the same shape again: cached algorithm and workspace */
+  CP_OK(P.gpu->ops->conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
+  EXPECT_CLOSE(out, TOL_CONV_FWD, "conv forward, cached plan");
+  cp_buf *all[] = {&in, &w, &b, &out, &dout, &din, &dw, &db};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- linear */
+START_TEST(test_linear) {
+  static const int cases[][3] = {{5, 37, 19}, {64, 256, 300}, {1, 3, 1}};
+  const int N = cases[_i][0], I = cases[_i][1], O = cases[_i][2];
+  cp_buf in = cp_buf_make(&P, (size_t)N * I, 10 + _i, -1, 1), w = cp_buf_make(&P, (size_t)O * I, 20 + _i, -0.2f, 0.2f);
+  cp_buf b = cp_buf_make(&P, O, 30 + _i, -1, 1), out = cp_buf_make(&P, (size_t)N * O, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->linear_forward(P.cpu, out.h, in.h, w.h, b.h, N, I, O));
+  CP_OK(P.gpu->ops->linear_forward(P.gpu, out.d, in.d, w.d, b.d, N, I, O));
+  EXPECT_CLOSE(out, TOL_LINEAR_FWD, "linear out");
+  cp_buf dout = cp_buf_make(&P, (size_t)N * O, 40 + _i, -1, 1), din = cp_buf_make(&P, (size_t)N * I, 0, NAN, NAN);
+  cp_buf dw = cp_buf_make(&P, (size_t)O * I, 50 + _i, -1, 1), db = cp_buf_make(&P, O, 60 + _i, -1, 1);
+  CP_OK(P.cpu->ops->linear_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, N, I, O));
+  CP_OK(P.gpu->ops->linear_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, N, I, O));
+  EXPECT_CLOSE(din, TOL_LINEAR_BWD, "linear din");
+  EXPECT_CLOSE(dw, TOL_LINEAR_BWD, "linear dw (+=)");
+  EXPECT_CLOSE(db, TOL_LINEAR_BWD, "linear db (+=)");
+  CP_OK(P.cpu->ops->linear_backward(P.cpu, NULL, NULL, db.h, dout.h, in.h, w.h, N, I, O));
+  CP_OK(P.gpu->ops->linear_backward(P.gpu, NULL, NULL, db.d, dout.d, in.d, w.d, N, I, O));
+  EXPECT_CLOSE(db, TOL_LINEAR_BWD, "linear db, second accumulation");
+  EXPECT_CLOSE(dw, TOL_LINEAR_BWD, "linear dw untouched with NULL");
+  cp_buf *all[] = {&in, &w, &b, &out, &dout, &din, &dw, &db};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ----------------------------------------------------------- activations */
+START_TEST(test_act) {
+  const alcn_act act = (alcn_act)_i; /* RELU, LRELU, SIGMOID, TANH */
+  const double tol = (act == ALCN_ACT_RELU || act == ALCN_ACT_LRELU) ? 0.0 : TOL_ACT_SMOOTH;
+  const size_t n = 10007;
+  cp_buf in = cp_buf_make(&P, n, 70 + _i, -4, 4), out = cp_buf_make(&P, n, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->act_forward(P.cpu, out.h, in.h, n, act, 0.2f));
+  CP_OK(P.gpu->ops->act_forward(P.gpu, out.d, in.d, n, act, 0.2f));
+  EXPECT_CLOSE(out, tol, "activation forward");
+  /* backward from the CPU's forward output on both sides */
+  CP_OK(P.gpu->ops->upload(P.gpu, out.d, out.h, n * sizeof(float)));
+  cp_buf dout = cp_buf_make(&P, n, 80 + _i, -1, 1), din = cp_buf_make(&P, n, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->act_backward(P.cpu, din.h, dout.h, out.h, n, act, 0.2f));
+  CP_OK(P.gpu->ops->act_backward(P.gpu, din.d, dout.d, out.d, n, act, 0.2f));
+  EXPECT_CLOSE(din, tol, "activation backward");
+  /* in place (out aliases in) */
+  CP_OK(P.cpu->ops->act_forward(P.cpu, in.h, in.h, n, act, 0.2f));
+  CP_OK(P.gpu->ops->act_forward(P.gpu, in.d, in.d, n, act, 0.2f));
+  EXPECT_CLOSE(in, tol, "activation in place");
+  cp_buf *all[] = {&in, &out, &dout, &din};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ------------------------------------------------------------- batchnorm */
+START_TEST(test_batchnorm) {
+  static const int cases[][3] = {{4, 3, 50}, {16, 8, 49}, {2, 1, 1}};
+  alcn_bn_dims d = {cases[_i][0], cases[_i][1], cases[_i][2], 1e-5f, 0.1f};
+  const size_t n = (size_t)d.N * d.C * d.HW;
+  cp_buf in = cp_buf_make(&P, n, 90 + _i, -2, 3), out = cp_buf_make(&P, n, 0, NAN, NAN);
+  cp_buf g = cp_buf_make(&P, d.C, 91 + _i, 0.5f, 1.5f), be = cp_buf_make(&P, d.C, 92 + _i, -0.5f, 0.5f);
+  cp_buf rm = cp_buf_make(&P, d.C, 93 + _i, -0.1f, 0.1f), rv = cp_buf_make(&P, d.C, 94 + _i, 0.9f, 1.1f);
+  cp_buf sm = cp_buf_make(&P, d.C, 0, NAN, NAN), si = cp_buf_make(&P, d.C, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->bn_forward(P.cpu, 1, out.h, in.h, g.h, be.h, rm.h, rv.h, sm.h, si.h, &d));
+  CP_OK(P.gpu->ops->bn_forward(P.gpu, 1, out.d, in.d, g.d, be.d, rm.d, rv.d, sm.d, si.d, &d));
+  EXPECT_CLOSE(out, TOL_BN_FWD, "bn train out");
+  EXPECT_CLOSE(sm, TOL_BN_FWD, "bn save_mean");
+  EXPECT_CLOSE(si, TOL_BN_FWD, "bn save_invstd");
+  EXPECT_CLOSE(rm, TOL_BN_RUNNING, "bn running_mean");
+  EXPECT_CLOSE(rv, TOL_BN_RUNNING, "bn running_var");
+  cp_buf dout = cp_buf_make(&P, n, 95 + _i, -1, 1), din = cp_buf_make(&P, n, 0, NAN, NAN);
+  cp_buf dg = cp_buf_make(&P, d.C, 96 + _i, -1, 1), dbe = cp_buf_make(&P, d.C, 97 + _i, -1, 1);
+  /* both sides from the CPU's saved statistics */
+  CP_OK(P.gpu->ops->upload(P.gpu, sm.d, sm.h, d.C * sizeof(float)));
+  CP_OK(P.gpu->ops->upload(P.gpu, si.d, si.h, d.C * sizeof(float)));
+  CP_OK(P.cpu->ops->bn_backward(P.cpu, din.h, dg.h, dbe.h, dout.h, in.h, g.h, sm.h, si.h, &d));
+  CP_OK(P.gpu->ops->bn_backward(P.gpu, din.d, dg.d, dbe.d, dout.d, in.d, g.d, sm.d, si.d, &d));
+  if (d.N * d.HW > 1) EXPECT_CLOSE(din, TOL_BN_BWD, "bn din");
+  EXPECT_CLOSE(dg, TOL_BN_BWD, "bn dgamma (+=)");
+  EXPECT_CLOSE(dbe, TOL_BN_BWD, "bn dbeta (+=)");
+  /* eval mode from the running statistics */
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(P.gpu->ops->upload(P.gpu, rm.d, rm.h, d.C * sizeof(float)));
+  CP_OK(P.gpu->ops->upload(P.gpu, rv.d, rv.h, d.C * sizeof(float)));
+  CP_OK(P.cpu->ops->bn_forward(P.cpu, 0, out.h, in.h, g.h, be.h, rm.h, rv.h, NULL, NULL, &d));
+  CP_OK(P.gpu->ops->bn_forward(P.gpu, 0, out.d, in.d, g.d, be.d, rm.d, rv.d, NULL, NULL, &d));
+  EXPECT_CLOSE(out, TOL_BN_FWD, "bn eval out");
+  cp_buf *all[] = {&in, &out, &g, &be, &rm, &rv, &sm, &si, &dout, &din, &dg, &dbe};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- losses */
+/* loop index: MSE, L1, BCE_LOGITS, FFL alpha 1, FFL alpha 0.5 (two shapes each for FFL) */
+START_TEST(test_loss) {
+  static const int shapes[][4] = {{2, 3, 7, 5}, {3, 2, 8, 6}, {2, 1, 28, 28}};
+  const alcn_loss_kind kinds[] = {ALCN_LOSS_MSE, ALCN_LOSS_L1, ALCN_LOSS_BCE_LOGITS, ALCN_LOSS_FFL, ALCN_LOSS_FFL};
+  const alcn_loss_cfg cfg = {kinds[_i], _i == 4 ? 0.5f : 1.0f};
+  const int ffl = cfg.kind == ALCN_LOSS_FFL;
+  for (int s = 0; s < 3; ++s) {
+    const int N = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3];
+    const size_t n = (size_t)N * C * H * W;
+    cp_buf pred = cp_buf_make(&P, n, 110 + s, -2, 2), tgt = cp_buf_make(&P, n, 120 + s, 0, 1);
+    cp_buf dpred = cp_buf_make(&P, n, 0, NAN, NAN);
+    float loss_cpu = NAN;
+    float *loss_gpu = alcn_backend_alloc(P.gpu, sizeof(float));
+    ck_assert_ptr_nonnull(loss_gpu);
+    CP_OK(P.cpu->ops->loss(P.cpu, &cfg, &loss_cpu, dpred.h, pred.h, tgt.h, N, C, H, W, -0.5f));
+    CP_OK(P.gpu->ops->loss(P.gpu, &cfg, loss_gpu, dpred.d, pred.d, tgt.d, N, C, H, W, -0.5f));
+    double e = scalar_err(loss_gpu, loss_cpu);
+    ck_assert_msg(e <= (ffl ? TOL_FFL : TOL_LOSS_VALUE), "loss %d shape %d: value cpu %.8g, relative error %.3g", _i,
+                  s, (double)loss_cpu, e);
+    EXPECT_CLOSE(dpred, ffl ? TOL_FFL : TOL_LOSS_GRAD, "loss gradient");
+    /* without a gradient */
+    CP_OK(P.gpu->ops->loss(P.gpu, &cfg, loss_gpu, NULL, pred.d, tgt.d, N, C, H, W, 1.0f));
+    ck_assert_double_le(scalar_err(loss_gpu, loss_cpu), ffl ? TOL_FFL : TOL_LOSS_VALUE);
+    alcn_backend_free(P.gpu, loss_gpu);
+    cp_buf_free(&P, &pred);
+    cp_buf_free(&P, &tgt);
+    cp_buf_free(&P, &dpred);
+  }
+}
+END_TEST
+
+START_TEST(test_sq_err_per_image) {
+  const int N = 7, D = 784;
+  cp_buf a = cp_buf_make(&P, (size_t)N * D, 130, 0, 1), b = cp_buf_make(&P, (size_t)N * D, 131, 0, 1);
+  cp_buf s = cp_buf_make(&P, N, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->sq_err_per_image(P.cpu, s.h, a.h, b.h, N, D));
+  CP_OK(P.gpu->ops->sq_err_per_image(P.gpu, s.d, a.d, b.d, N, D));
+  EXPECT_CLOSE(s, TOL_SQERR, "sq_err_per_image");
+  cp_buf_free(&P, &a);
+  cp_buf_free(&P, &b);
+  cp_buf_free(&P, &s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ adam */
+START_TEST(test_adam) {
+  const size_t n = 4099;
+  const alcn_adam_hparams h = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f};
+  cp_buf p = cp_buf_make(&P, n, 140, -1, 1), m = cp_buf_make(&P, n, 0, 0, 0), v = cp_buf_make(&P, n, 0, 0, 0);
+  for (int t = 1; t <= 3; ++t) {
+    cp_buf g = cp_buf_make(&P, n, 150 + t, -1, 1);
+    CP_OK(P.cpu->ops->adam_step(P.cpu, p.h, g.h, m.h, v.h, n, &h, t));
+    CP_OK(P.gpu->ops->adam_step(P.gpu, p.d, g.d, m.d, v.d, n, &h, t));
+    cp_buf_free(&P, &g);
+  }
+  EXPECT_CLOSE(p, TOL_ADAM, "adam p");
+  EXPECT_CLOSE(m, TOL_ADAM, "adam m");
+  EXPECT_CLOSE(v, TOL_ADAM, "adam v");
+  cp_buf_free(&P, &p);
+  cp_buf_free(&P, &m);
+  cp_buf_free(&P, &v);
+}
+END_TEST
+
+/* ------------------------------------------------------------ elementwise */
+START_TEST(test_elementwise) {
+  const int N = 9, D = 785;
+  const size_t n = (size_t)N * D;
+  cp_buf x = cp_buf_make(&P, n, 160, 0, 1), y = cp_buf_make(&P, n, 161, 0, 1), a = cp_buf_make(&P, N, 162, 0.2f, 0.9f);
+  cp_buf out = cp_buf_make(&P, n, 0, NAN, NAN), dy = cp_buf_make(&P, n, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->blend(P.cpu, out.h, x.h, y.h, a.h, N, D));
+  CP_OK(P.gpu->ops->blend(P.gpu, out.d, x.d, y.d, a.d, N, D));
+  EXPECT_CLOSE(out, TOL_EW, "blend");
+  CP_OK(P.cpu->ops->blend_backward_y(P.cpu, dy.h, x.h, a.h, N, D));
+  CP_OK(P.gpu->ops->blend_backward_y(P.gpu, dy.d, x.d, a.d, N, D));
+  EXPECT_CLOSE(dy, TOL_EW, "blend_backward_y");
+  CP_OK(P.cpu->ops->axpby(P.cpu, y.h, x.h, n, 0.7f, -1.3f));
+  CP_OK(P.gpu->ops->axpby(P.gpu, y.d, x.d, n, 0.7f, -1.3f));
+  EXPECT_CLOSE(y, TOL_EW, "axpby");
+  cp_buf_fill(&P, &out, NAN); /* beta = 0 must not read y */
+  CP_OK(P.cpu->ops->axpby(P.cpu, out.h, x.h, n, 2.5f, 0.0f));
+  CP_OK(P.gpu->ops->axpby(P.gpu, out.d, x.d, n, 2.5f, 0.0f));
+  EXPECT_CLOSE(out, TOL_EW, "axpby beta 0");
+  cp_buf *all[] = {&x, &y, &a, &out, &dy};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ------------------------------------------------------------------- rng */
+START_TEST(test_rng) {
+  const size_t n = 100003; /* not a multiple of 4 */
+  const uint64_t seed = 0x1234abcdULL, offset = 77;
+  cp_buf u = cp_buf_make(&P, n, 0, NAN, NAN), z = cp_buf_make(&P, n, 0, NAN, NAN);
+  CP_OK(P.cpu->ops->rng_uniform(P.cpu, u.h, n, seed, offset, -2.0f, 3.0f));
+  CP_OK(P.gpu->ops->rng_uniform(P.gpu, u.d, n, seed, offset, -2.0f, 3.0f));
+  cp_buf_fetch(&P, &u);
+  ck_assert_msg(memcmp(u.h, u.back, n * sizeof(float)) == 0, "uniform streams differ in their bits");
+  CP_OK(P.cpu->ops->rng_normal(P.cpu, z.h, n, seed, offset, 0.5f, 2.0f));
+  CP_OK(P.gpu->ops->rng_normal(P.gpu, z.d, n, seed, offset, 0.5f, 2.0f));
+  EXPECT_CLOSE(z, TOL_RNG_NORMAL, "normal stream");
+  cp_buf_free(&P, &u);
+  cp_buf_free(&P, &z);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- memory */
+START_TEST(test_memory) {
+  const size_t n = 300000; /* > 64 KiB: the pinned staging path */
+  float *h = malloc(n * sizeof(float)), *back = malloc(n * sizeof(float));
+  ck_assert_ptr_nonnull(h);
+  ck_assert_ptr_nonnull(back);
+  float *d1 = alcn_backend_alloc(P.gpu, n * sizeof(float)), *d2 = alcn_backend_alloc(P.gpu, n * sizeof(float));
+  ck_assert_ptr_nonnull(d1);
+  ck_assert_ptr_nonnull(d2);
+  tu_fill_uniform(h, n, 170, -1, 1);
+  CP_OK(P.gpu->ops->upload(P.gpu, d1, h, n * sizeof(float)));
+  const float keep0 = h[0];
+  h[0] = 1234.0f; /* the caller may reuse its buffer as soon as upload returns */
+  CP_OK(P.gpu->ops->copy(P.gpu, d2, d1, n * sizeof(float)));
+  CP_OK(P.gpu->ops->zero(P.gpu, d1, 16 * sizeof(float)));
+  CP_OK(P.gpu->ops->download(P.gpu, back, d2, n * sizeof(float)));
+  ck_assert_float_eq(back[0], keep0);
+  ck_assert_int_eq(memcmp(back + 1, h + 1, (n - 1) * sizeof(float)), 0);
+  CP_OK(P.gpu->ops->download(P.gpu, back, d1, 32 * sizeof(float)));
+  for (int i = 0; i < 16; ++i) ck_assert_float_eq(back[i], 0.0f);
+  ck_assert_float_eq(back[16], h[16]);
+  CP_OK(P.gpu->ops->sync(P.gpu));
+  ck_assert_ptr_nonnull(P.gpu->ops->peak_memory);
+  ck_assert_uint_ge(P.gpu->ops->peak_memory(P.gpu), 2 * n * sizeof(float));
+  alcn_backend_free(P.gpu, d1);
+  alcn_backend_free(P.gpu, d2);
+  free(h);
+  free(back);
+}
+END_TEST
+
+static Suite *cuda_ops_suite(void) {
+  Suite *s = suite_create("cuda_ops");
+  TCase *tc = tcase_create("parity");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_conv, 0, (int)(sizeof conv_cases / sizeof conv_cases[0]));
+  tcase_add_loop_test(tc, test_linear, 0, 3);
+  tcase_add_loop_test(tc, test_act, 0, 4);
+  tcase_add_loop_test(tc, test_batchnorm, 0, 3);
+  tcase_add_loop_test(tc, test_loss, 0, 5);
+  tcase_add_test(tc, test_sq_err_per_image);
+  tcase_add_test(tc, test_adam);
+  tcase_add_test(tc, test_elementwise);
+  tcase_add_test(tc, test_rng);
+  tcase_add_test(tc, test_memory);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  cp_open_or_skip(&P, "cuda_ops");
+  SRunner *sr = srunner_create(cuda_ops_suite());
+  srunner_set_fork_status(sr, CK_NOFORK); /* a CUDA context does not survive fork() */
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  cp_close(&P);
+  return failed == 0 ? 0 : 1;
+}

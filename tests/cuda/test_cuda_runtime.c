@@ -1,0 +1,59 @@
+/* Suite "cuda_runtime": device detection and the --device cuda|auto
+ * behaviour. Runs everywhere: without a GPU (or without CUDA in the build)
+ * it checks the one-line refusal and the CPU fallback of "auto"; with a GPU
+ * it checks that the CUDA backend is created and picked by "auto". */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alcn/backend.h"
+
+START_TEST(test_detection_and_selection) {
+  char why[256] = "unset";
+  const int have = alcn_cuda_available(why, sizeof why);
+  printf("alcn_cuda_available: %d (%s)\n", have, have ? "GPU present" : why);
+  alcn_backend *be = (alcn_backend *)0x1;
+  if (!have) {
+    ck_assert_msg(strlen(why) > 10 && strchr(why, '\n') == NULL, "reason must be one clear line: '%s'", why);
+    alcn_status st = alcn_backend_cuda_create(&be, 0);
+    ck_assert_ptr_null(be);
+    ck_assert_msg(st == ALCN_ERR_DEVICE || st == ALCN_ERR_UNSUPPORTED, "status %d", (int)st);
+    ck_assert_msg(strchr(alcn_last_error(), '\n') == NULL, "one line: '%s'", alcn_last_error());
+    ck_assert_ptr_nonnull(strstr(alcn_last_error(), "--device cpu"));
+    st = alcn_backend_create(&be, "cuda", 1, 1);
+    ck_assert_int_eq(st, ALCN_ERR_DEVICE);
+    ck_assert_ptr_null(be);
+    ck_assert_msg(strchr(alcn_last_error(), '\n') == NULL, "one line: '%s'", alcn_last_error());
+    ck_assert_int_eq(alcn_backend_create(&be, "auto", 1, 1), ALCN_OK);
+    ck_assert_str_eq(be->name, "cpu");
+    alcn_backend_destroy(be);
+    /* a NULL reason buffer is allowed */
+    ck_assert_int_eq(alcn_cuda_available(NULL, 0), 0);
+  } else {
+    ck_assert_int_eq(alcn_backend_cuda_create(&be, 0), ALCN_OK);
+    ck_assert_str_eq(be->name, "cuda");
+    ck_assert_int_eq(be->device, ALCN_DEVICE_CUDA);
+    ck_assert_int_eq(strncmp(be->description, "cuda: ", 6), 0);
+    printf("%s\n", be->description);
+    alcn_backend_destroy(be);
+    ck_assert_int_eq(alcn_backend_cuda_create(&be, 1000), ALCN_ERR_ARG);
+    ck_assert_ptr_null(be);
+    ck_assert_int_eq(alcn_backend_create(&be, "auto", 1, 1), ALCN_OK);
+    ck_assert_str_eq(be->name, "cuda");
+    alcn_backend_destroy(be);
+  }
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("cuda_runtime");
+  TCase *tc = tcase_create("device");
+  tcase_add_test(tc, test_detection_and_selection);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK); /* a CUDA context does not survive fork() */
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? 0 : 1;
+}
