@@ -1,0 +1,64 @@
+/* The report generator: `alcnbench report RESULTS_DIR -o OUT_DIR` turns the
+ * harness's per-cell JSON records into paper-ready tables (Markdown, LaTeX
+ * booktabs), gnuplot figures (script + data kept beside each figure),
+ * Figure-4 image grids (PNG via libpng) and an index (report.md and a
+ * self-contained report.html).
+ *
+ * Output layout under OUT_DIR:
+ *   report.md, report.html
+ *   tables/<metric>_<dataset>_<protocol>.{md,tex}, tables/table5.{md,tex}
+ *   figures/<name>.{gp,dat,png|svg|pdf}
+ *   figure4/<cell>.png
+ *
+ * Exit codes of alcn_report_main: 0 success (also when gnuplot is missing:
+ * the tables, .gp and .dat files are written and one warning names every
+ * figure that was not rendered), 1 error (unreadable input, unwritable
+ * output, gnuplot failing on a script), 2 usage error. */
+#ifndef ALCN_REPORT_H
+#define ALCN_REPORT_H
+
+#include "alcn/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Pixel sizes of the PNG figures (SVG uses the same; PDF uses size/100 inches). */
+#define ALCN_REPORT_BARS_W 1000
+#define ALCN_REPORT_BARS_H 420
+#define ALCN_REPORT_ROC_W 520
+#define ALCN_REPORT_ROC_H 480
+#define ALCN_REPORT_LOSS_W 640
+#define ALCN_REPORT_LOSS_H 420
+#define ALCN_REPORT_T5_W 800
+#define ALCN_REPORT_T5_H 440
+/* Score histograms: one panel per class, at most HIST_COLS panels a row. */
+#define ALCN_REPORT_HIST_PANEL_W 300
+#define ALCN_REPORT_HIST_PANEL_H 230
+#define ALCN_REPORT_HIST_COLS 5
+
+/* Figure-4 grid: each h x w panel is scaled up by the integer factor
+ * ceil(ALCN_REPORT_F4_MIN_PANEL / h) (at least 1) and panels are separated
+ * (and framed) by ALCN_REPORT_F4_GAP white pixels:
+ *   width  = 4 * w * s + 5 * gap,  height = n * h * s + (n + 1) * gap. */
+#define ALCN_REPORT_F4_MIN_PANEL 96
+#define ALCN_REPORT_F4_GAP 4
+
+/* `report RESULTS_DIR -o OUT_DIR [--format png|svg|pdf] [--metrics auroc,aupr,f1max]
+ *  [--reference DIR] [--quiet]`; argv[0] is the command name ("report").
+ * Prints progress to stdout (unless --quiet) and errors/warnings to stderr. */
+int alcn_report_main(int argc, char **argv);
+
+/* Read a Figure-4 file (.f4, see below) and write its grid as an 8-bit PNG
+ * (gray for c == 1, RGB for c == 3, else the first channel as gray).
+ * Rows = images; columns = input | noise | input+noise | reconstruction,
+ * each panel min-max scaled on its own. *width / *height (optional) receive
+ * the PNG size.
+ * .f4 layout (little-endian): char magic[8] = "ALCNF4v1"; int32 n, c, h, w;
+ * then per image four float32 planes of c*h*w: input, noise, input+noise, output. */
+alcn_status alcn_report_figure4_png(const char *f4_path, const char *png_path, int *width, int *height);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

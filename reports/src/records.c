@@ -1,0 +1,318 @@
+/* Loading the harness's results: RESULTS_DIR/records/ *.json (one cell each,
+ * schema alcnbench.record/1) and RESULTS_DIR/table5/ *.json (alcnbench.table5/1).
+ * Tolerant of extra and missing keys; derives the method label shown in tables. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alcn/metrics.h"
+#include "report_internal.h"
+
+const char *const rp_metric_id[3] = {"auroc", "aupr", "f1max"};
+const char *const rp_metric_name[3] = {"AUROC", "AUPR", "F1-max"};
+
+static const char *jstr(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double jnum(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+void rp_method_label(char *dst, size_t cap, const char *method, const char *noise) {
+  if (!method) method = "?";
+  if (strcmp(method, "dae") == 0) {
+    if (!noise || !*noise || strcmp(noise, "none") == 0) snprintf(dst, cap, "DAE");
+    else if (strcmp(noise, "random") == 0) snprintf(dst, cap, "DAE+Random");
+    else if (strcmp(noise, "gaussian") == 0) snprintf(dst, cap, "DAE+Gaussian");
+    else if (strcmp(noise, "alcn") == 0) snprintf(dst, cap, "DAE+ALCN");
+    else snprintf(dst, cap, "DAE+%s", noise);
+  } else if (strcmp(method, "ganomaly") == 0) {
+    snprintf(dst, cap, "GANomaly");
+  } else {
+    snprintf(dst, cap, "%s", method);
+  }
+}
+
+int rp_label_order(const char *label) {
+  if (strncmp(label, "DAE+ALCN", 8) == 0) return 5;
+  if (strncmp(label, "DAE+Random", 10) == 0) return 2;
+  if (strncmp(label, "DAE+Gaussian", 12) == 0) return 3;
+  if (strncmp(label, "DAE+", 4) == 0) return 4;
+  if (strncmp(label, "DAE", 3) == 0 && (label[3] == 0 || label[3] == ' ')) return 1;
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted *.json names in dir; *names malloc'ed (each entry too). Missing dir -> 0 names. */
+static alcn_status list_json(const char *dir, char ***names, size_t *n) {
+  *names = NULL;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) return ALCN_OK;
+  size_t cap = 0;
+  struct dirent *e;
+  alcn_status st = ALCN_OK;
+  while ((e = readdir(d))) {
+    size_t k = strlen(e->d_name);
+    if (k < 6 || strcmp(e->d_name + k - 5, ".json") != 0 || e->d_name[0] == '.') continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 64;
+      char **g = realloc(*names, cap * sizeof *g);
+      if (!g) {
+        st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory listing %s", dir);
+        break;
+      }
+      *names = g;
+    }
+    char *s = malloc(k + 1);
+    if (!s) {
+      st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory listing %s", dir);
+      break;
+    }
+    memcpy(s, e->d_name, k + 1);
+    (*names)[(*n)++] = s;
+  }
+  closedir(d);
+  if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+  return st;
+}
+
+static void free_names(char **names, size_t n) {
+  for (size_t i = 0; i < n; ++i) free(names[i]);
+  free(names);
+}
+
+static void free_record(rp_record *r) {
+  cJSON_Delete(r->root);
+  free(r->epoch_losses);
+  free(r->scores);
+  free(r->labels);
+  memset(r, 0, sizeof *r);
+}
+
+/* Fill r from its JSON; returns 0 when the object is not a record (skipped). */
+static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) {
+  memset(r, 0, sizeof *r);
+  r->root = root;
+  snprintf(r->file_buf, sizeof r->file_buf, "%s", file);
+  r->file = r->file_buf;
+  const char *schema = jstr(root, "schema");
+  if (schema && strncmp(schema, "alcnbench.record/", 17) != 0) {
+    if (!quiet) fprintf(stderr, "report: warning: %s has schema \"%s\", not a cell record; skipped\n", file, schema);
+    return 0;
+  }
+  r->cell = jstr(root, "cell");
+  r->status = jstr(root, "status");
+  r->reason = jstr(root, "reason");
+  r->dataset = jstr(root, "dataset");
+  r->protocol = jstr(root, "protocol");
+  r->class_name = jstr(root, "class_name");
+  r->method = jstr(root, "method");
+  r->noise = jstr(root, "noise");
+  r->loss = jstr(root, "loss");
+  r->device = jstr(root, "device");
+  r->git_rev = jstr(root, "git_rev");
+  r->start = jstr(root, "start");
+  r->end = jstr(root, "end");
+  r->figure4 = jstr(root, "figure4");
+  r->manifest_hash = jstr(root, "manifest_hash");
+  if (!r->cell) r->cell = file;
+  if (!r->dataset) r->dataset = "unknown";
+  if (!r->protocol) r->protocol = "-";
+  if (!r->method) r->method = "unknown";
+  double c = jnum(root, "class"), s = jnum(root, "seed");
+  r->cls = isnan(c) ? 0 : (int)c;
+  r->seed = isnan(s) ? 0 : (int)s;
+  r->done = !r->status || strcmp(r->status, "done") == 0;
+  rp_method_label(r->label, sizeof r->label, r->method, r->noise);
+  for (int m = 0; m < 3; ++m) r->metric[m] = jnum(root, rp_metric_id[m]);
+  r->train_seconds = jnum(root, "train_seconds");
+  r->infer_ms = jnum(root, "infer_ms_per_batch");
+
+  const cJSON *el = cJSON_GetObjectItemCaseSensitive(root, "epoch_losses");
+  int ne = cJSON_IsArray(el) ? cJSON_GetArraySize(el) : 0;
+  if (ne > 0 && (r->epoch_losses = malloc((size_t)ne * sizeof(double)))) {
+    const cJSON *v;
+    cJSON_ArrayForEach(v, el) r->epoch_losses[r->n_epochs++] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+  }
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "test_scores");
+  const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "test_labels");
+  int ns = cJSON_IsArray(ts) ? cJSON_GetArraySize(ts) : 0, nl = cJSON_IsArray(tl) ? cJSON_GetArraySize(tl) : 0;
+  if (ns > 0 && ns == nl) {
+    r->scores = malloc((size_t)ns * sizeof(float));
+    r->labels = malloc((size_t)ns * sizeof(int));
+    if (r->scores && r->labels) {
+      size_t k = 0;
+      const cJSON *v;
+      cJSON_ArrayForEach(v, ts) r->scores[k++] = cJSON_IsNumber(v) ? (float)v->valuedouble : NAN;
+      k = 0;
+      cJSON_ArrayForEach(v, tl) r->labels[k++] = cJSON_IsNumber(v) ? v->valueint : -1;
+      r->n_scores = (size_t)ns;
+    }
+  } else if (ns != nl && !quiet) {
+    fprintf(stderr, "report: warning: %s has %d test scores but %d labels; ignoring them\n", file, ns, nl);
+  }
+  /* Metrics missing from the record but computable from the scores. */
+  if (r->done && r->n_scores && (isnan(r->metric[0]) || isnan(r->metric[1]) || isnan(r->metric[2]))) {
+    alcn_metrics mm;
+    if (alcn_metrics_compute(r->scores, r->labels, r->n_scores, &mm) == ALCN_OK) {
+      if (isnan(r->metric[0])) r->metric[0] = mm.auroc;
+      if (isnan(r->metric[1])) r->metric[1] = mm.aupr;
+      if (isnan(r->metric[2])) r->metric[2] = mm.f1max;
+    } else if (!quiet) {
+      fprintf(stderr, "report: warning: %s: %s\n", file, alcn_last_error());
+    }
+  }
+  return 1;
+}
+
+static void parse_t5(rp_t5 *t, cJSON *root) {
+  memset(t, 0, sizeof *t);
+  t->root = root;
+  t->method = jstr(root, "method");
+  t->noise = jstr(root, "noise");
+  t->kase = jstr(root, "case");
+  t->device = jstr(root, "device");
+  if (!t->method) t->method = "unknown";
+  if (!t->kase) t->kase = "infer";
+  if (!t->device) t->device = "?";
+  rp_method_label(t->label, sizeof t->label, t->method, t->noise);
+  double b = jnum(root, "batch");
+  t->batch = isnan(b) ? 0 : (int)b;
+  t->ours_ms = jnum(root, "ours_ms");
+  t->ours_min = jnum(root, "ours_min_ms");
+  t->ours_max = jnum(root, "ours_max_ms");
+  t->torch_ms = jnum(root, "torch_ms");
+  t->speedup = jnum(root, "speedup");
+  t->images_per_s = jnum(root, "images_per_s");
+  t->params_method = jnum(root, "params_method");
+  t->params_noise = jnum(root, "params_noise");
+}
+
+static cJSON *parse_json_file(const char *path, int quiet) {
+  char *text;
+  if (rp_read_file(path, &text, NULL) != ALCN_OK) {
+    if (!quiet) fprintf(stderr, "report: warning: %s\n", alcn_last_error());
+    return NULL;
+  }
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  if (!cJSON_IsObject(root)) {
+    if (!quiet)
+      fprintf(stderr, "report: warning: %s is not a JSON object (truncated write?); skipped\n", path);
+    cJSON_Delete(root);
+    return NULL;
+  }
+  return root;
+}
+
+/* Later record for the same cell: done beats failed, then the later file wins. */
+static int dedup(rp_record *rec, size_t n, rp_record *r) {
+  for (size_t i = 0; i < n; ++i) {
+    if (strcmp(rec[i].cell, r->cell) != 0) continue;
+    if (rec[i].done && !r->done) {
+      free_record(r);
+    } else {
+      free_record(&rec[i]);
+      rec[i] = *r;
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/* Add " (LOSS)" to labels whose records use more than one loss. */
+static void label_losses(rp_record *rec, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    int multi = 0;
+    for (size_t j = 0; j < n && !multi; ++j)
+      if (strcmp(rec[j].label, rec[i].label) == 0 && rec[i].loss && rec[j].loss &&
+          strcmp(rec[i].loss, rec[j].loss) != 0)
+        multi = 1;
+    if (!multi) continue;
+    /* Mark all of this base label (compare before any suffix was added). */
+    char base[96];
+    snprintf(base, sizeof base, "%s", rec[i].label);
+    for (size_t j = 0; j < n; ++j) {
+      if (strcmp(rec[j].label, base) != 0) continue;
+      char up[32];
+      size_t k = 0;
+      for (const char *p = rec[j].loss ? rec[j].loss : "?"; *p && k + 1 < sizeof up; ++p)
+        up[k++] = (char)toupper((unsigned char)*p);
+      up[k] = 0;
+      size_t L = strlen(rec[j].label);
+      snprintf(rec[j].label + L, sizeof rec[j].label - L, " (%s)", up);
+    }
+  }
+}
+
+alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
+  memset(res, 0, sizeof *res);
+  char path[4096];
+  char **names;
+  size_t nn;
+  snprintf(path, sizeof path, "%s/records", dir);
+  ALCN_CHECK(list_json(path, &names, &nn));
+  if (nn) {
+    res->rec = calloc(nn, sizeof *res->rec);
+    if (!res->rec) {
+      free_names(names, nn);
+      ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for %zu records", nn);
+    }
+  }
+  for (size_t i = 0; i < nn; ++i) {
+    snprintf(path, sizeof path, "%s/records/%s", dir, names[i]);
+    cJSON *root = parse_json_file(path, quiet);
+    if (!root) continue;
+    rp_record r;
+    if (!parse_record(&r, root, names[i], quiet)) {
+      free_record(&r);
+      continue;
+    }
+    if (!dedup(res->rec, res->n, &r)) res->rec[res->n++] = r;
+  }
+  free_names(names, nn);
+  label_losses(res->rec, res->n);
+
+  snprintf(path, sizeof path, "%s/table5", dir);
+  ALCN_CHECK(list_json(path, &names, &nn));
+  if (nn && !(res->t5 = calloc(nn, sizeof *res->t5))) {
+    free_names(names, nn);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for %zu table-5 records", nn);
+  }
+  for (size_t i = 0; i < nn; ++i) {
+    snprintf(path, sizeof path, "%s/table5/%s", dir, names[i]);
+    cJSON *root = parse_json_file(path, quiet);
+    if (root) parse_t5(&res->t5[res->n_t5++], root);
+  }
+  free_names(names, nn);
+
+  static const char *plans[] = {"plan.json", "plan.txt", "plan.tsv"};
+  for (int i = 0; i < 3 && !res->plan; ++i) {
+    snprintf(path, sizeof path, "%s/%s", dir, plans[i]);
+    if (rp_file_exists(path) && rp_read_file(path, &res->plan, NULL) == ALCN_OK)
+      snprintf(res->plan_name, sizeof res->plan_name, "%s", plans[i]);
+  }
+  if (res->n == 0 && res->n_t5 == 0)
+    ALCN_FAIL(ALCN_ERR_IO, "no records in %s/records/*.json or %s/table5/*.json "
+              "(hint: pass the folder that `alcnbench run` wrote, the one holding records/)", dir, dir);
+  return ALCN_OK;
+}
+
+void rp_free_results(rp_results *res) {
+  for (size_t i = 0; i < res->n; ++i) free_record(&res->rec[i]);
+  for (size_t i = 0; i < res->n_t5; ++i) cJSON_Delete(res->t5[i].root);
+  free(res->rec);
+  free(res->t5);
+  free(res->plan);
+  memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,196 @@
+/* Shared types of the report generator (private to reports/): the loaded
+ * records, the reference tables, the table model every writer renders, the
+ * figure registry, and small string/file helpers. */
+#ifndef ALCN_REPORT_INTERNAL_H
+#define ALCN_REPORT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cJSON.h>
+
+#include "alcn/status.h"
+
+/* ---- growable string ------------------------------------------------------ */
+typedef struct rp_buf {
+  char *s;
+  size_t len, cap;
+  int oom; /* set once an allocation failed; further appends are dropped */
+} rp_buf;
+
+void rp_buf_printf(rp_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void rp_buf_put(rp_buf *b, const char *s);
+void rp_buf_free(rp_buf *b);
+/* Append s escaped for LaTeX / HTML. */
+void rp_buf_tex(rp_buf *b, const char *s);
+void rp_buf_html(rp_buf *b, const char *s);
+/* Append the base64 encoding of data[n]. */
+void rp_buf_base64(rp_buf *b, const unsigned char *data, size_t n);
+
+/* ---- files ------------------------------------------------------------------ */
+alcn_status rp_mkdir_p(const char *path);
+alcn_status rp_write_file(const char *path, const char *data, size_t n);
+/* Whole file into a malloc'ed, NUL-terminated buffer. */
+alcn_status rp_read_file(const char *path, char **data, size_t *n);
+int rp_file_exists(const char *path);
+/* Lower-case, keep [a-z0-9], map the rest to '-' (file-name safe id). */
+void rp_slug(char *dst, size_t cap, const char *src);
+/* Lower-case and drop '-', '_', ' ' ("CIFAR-10" == "cifar10"). */
+void rp_norm_name(char *dst, size_t cap, const char *src);
+
+/* ---- records ------------------------------------------------------------------ */
+typedef struct rp_record {
+  cJSON *root;            /* owns every string below */
+  const char *file;       /* basename of the JSON file (owned copy in file_buf) */
+  char file_buf[256];
+  const char *cell, *status, *reason, *dataset, *protocol, *class_name, *method, *noise, *loss;
+  const char *device, *git_rev, *start, *end, *figure4, *manifest_hash;
+  int cls, seed, done;
+  char label[96];         /* derived method label ("DAE+ALCN"), + " (LOSS)" when losses differ */
+  double metric[3];       /* auroc, aupr, f1max; NAN when absent and not computable */
+  double train_seconds, infer_ms;
+  double *epoch_losses;
+  int n_epochs;
+  float *scores;
+  int *labels;
+  size_t n_scores;
+} rp_record;
+
+typedef struct rp_t5 {
+  cJSON *root;
+  const char *method, *noise, *kase, *device;
+  char label[96];
+  int batch;
+  double ours_ms, ours_min, ours_max, torch_ms, speedup, images_per_s, params_method, params_noise;
+} rp_t5;
+
+typedef struct rp_results {
+  rp_record *rec;
+  size_t n;
+  rp_t5 *t5;
+  size_t n_t5;
+  char *plan;             /* plan.json / plan.txt contents when present, else NULL */
+  char plan_name[32];
+} rp_results;
+
+enum { RP_AUROC = 0, RP_AUPR = 1, RP_F1 = 2 };
+extern const char *const rp_metric_id[3];   /* "auroc", "aupr", "f1max" */
+extern const char *const rp_metric_name[3]; /* "AUROC", "AUPR", "F1-max" */
+
+/* The label shown in tables for method/noise ("DAE+ALCN", "GANomaly", ...). */
+void rp_method_label(char *dst, size_t cap, const char *method, const char *noise);
+/* Sort key placing baselines first and DAE+ALCN last (paper order). */
+int rp_label_order(const char *label);
+
+/* Loads RESULTS_DIR/records/ *.json and RESULTS_DIR/table5/ *.json (sorted by
+ * file name; duplicate cells: a done record wins, then the later file). */
+alcn_status rp_load_results(const char *dir, rp_results *res, int quiet);
+void rp_free_results(rp_results *res);
+
+/* ---- reference (published) tables -------------------------------------------- */
+#define RP_REF_MAXCOL 40
+typedef struct rp_ref {
+  char file[64];
+  char source[256];
+  char dataset[48];        /* normalised */
+  char protocols[96];      /* space separated */
+  char metric[16];
+  char note[160];
+  int ncol;                /* value columns (after "method") */
+  char colname[RP_REF_MAXCOL][32];
+  int ncls;                /* columns that are classes (class ids 0..), then maybe "avg" */
+  int nrow;
+  char (*row)[64];
+  double (*val)[RP_REF_MAXCOL];  /* NAN when blank */
+  char (*txt)[RP_REF_MAXCOL][12];/* the value as printed in the paper */
+} rp_ref;
+
+typedef struct rp_refs {
+  rp_ref *t;
+  size_t n;
+} rp_refs;
+
+/* From DIR (if not NULL) or from the copies compiled into the program. */
+alcn_status rp_load_refs(const char *dir, rp_refs *refs);
+void rp_free_refs(rp_refs *refs);
+/* The published table for (dataset, protocol, metric) or NULL. */
+const rp_ref *rp_find_ref(const rp_refs *refs, const char *dataset, const char *protocol, const char *metric);
+const rp_ref *rp_find_ref_by_file(const rp_refs *refs, const char *file);
+
+/* ---- table model ------------------------------------------------------------------ */
+enum { RP_EMPTY = 0, RP_NUM, RP_TEXT };
+typedef struct rp_cell {
+  int kind, has_std, bold, decimals, n;
+  double mean, std;
+  char text[96];
+} rp_cell;
+
+#define RP_MAXCOL 64
+typedef struct rp_row {
+  char label[112];
+  int published;
+  rp_cell c[RP_MAXCOL];
+} rp_row;
+
+typedef struct rp_table {
+  char id[128];            /* file stem: auroc_mnist_p1 */
+  char title[256];
+  char caption[768];
+  int ncol;
+  char col[RP_MAXCOL][48];
+  int nrow;
+  rp_row *rows;
+  int right_from;          /* first right-aligned column */
+} rp_table;
+
+void rp_table_free(rp_table *t);
+void rp_table_md(const rp_table *t, rp_buf *b);
+void rp_table_tex(const rp_table *t, rp_buf *b);
+void rp_table_html(const rp_table *t, rp_buf *b);
+/* One table per (dataset, protocol) for the metric; *tables malloc'ed. */
+alcn_status rp_build_metric_tables(const rp_results *res, const rp_refs *refs, int metric, rp_table **tables,
+                                   size_t *n);
+/* Table 5 (ours) and the published Table 5; either may come back empty (nrow 0). */
+alcn_status rp_build_table5(const rp_results *res, const rp_refs *refs, rp_table *ours, rp_table *published);
+
+/* ---- figures ----------------------------------------------------------------------- */
+typedef struct rp_figure {
+  char name[160];          /* file stem under figures/ (or figure4/) */
+  char title[256];
+  char section[64];        /* "AUROC per class", "ROC curves", ... */
+  int rendered;
+  int figure4;             /* 1: PNG under figure4/ written by libpng */
+} rp_figure;
+
+typedef struct rp_figures {
+  rp_figure *f;
+  size_t n, cap;
+  const char *format;      /* png, svg, pdf */
+  char gnuplot[1024];      /* path of gnuplot, "" when not on PATH */
+  int quiet;
+  int failures;            /* scripts gnuplot failed on */
+} rp_figures;
+
+rp_figure *rp_fig_add(rp_figures *figs, const char *name, const char *title, const char *section);
+/* Find gnuplot on PATH (ALCN_GNUPLOT overrides); "" when absent. */
+void rp_find_gnuplot(char *dst, size_t cap);
+/* Write every figure's .gp/.dat under figures_dir and render them when gnuplot exists. */
+alcn_status rp_make_plots(const rp_results *res, const rp_refs *refs, const int metrics[3], const char *figures_dir,
+                          rp_figures *figs);
+alcn_status rp_make_figure4(const rp_results *res, const char *results_dir, const char *f4_dir, rp_figures *figs);
+
+/* ---- index --------------------------------------------------------------------------- */
+typedef struct rp_index_in {
+  const char *results_dir, *out_dir, *command;
+  const rp_results *res;
+  rp_table *tables;
+  size_t n_tables;
+  const rp_figures *figs;
+} rp_index_in;
+alcn_status rp_write_index(const rp_index_in *in);
+
+#endif

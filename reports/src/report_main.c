@@ -1,0 +1,199 @@
+/* `report RESULTS_DIR -o OUT_DIR [...]`: command-line entry of the report
+ * generator (alcn_report_main, report.h). Loads the records, writes the
+ * tables, figures, Figure-4 grids and the index, and returns an exit code. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alcn/report.h"
+#include "report_internal.h"
+
+static void usage(FILE *f, const char *argv0) {
+  fprintf(f,
+          "usage: %s RESULTS_DIR -o OUT_DIR [--format png|svg|pdf] [--metrics auroc,aupr,f1max]\n"
+          "       [--reference DIR] [--quiet]\n"
+          "Turns RESULTS_DIR/records/*.json and RESULTS_DIR/table5/*.json into tables (Markdown, LaTeX),\n"
+          "gnuplot figures (.gp + .dat kept beside each), Figure-4 grids, report.md and report.html in OUT_DIR.\n"
+          "  --format     figure format (default png)\n"
+          "  --metrics    tables and bars for these metrics (default auroc)\n"
+          "  --reference  folder of published-table CSVs (default: the copies built into this program)\n"
+          "  --quiet      print warnings and errors only\n"
+          "Without gnuplot on PATH the tables, scripts and data are still written, one warning names the\n"
+          "figures not rendered, and the exit code is 0. Exit codes: 0 ok, 1 error, 2 usage.\n",
+          argv0);
+}
+
+static alcn_status write_table(const char *dir, const rp_table *t, int quiet) {
+  rp_buf md = {0}, tex = {0};
+  char path[4200];
+  rp_table_md(t, &md);
+  rp_table_tex(t, &tex);
+  alcn_status st = md.oom || tex.oom ? ALCN_ERR_NOMEM : ALCN_OK;
+  if (st == ALCN_OK) {
+    snprintf(path, sizeof path, "%s/%s.md", dir, t->id);
+    st = rp_write_file(path, md.s, md.len);
+  }
+  if (st == ALCN_OK) {
+    snprintf(path, sizeof path, "%s/%s.tex", dir, t->id);
+    st = rp_write_file(path, tex.s, tex.len);
+  }
+  if (st == ALCN_OK && !quiet) printf("report: table %s/%s.{md,tex}\n", dir, t->id);
+  rp_buf_free(&md);
+  rp_buf_free(&tex);
+  return st;
+}
+
+int alcn_report_main(int argc, char **argv) {
+  const char *argv0 = argc > 0 ? argv[0] : "report";
+  const char *in_dir = NULL, *out_dir = NULL, *format = "png", *metrics_arg = "auroc", *ref_dir = NULL;
+  int quiet = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    int has_val = i + 1 < argc;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout, argv0);
+      return 0;
+    } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && has_val) {
+      out_dir = argv[++i];
+    } else if (!strcmp(a, "--format") && has_val) {
+      format = argv[++i];
+    } else if (!strcmp(a, "--metrics") && has_val) {
+      metrics_arg = argv[++i];
+    } else if (!strcmp(a, "--reference") && has_val) {
+      ref_dir = argv[++i];
+    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+      quiet = 1;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "%s: unknown or incomplete option '%s'\n", argv0, a);
+      usage(stderr, argv0);
+      return 2;
+    } else if (!in_dir) {
+      in_dir = a;
+    } else {
+      fprintf(stderr, "%s: unexpected argument '%s' (one RESULTS_DIR only)\n", argv0, a);
+      return 2;
+    }
+  }
+  if (!in_dir || !out_dir) {
+    fprintf(stderr, "%s: RESULTS_DIR and -o OUT_DIR are required\n", argv0);
+    usage(stderr, argv0);
+    return 2;
+  }
+  if (strcmp(format, "png") && strcmp(format, "svg") && strcmp(format, "pdf")) {
+    fprintf(stderr, "%s: --format must be png, svg or pdf, not '%s'\n", argv0, format);
+    return 2;
+  }
+  int metrics[3] = {0, 0, 0};
+  {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", metrics_arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      int found = 0;
+      for (int m = 0; m < 3; ++m)
+        if (!strcmp(tok, rp_metric_id[m]) || (m == RP_F1 && !strcmp(tok, "f1"))) metrics[m] = found = 1;
+      if (!found) {
+        fprintf(stderr, "%s: unknown metric '%s' (choose from auroc, aupr, f1max)\n", argv0, tok);
+        return 2;
+      }
+    }
+  }
+
+  rp_results res;
+  rp_refs refs = {0};
+  rp_table *all = NULL;
+  size_t nall = 0;
+  rp_figures figs = {0};
+  figs.format = format;
+  figs.quiet = quiet;
+  int rc = 1;
+  char path[4096];
+  alcn_status st = rp_load_results(in_dir, &res, quiet);
+  if (st != ALCN_OK) {
+    fprintf(stderr, "%s: error: %s\n", argv0, alcn_last_error());
+    return 1;
+  }
+  if ((st = rp_load_refs(ref_dir, &refs)) != ALCN_OK) goto fail;
+  snprintf(path, sizeof path, "%s/tables", out_dir);
+  if ((st = rp_mkdir_p(path)) != ALCN_OK) goto fail;
+
+  /* Tables: each requested metric, then Table 5 (ours and published). */
+  for (int m = 0; m < 3; ++m) {
+    if (!metrics[m]) continue;
+    rp_table *t;
+    size_t nt;
+    if ((st = rp_build_metric_tables(&res, &refs, m, &t, &nt)) != ALCN_OK) goto fail;
+    rp_table *g = realloc(all, (nall + nt + 2) * sizeof *g);
+    if (!g) {
+      for (size_t i = 0; i < nt; ++i) rp_table_free(&t[i]);
+      free(t);
+      st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for tables");
+      goto fail;
+    }
+    all = g;
+    if (nt) memcpy(all + nall, t, nt * sizeof *t);
+    nall += nt;
+    free(t);
+  }
+  {
+    rp_table *g = realloc(all, (nall + 2) * sizeof *g);
+    if (!g) {
+      st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for tables");
+      goto fail;
+    }
+    all = g;
+    if ((st = rp_build_table5(&res, &refs, &all[nall], &all[nall + 1])) != ALCN_OK) goto fail;
+    nall += 2;
+  }
+  for (size_t i = 0; i < nall; ++i)
+    if (all[i].nrow && (st = write_table(path, &all[i], quiet)) != ALCN_OK) goto fail;
+
+  /* Figures. */
+  rp_find_gnuplot(figs.gnuplot, sizeof figs.gnuplot);
+  snprintf(path, sizeof path, "%s/figures", out_dir);
+  if ((st = rp_make_plots(&res, &refs, metrics, path, &figs)) != ALCN_OK) goto fail;
+  snprintf(path, sizeof path, "%s/figure4", out_dir);
+  if ((st = rp_make_figure4(&res, in_dir, path, &figs)) != ALCN_OK) goto fail;
+
+  /* Index. */
+  {
+    rp_buf cmd = {0};
+    for (int i = 0; i < argc; ++i) rp_buf_printf(&cmd, "%s%s", i ? " " : "alcnbench ", argv[i]);
+    rp_index_in in = {.results_dir = in_dir, .out_dir = out_dir, .command = cmd.s ? cmd.s : "report",
+                      .res = &res, .tables = all, .n_tables = nall, .figs = &figs};
+    st = rp_write_index(&in);
+    rp_buf_free(&cmd);
+    if (st != ALCN_OK) goto fail;
+  }
+  if (!quiet) printf("report: index %s/report.md and %s/report.html\n", out_dir, out_dir);
+
+  /* One message naming every figure that was not rendered. */
+  if (!figs.gnuplot[0]) {
+    size_t k = 0;
+    for (size_t i = 0; i < figs.n; ++i) k += !figs.f[i].rendered;
+    if (k) {
+      fprintf(stderr, "%s: warning: gnuplot was not found on PATH, so these %zu figures were not rendered:", argv0, k);
+      for (size_t i = 0; i < figs.n; ++i)
+        if (!figs.f[i].rendered) fprintf(stderr, " %s.%s", figs.f[i].name, format);
+      fprintf(stderr, ". The tables, report and each figure's .gp script and .dat data are written "
+                      "(hint: install gnuplot, e.g. apt-get install gnuplot-nox, then run `gnuplot NAME.gp` "
+                      "in %s/figures or rerun this command).\n", out_dir);
+    }
+  }
+  rc = figs.failures ? 1 : 0;
+  if (figs.failures)
+    fprintf(stderr, "%s: error: gnuplot failed on %d scripts (see %s/figures/gnuplot.log)\n", argv0, figs.failures,
+            out_dir);
+  goto cleanup;
+fail:
+  fprintf(stderr, "%s: error: %s\n", argv0, alcn_last_error());
+  rc = 1;
+cleanup:
+  for (size_t i = 0; i < nall; ++i) rp_table_free(&all[i]);
+  free(all);
+  free(figs.f);
+  rp_free_refs(&refs);
+  rp_free_results(&res);
+  return rc;
+}

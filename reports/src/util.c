@@ -1,0 +1,182 @@
+/* Small helpers of the report generator: a growable string with LaTeX/HTML
+ * escaping and base64, whole-file read/write, mkdir -p, name normalising. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "report_internal.h"
+
+static int buf_grow(rp_buf *b, size_t extra) {
+  if (b->oom) return 0;
+  if (b->len + extra + 1 <= b->cap) return 1;
+  size_t cap = b->cap ? b->cap : 1024;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *s = realloc(b->s, cap);
+  if (!s) {
+    b->oom = 1;
+    return 0;
+  }
+  b->s = s;
+  b->cap = cap;
+  return 1;
+}
+
+void rp_buf_printf(rp_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (k < 0 || !buf_grow(b, (size_t)k)) return;
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->len, (size_t)k + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)k;
+}
+
+void rp_buf_put(rp_buf *b, const char *s) {
+  size_t k = strlen(s);
+  if (!buf_grow(b, k)) return;
+  memcpy(b->s + b->len, s, k + 1);
+  b->len += k;
+}
+
+void rp_buf_free(rp_buf *b) {
+  free(b->s);
+  memset(b, 0, sizeof *b);
+}
+
+void rp_buf_tex(rp_buf *b, const char *s) {
+  for (; *s; ++s) {
+    switch (*s) {
+      case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+        rp_buf_printf(b, "\\%c", *s);
+        break;
+      case '~': rp_buf_put(b, "\\textasciitilde{}"); break;
+      case '^': rp_buf_put(b, "\\textasciicircum{}"); break;
+      case '\\': rp_buf_put(b, "\\textbackslash{}"); break;
+      default: rp_buf_printf(b, "%c", *s);
+    }
+  }
+}
+
+void rp_buf_html(rp_buf *b, const char *s) {
+  for (; *s; ++s) {
+    switch (*s) {
+      case '&': rp_buf_put(b, "&amp;"); break;
+      case '<': rp_buf_put(b, "&lt;"); break;
+      case '>': rp_buf_put(b, "&gt;"); break;
+      case '"': rp_buf_put(b, "&quot;"); break;
+      default: rp_buf_printf(b, "%c", *s);
+    }
+  }
+}
+
+void rp_buf_base64(rp_buf *b, const unsigned char *d, size_t n) {
+  static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (!buf_grow(b, (n + 2) / 3 * 4)) return;
+  char *o = b->s + b->len;
+  size_t i = 0;
+  for (; i + 2 < n; i += 3) {
+    unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | d[i + 2];
+    *o++ = tab[v >> 18];
+    *o++ = tab[(v >> 12) & 63];
+    *o++ = tab[(v >> 6) & 63];
+    *o++ = tab[v & 63];
+  }
+  if (i < n) {
+    unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0u);
+    *o++ = tab[v >> 18];
+    *o++ = tab[(v >> 12) & 63];
+    *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+    *o++ = '=';
+  }
+  *o = 0;
+  b->len = (size_t)(o - b->s);
+}
+
+alcn_status rp_mkdir_p(const char *path) {
+  char tmp[4096];
+  if (strlen(path) >= sizeof tmp) ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s", path);
+  strcpy(tmp, path);
+  for (char *p = tmp + 1; *p; ++p) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+      ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s", tmp, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s (hint: check -o and its permissions)", tmp,
+              strerror(errno));
+  return ALCN_OK;
+}
+
+alcn_status rp_write_file(const char *path, const char *data, size_t n) {
+  FILE *f = fopen(path, "wb");
+  if (!f) ALCN_FAIL(ALCN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  size_t w = fwrite(data, 1, n, f);
+  int bad = fclose(f) != 0 || w != n;
+  if (bad) ALCN_FAIL(ALCN_ERR_IO, "short write to %s (hint: is the disk full?)", path);
+  return ALCN_OK;
+}
+
+alcn_status rp_read_file(const char *path, char **data, size_t *n) {
+  *data = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) ALCN_FAIL(ALCN_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  size_t cap = 1 << 16, len = 0;
+  char *d = malloc(cap);
+  while (d) {
+    size_t r = fread(d + len, 1, cap - len - 1, f);
+    len += r;
+    if (len + 1 < cap) break;
+    char *g = realloc(d, cap * 2);
+    if (!g) {
+      free(d);
+      d = NULL;
+      break;
+    }
+    d = g;
+    cap *= 2;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (!d) ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory reading %s", path);
+  if (err) {
+    free(d);
+    ALCN_FAIL(ALCN_ERR_IO, "read error on %s", path);
+  }
+  d[len] = 0;
+  *data = d;
+  if (n) *n = len;
+  return ALCN_OK;
+}
+
+int rp_file_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void rp_slug(char *dst, size_t cap, const char *src) {
+  size_t k = 0;
+  for (; src && *src && k + 1 < cap; ++src) {
+    unsigned char c = (unsigned char)*src;
+    dst[k++] = isalnum(c) ? (char)tolower(c) : (c == '.' ? '.' : '-');
+  }
+  dst[k] = 0;
+}
+
+void rp_norm_name(char *dst, size_t cap, const char *src) {
+  size_t k = 0;
+  for (; src && *src && k + 1 < cap; ++src) {
+    unsigned char c = (unsigned char)*src;
+    if (c == '-' || c == '_' || c == ' ') continue;
+    dst[k++] = (char)tolower(c);
+  }
+  dst[k] = 0;
+}
