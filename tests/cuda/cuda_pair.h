@@ -14,7 +14,9 @@ typedef struct cp_pair {
 } cp_pair;
 
 /* Create both backends (FP32: ALCN_CUDA_TF32 is forced off). Without a
- * usable GPU prints "SKIP <suite>: <reason>" and exits 77 (CTest skip). */
+ * usable GPU prints "SKIP <suite>: <reason>" and exits 77 (CTest skip).
+ * ALCN_CUDA_PARITY_SELFTEST=1: a second CPU backend (1 thread) stands in for
+ * the GPU, to check the suites themselves on a machine without one. */
 void cp_open_or_skip(cp_pair *p, const char *suite);
 void cp_close(cp_pair *p);
 
