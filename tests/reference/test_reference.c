@@ -14,7 +14,8 @@
  * (atol is relative to the tensor's largest magnitude, so the table is scale
  * free). Our ops run in float32; the references are exact answers rounded to
  * float32. Measured worst errors (err / (rtol*|w| + atol*max|w|) < 1 everywhere)
- * are noted per row; the bounds leave ~10x or more headroom. */
+ * are noted per row: >= 15x headroom, except Adam v (a systematic 1.3e-5, 3.7x). */
+#define _POSIX_C_SOURCE 200809L /* unsetenv */
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
@@ -46,6 +47,11 @@ static const ref_tol REF_TOL[TOL_COUNT] = {
     [TOL_ADAM_V] = {"adam v (float beta2)", 5e-5, 1e-6}, /* 0.27 */
     [TOL_DAE] = {"DAE chain, 4 layers", 1e-4, 1e-5},    /* 0.004: dW sums of 1152 products */
 };
+/* be:cuda multiplies every row by this: cuDNN may pick FFT/Winograd
+ * algorithms and kernels reduce in other orders. Not yet calibrated on a GPU
+ * (the test runs in FP32: TF32 is switched off in main). */
+#define REF_CUDA_TOL_SCALE 10.0
+static double g_tol_scale = 1.0; /* set by ctx_open for the path under test */
 
 /* ---------------------------------------------------------------- paths */
 enum { PATH_REF = 0, PATH_CPU, PATH_BE_CPU, PATH_BE_CUDA };
@@ -72,6 +78,7 @@ typedef struct path_ctx {
 static void ctx_open(path_ctx *c, int path) {
   memset(c, 0, sizeof *c);
   c->path = path;
+  g_tol_scale = path == PATH_BE_CUDA ? REF_CUDA_TOL_SCALE : 1.0;
   if (path == PATH_BE_CPU) OK(alcn_backend_create(&c->be, "cpu", 0, 1));
   if (path == PATH_BE_CUDA) OK(alcn_backend_create(&c->be, "cuda", 0, 1));
 }
@@ -240,12 +247,13 @@ static float p_loss(path_ctx *c, alcn_loss_kind kind, float alpha, float *dpred,
 static void expect_close_h(const char *ctxname, const char *what, const float *got, const float *want, size_t n,
                            tol_op op, double factor) {
   const ref_tol *t = &REF_TOL[op];
+  const double rtol = t->rtol * g_tol_scale, atol = t->atol * g_tol_scale;
   double maxw = 0.0, worst = 0.0;
   size_t wi = 0;
   for (size_t i = 0; i < n; i++) maxw = fmax(maxw, fabs(factor * want[i]));
   for (size_t i = 0; i < n; i++) {
     const double w = factor * (double)want[i];
-    const double bound = t->rtol * fabs(w) + t->atol * maxw;
+    const double bound = rtol * fabs(w) + atol * maxw;
     const double e = fabs((double)got[i] - w);
     const double r = bound > 0.0 ? e / bound : (e > 0.0 ? INFINITY : 0.0);
     if (!(r <= worst) || isnan(got[i])) { /* NaN got: r is NaN */
@@ -259,7 +267,7 @@ static void expect_close_h(const char *ctxname, const char *what, const float *g
                 "%s: %s mismatch vs PyTorch at [%zu]: got %.9g, want %.9g (|diff| %.3g; tol %s rtol %g atol %g "
                 "* max %.3g; err/tol %.3g)",
                 ctxname, what, wi, (double)got[wi], factor * (double)want[wi],
-                fabs((double)got[wi] - factor * (double)want[wi]), t->op, t->rtol, t->atol, maxw, worst);
+                fabs((double)got[wi] - factor * (double)want[wi]), t->op, rtol, atol, maxw, worst);
 }
 
 static void expect_close(path_ctx *c, const char *ctxname, const char *what, const float *got_path,
@@ -539,7 +547,7 @@ START_TEST(test_adam) {
   ctx_open(&c, path);
   float *pp = ctx_copy(&c, p0->data, n), *pm = ctx_zeros(&c, n), *pv = ctx_zeros(&c, n), *pg = ctx_zeros(&c, n);
   for (int t = 1; t <= 3; t++) {
-    char gn[8], pn[8], what[32];
+    char gn[16], pn[16], what[32];
     snprintf(gn, sizeof gn, "g%d", t);
     snprintf(pn, sizeof pn, "p%d", t);
     ctx_put(&c, pg, T(&rc, gn, n)->data, n);
@@ -584,7 +592,7 @@ START_TEST(test_dae) {
   float *tgt = ctx_copy(&c, T(&rc, "target", nact[4])->data, nact[4]);
   const ref_tensor *rw[4], *rb[4];
   for (int l = 0; l < 4; l++) {
-    char wn[8], bn[8];
+    char wn[16], bn[16];
     snprintf(wn, sizeof wn, "w%d", l + 1);
     snprintf(bn, sizeof bn, "b%d", l + 1);
     const size_t nw = (size_t)d[l].C * d[l].K * 25;
@@ -607,7 +615,7 @@ START_TEST(test_dae) {
   expect_scalar(nm, "loss", loss, T(&rc, "loss", 1), TOL_DAE);
   expect_close(&c, nm, "y", h[4], T(&rc, "y", nact[4]), TOL_DAE, 1.0);
   for (int l = 0; l < 4; l++) {
-    char wn[8], bn[8];
+    char wn[16], bn[16];
     snprintf(wn, sizeof wn, "dw%d", l + 1);
     snprintf(bn, sizeof bn, "db%d", l + 1);
     expect_close(&c, nm, wn, dw[l], T(&rc, wn, rw[l]->numel), TOL_DAE, 1.0);
@@ -833,6 +841,8 @@ static Suite *reference_suite(void) {
 
 int main(void) {
   g_verbose = getenv("REF_VERBOSE") != NULL && atoi(getenv("REF_VERBOSE")) > 0;
+  /* FP32 comparisons: never TF32 tensor cores on the CUDA path. */
+  unsetenv("ALCN_CUDA_TF32");
   char why[256] = "";
   if (alcn_cuda_available(why, sizeof why))
     g_npaths = 4;
