@@ -252,7 +252,7 @@ static alcn_status bars(rp_figures *figs, const char *dir, const rp_table *t, in
                      "set boxwidth 0.9 relative\n"
                      "set yrange [0:1.08]\nset ytics 0.1\n"
                      "set ylabel \"%s\"\nset xlabel \"Class\"\n"
-                     "set key outside top center horizontal samplen 1.5 width 1\n"
+                     "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n"
                      "set title \"%s\"\n",
                 any_std ? "set style histogram errorbars gap 2 lw 1.2" : "set style histogram clustered gap 2",
                 rp_metric_name[metric], t->title);
@@ -305,8 +305,8 @@ static alcn_status roc(rp_figures *figs, const char *dir, const rp_results *res,
       rp_buf_printf(&dat, "# %s, seed %d, cell %s\n# fpr\ttpr\n", r->label, r->seed, r->cell);
       for (size_t k = 0; k < np; ++k) rp_buf_printf(&dat, "%.6f\t%.6f\n", fpr[k], tpr[k]);
       rp_buf_put(&dat, "\n\n");
-      rp_buf_printf(&plot, "%s\"%s.dat\" index %d using 1:2 with lines lt %zu title \"%s (%.3f)\"",
-                    block ? ", \\\n     " : "", name, block, l % NPAL + 1, r->label, auc);
+      rp_buf_printf(&plot, "%s\"%s.dat\" index %d using 1:2 with lines lt %zu title \"%s (AUROC %.3f, seed %d)\"",
+                    block ? ", \\\n     " : "", name, block, l % NPAL + 1, r->label, auc, r->seed);
       ++block;
     }
     free(fpr);
@@ -445,8 +445,8 @@ static alcn_status histograms(rp_figures *figs, const char *dir, const rp_result
       rp_buf_printf(&dat, "%.6g\t%.6f\t%.6f\n", lo + (b + 0.5) * w, tot[0] ? cnt[0][b] / (double)tot[0] : 0.0,
                     tot[1] ? cnt[1][b] / (double)tot[1] : 0.0);
     rp_buf_put(&dat, "\n\n");
-    rp_buf_printf(&panels, "set title \"%s  (AUROC %.3f)\"\nset xrange [%.6g:%.6g]\n", cname, r->metric[RP_AUROC],
-                  lo, hi);
+    rp_buf_printf(&panels, "set title \"%s  (AUROC %.3f, seed %d)\"\nset xrange [%.6g:%.6g]\nset xtics (%.3g, %.3g, %.3g)\n",
+                  cname, r->metric[RP_AUROC], r->seed, lo, hi, lo + 0.1 * (hi - lo), 0.5 * (lo + hi), hi - 0.1 * (hi - lo));
     rp_buf_printf(&panels, "plot \"%s.dat\" index %d using 1:2 with boxes lc rgb \"#0072B2\" fs transparent solid 0.45 border rgb \"#0072B2\" title %s, \\\n"
                            "     \"\" index %d using 1:3 with boxes lc rgb \"#D55E00\" fs transparent solid 0.45 border rgb \"#D55E00\" title %s\n",
                   name, np, np ? "\"\"" : "\"normal\"", np, np ? "\"\"" : "\"anomalous\"");
@@ -455,11 +455,14 @@ static alcn_status histograms(rp_figures *figs, const char *dir, const rp_result
   if (st == ALCN_OK && np) {
     int cols = np < ALCN_REPORT_HIST_COLS ? np : ALCN_REPORT_HIST_COLS, rows = (np + cols - 1) / cols;
     gp_header(&gp, figs, name, title, cols * ALCN_REPORT_HIST_PANEL_W, rows * ALCN_REPORT_HIST_PANEL_H);
+    rp_buf_printf(&gp, "W = %d.0; H = %d.0\n", cols * ALCN_REPORT_HIST_PANEL_W, rows * ALCN_REPORT_HIST_PANEL_H);
     rp_buf_put(&gp, "set style fill transparent solid 0.45\nset boxwidth 1.0 relative\n"
-                    "set key top right samplen 1 font \",9\"\nset tics font \",9\"\nset title font \",10\"\n"
+                    "set key at screen 0.5, screen 1 - 24.0 / H center top horizontal samplen 1.2 font \",9\"\n"
+                    "set tics font \",9\"\nset title font \",10\"\n"
                     "set xlabel \"score\" font \",9\" offset 0,0.5\nset ylabel \"fraction\" font \",9\" offset 1.5,0\n"
-                    "set yrange [0:*]\nset format x \"%.3g\"\nset xtics rotate by -30 left\n");
-    rp_buf_printf(&gp, "set multiplot layout %d,%d title ", rows, cols);
+                    "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\n");
+    rp_buf_printf(&gp, "set multiplot layout %d,%d margins 62.0 / W, 1 - 14.0 / W, 48.0 / H, 1 - 66.0 / H "
+                       "spacing 64.0 / W, 74.0 / H title ", rows, cols);
     gp_quote(&gp, title);
     rp_buf_printf(&gp, " font \",11\"\n%sunset multiplot\n", panels.s);
     st = emit(figs, dir, name, title, "Score histograms", &gp, &dat);
@@ -482,6 +485,21 @@ static int case_order(const char *c) {
 static void short_device(char *dst, size_t cap, const char *dev) {
   size_t k = strcspn(dev, " (");
   snprintf(dst, cap, "%.*s", (int)k, dev);
+}
+
+/* Series order: ours before PyTorch, then the paper's method order. */
+static int cmp_series(const void *x, const void *y) {
+  const char *p = x, *q = y;
+  int tp = strstr(p, "(PyTorch)") != NULL, tq = strstr(q, "(PyTorch)") != NULL;
+  if (tp != tq) return tp - tq;
+  int d = rp_label_order(p) - rp_label_order(q);
+  return d ? d : strcmp(p, q);
+}
+
+static int cmp_t5_label(const void *x, const void *y) {
+  const rp_t5 *p = *(const rp_t5 *const *)x, *q = *(const rp_t5 *const *)y;
+  int d = rp_label_order(p->label) - rp_label_order(q->label);
+  return d ? d : strcmp(p->label, q->label);
 }
 
 static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_results *res, const rp_refs *refs) {
@@ -511,6 +529,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
       for (size_t k = 0; k < ns && !seen; ++k) seen = !strcmp(ser[k], key);
       if (!seen) snprintf(ser[ns++], sizeof ser[0], "%s", key);
     }
+  qsort(ser, ns, sizeof *ser, cmp_series);
   for (size_t i = 0; i < n; ++i) {
     int seen = 0;
     for (size_t k = 0; k < nc && !seen; ++k) seen = !strcmp(cases[k], res->t5[i].kase);
@@ -553,7 +572,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
   rp_buf_put(&gp, "set style data histogram\nset style histogram errorbars gap 2 lw 1.2\n"
                   "set style fill solid 0.85 border rgb \"#333333\"\nset boxwidth 0.9 relative\n"
                   "set logscale y\nset format y \"%g\"\nset ylabel \"milliseconds per batch (log scale; bars: min-max)\"\n"
-                  "set key outside top center horizontal samplen 1.5\n");
+                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n");
   rp_buf_printf(&gp, "set title \"%s\"\nplot ", ttitle);
   for (size_t s = 0; s < ns; ++s) {
     rp_buf_printf(&gp, "%s\"%s.dat\" using %zu:%zu:%zu%s title ", s ? ", \\\n     " : "", tname, 2 + 3 * s, 3 + 3 * s,
@@ -571,11 +590,14 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
   const char *pname = "table5_params", *ptitle = "Parameters (ours vs the paper's Table 5)";
   rp_buf_put(&dat, "# method\tours_method\tours_noise\tours_total\tpublished_total  (parameters)\n");
   size_t nlab = 0;
-  for (size_t i = 0; i < n && st == ALCN_OK; ++i) {
+  const rp_t5 **order = malloc(n * sizeof *order);
+  for (size_t i = 0; order && i < n; ++i) order[i] = &res->t5[i];
+  if (order) qsort(order, n, sizeof *order, cmp_t5_label);
+  for (size_t i = 0; order && i < n && st == ALCN_OK; ++i) {
     int seen = 0;
-    for (size_t k = 0; k < i && !seen; ++k) seen = !strcmp(res->t5[k].label, res->t5[i].label);
+    for (size_t k = 0; k < i && !seen; ++k) seen = !strcmp(order[k]->label, order[i]->label);
     if (seen) continue;
-    const rp_t5 *t = &res->t5[i];
+    const rp_t5 *t = order[i];
     double pm = isnan(t->params_method) ? 0 : t->params_method, pn = isnan(t->params_noise) ? 0 : t->params_noise;
     double pubv = NAN;
     for (int r = 0; ref && r < ref->nrow; ++r)
@@ -600,8 +622,8 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
   rp_buf_put(&gp, "set style data histogram\nset style histogram clustered gap 1.5\n"
                   "set style fill solid 0.85 border rgb \"#333333\"\nset boxwidth 0.9 relative\n"
                   "set logscale y\nset format y \"%.0s%c\"\n"
-                  "set ylabel \"parameters (log scale)\"\nset key outside top center horizontal samplen 1.5\n"
-                  "set xtics rotate by -20 left\n");
+                  "set ylabel \"parameters (log scale)\"\n"
+                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n");
   rp_buf_printf(&gp, "set title \"%s\"\n", ptitle);
   rp_buf_printf(&gp, "plot \"%s.dat\" using 2:xtic(1) title \"ours: method\" lt 1, \\\n"
                      "     \"\" using 3 title \"ours: noise generator\" lt 2, \\\n"
@@ -610,6 +632,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
   if (st == ALCN_OK && nlab) st = emit(figs, dir, pname, ptitle, "Table 5", &gp, &dat);
   rp_buf_free(&gp);
   rp_buf_free(&dat);
+  free(order);
   free(ser);
   free(cases);
   return st;

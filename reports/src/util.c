@@ -59,7 +59,19 @@ void rp_buf_tex(rp_buf *b, const char *s) {
       case '~': rp_buf_put(b, "\\textasciitilde{}"); break;
       case '^': rp_buf_put(b, "\\textasciicircum{}"); break;
       case '\\': rp_buf_put(b, "\\textbackslash{}"); break;
-      default: rp_buf_printf(b, "%c", *s);
+      default:
+        if (!strncmp(s, "\xc2\xb1", 2)) { /* ± */
+          rp_buf_put(b, "$\\pm$");
+          ++s;
+        } else if (!strncmp(s, "\xe2\x80\x94", 3)) { /* em dash */
+          rp_buf_put(b, "---");
+          s += 2;
+        } else if (!strncmp(s, "\xc2\xb7", 2)) { /* middle dot */
+          rp_buf_put(b, "$\\cdot$");
+          ++s;
+        } else {
+          rp_buf_printf(b, "%c", *s);
+        }
     }
   }
 }

@@ -34,7 +34,7 @@ extern "C" {
 #define ALCN_REPORT_T5_H 440
 /* Score histograms: one panel per class, at most HIST_COLS panels a row. */
 #define ALCN_REPORT_HIST_PANEL_W 300
-#define ALCN_REPORT_HIST_PANEL_H 230
+#define ALCN_REPORT_HIST_PANEL_H 260
 #define ALCN_REPORT_HIST_COLS 5
 
 /* Figure-4 grid: each h x w panel is scaled up by the integer factor
