@@ -7,20 +7,22 @@ __global__ void alcn_pointwise_loss_kernel(double *partials, float *dpred, const
   double acc = 0.0;
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
     const float p = pred[i], t = target[i];
-    float l, g;
+    double l; /* the element loss in double, as kernels/cpu/loss.c sums it */
+    float g;
     if (KIND == ALCN_LOSS_MSE) {
       const float d = p - t;
-      l = d * d;
+      l = (double)d * d;
       g = 2.0f * d;
     } else if (KIND == ALCN_LOSS_L1) {
       const float d = p - t;
       l = fabsf(d);
-      g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
-    } else { /* BCE with logits, the stable form */
-      l = fmaxf(p, 0.0f) - p * t + log1pf(expf(-fabsf(p)));
-      g = 1.0f / (1.0f + expf(-p)) - t;
+      g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f); /* sign(0) = 0, as PyTorch */
+    } else { /* BCE with logits, the stable form: max(x,0) - x t + log(1 + exp(-|x|)) */
+      const float e = expf(-fabsf(p));
+      l = (double)(fmaxf(p, 0.0f) - p * t) + (double)log1pf(e);
+      g = (p >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e)) - t;
     }
-    acc += (double)l;
+    acc += l;
     if (dpred) dpred[i] = gscale * g;
   }
   acc = alcn_block_sum(acc);
@@ -61,8 +63,8 @@ __global__ void alcn_sq_err_kernel(float *scores, const float *a, const float *b
   const size_t base = (size_t)blockIdx.x * (size_t)D;
   double acc = 0.0;
   for (int i = threadIdx.x; i < D; i += blockDim.x) {
-    const float d = a[base + i] - b[base + i];
-    acc += (double)(d * d);
+    const double d = (double)a[base + i] - (double)b[base + i];
+    acc += d * d;
   }
   acc = alcn_block_sum(acc);
   if (threadIdx.x == 0) scores[blockIdx.x] = (float)(acc / (double)D);

@@ -11,8 +11,8 @@
  * (ALCN_CUDA_TF32 forced off):
  *
  *   op                                  forward   backward  why this size
- *   conv2d / conv_transpose2d (cuDNN)   2e-5      5e-5      other summation order, FFT/Winograd algos
- *   linear (cuBLAS SGEMM)               1e-5      2e-5      other summation order (K up to 256)
+ *   conv2d / conv_transpose2d (cuDNN)   5e-5      1e-4      other summation order, FFT/Winograd algos
+ *   linear (cuBLAS SGEMM)               2e-5      5e-5      other summation order (K up to 256)
  *   activations relu/lrelu              0 (exact) 0 (exact) one comparison, one multiply
  *   activations sigmoid/tanh            2e-6      2e-6      device expf/tanhf within 2 ulp
  *   batchnorm train/eval                2e-5      5e-5      double sums on both, 1/sqrt rounding
@@ -36,10 +36,10 @@
 #include "test_util.h"
 
 /* ------------------------------------------------------------ tolerances */
-#define TOL_CONV_FWD 2e-5
-#define TOL_CONV_BWD 5e-5
-#define TOL_LINEAR_FWD 1e-5
-#define TOL_LINEAR_BWD 2e-5
+#define TOL_CONV_FWD 5e-5
+#define TOL_CONV_BWD 1e-4
+#define TOL_LINEAR_FWD 2e-5
+#define TOL_LINEAR_BWD 5e-5
 #define TOL_ACT_SMOOTH 2e-6
 #define TOL_BN_FWD 2e-5
 #define TOL_BN_BWD 5e-5
