@@ -103,8 +103,9 @@ static void free_record(rp_record *r) {
 static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) {
   memset(r, 0, sizeof *r);
   r->root = root;
-  snprintf(r->file_buf, sizeof r->file_buf, "%s", file);
-  r->file = r->file_buf;
+  /* Strings must live as long as the record (which is copied): keep them in its JSON tree. */
+  cJSON_AddStringToObject(root, "_report_file", file);
+  r->file = jstr(root, "_report_file");
   const char *schema = jstr(root, "schema");
   if (schema && strncmp(schema, "alcnbench.record/", 17) != 0) {
     if (!quiet) fprintf(stderr, "report: warning: %s has schema \"%s\", not a cell record; skipped\n", file, schema);
@@ -125,7 +126,7 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
   r->end = jstr(root, "end");
   r->figure4 = jstr(root, "figure4");
   r->manifest_hash = jstr(root, "manifest_hash");
-  if (!r->cell) r->cell = file;
+  if (!r->cell) r->cell = r->file;
   if (!r->dataset) r->dataset = "unknown";
   if (!r->protocol) r->protocol = "-";
   if (!r->method) r->method = "unknown";

@@ -45,8 +45,7 @@ void rp_norm_name(char *dst, size_t cap, const char *src);
 /* ---- records ------------------------------------------------------------------ */
 typedef struct rp_record {
   cJSON *root;            /* owns every string below */
-  const char *file;       /* basename of the JSON file (owned copy in file_buf) */
-  char file_buf[256];
+  const char *file;       /* basename of the JSON file (kept in root as "_report_file") */
   const char *cell, *status, *reason, *dataset, *protocol, *class_name, *method, *noise, *loss;
   const char *device, *git_rev, *start, *end, *figure4, *manifest_hash;
   int cls, seed, done;
