@@ -25,6 +25,10 @@ alcn_status alcn_jpeg_decode(alcn_image *im, const uint8_t *buf, size_t len, con
     ALCN_FAIL(ALCN_ERR_FORMAT, "%s: JPEG size %dx%d out of range (max %d)", what, w, h, ALCN_IMAGE_MAX_DIM);
   }
   int c = cs == TJCS_GRAY ? 1 : 3;
+  if ((double)w * h * c > 2000.0 * (double)len + (16u << 20)) { /* far beyond any real compression ratio */
+    tjDestroy(tj);
+    ALCN_FAIL(ALCN_ERR_FORMAT, "%s: JPEG header says %dx%d but the file has only %zu bytes (truncated?)", what, w, h, len);
+  }
   im->px = malloc((size_t)w * h * c);
   if (!im->px) {
     tjDestroy(tj);

@@ -75,6 +75,13 @@ alcn_status alcn_png_decode(alcn_image *im, const uint8_t *buf, size_t len, cons
   }
   size_t stride = png_get_rowbytes(png, info);
   if (stride != (size_t)w * c) png_error(png, "unexpected row size");
+  /* deflate expands at most ~1032:1, so a tiny file cannot hold a huge image:
+   * refuse before allocating (bounds memory on corrupt headers) */
+  if ((double)h * (double)w * (depth == 16 ? 2 : 1) * c > 1100.0 * (double)len + (16u << 20)) {
+    snprintf(src.msg, sizeof src.msg, "header says %ux%u but the file has only %zu bytes (truncated?)", (unsigned)w,
+             (unsigned)h, len);
+    png_error(png, src.msg);
+  }
   px = malloc((size_t)h * stride);
   rows = malloc((size_t)h * sizeof *rows);
   if (!px || !rows) png_error(png, "out of memory");
