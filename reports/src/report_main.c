@@ -159,7 +159,8 @@ int alcn_report_main(int argc, char **argv) {
   /* Index. */
   {
     rp_buf cmd = {0};
-    for (int i = 0; i < argc; ++i) rp_buf_printf(&cmd, "%s%s", i ? " " : "alcnbench ", argv[i]);
+    rp_buf_put(&cmd, "alcnbench report");
+    for (int i = 1; i < argc; ++i) rp_buf_printf(&cmd, " %s", argv[i]);
     rp_index_in in = {.results_dir = in_dir, .out_dir = out_dir, .command = cmd.s ? cmd.s : "report",
                       .res = &res, .tables = all, .n_tables = nall, .figs = &figs};
     st = rp_write_index(&in);
