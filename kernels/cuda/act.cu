@@ -6,17 +6,22 @@ template <int ACT>
 __device__ __forceinline__ float alcn_act_f(float x, float slope) {
   if (ACT == ALCN_ACT_RELU) return x > 0.0f ? x : 0.0f;
   if (ACT == ALCN_ACT_LRELU) return x > 0.0f ? x : slope * x;
-  if (ACT == ALCN_ACT_SIGMOID) return 1.0f / (1.0f + expf(-x));
+  if (ACT == ALCN_ACT_SIGMOID) { /* the CPU's overflow-free form */
+    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+    const float e = expf(x);
+    return e / (1.0f + e);
+  }
   return tanhf(x);
 }
 
-/* f'(.) as a function of y = f(x). */
+/* din from dout and the forward's output y, in the CPU's operation order
+ * (__fmul_rn keeps nvcc from contracting 1 - y*y into an FMA). */
 template <int ACT>
-__device__ __forceinline__ float alcn_act_df(float y, float slope) {
-  if (ACT == ALCN_ACT_RELU) return y > 0.0f ? 1.0f : 0.0f;
-  if (ACT == ALCN_ACT_LRELU) return y > 0.0f ? 1.0f : slope;
-  if (ACT == ALCN_ACT_SIGMOID) return y * (1.0f - y);
-  return 1.0f - y * y;
+__device__ __forceinline__ float alcn_act_bwd(float dout, float y, float slope) {
+  if (ACT == ALCN_ACT_RELU) return y > 0.0f ? dout : 0.0f;
+  if (ACT == ALCN_ACT_LRELU) return y > 0.0f ? dout : slope * dout;
+  if (ACT == ALCN_ACT_SIGMOID) return dout * y * (1.0f - y);
+  return dout * (1.0f - __fmul_rn(y, y));
 }
 
 template <int ACT>
@@ -28,7 +33,7 @@ __global__ void alcn_act_fwd_kernel(float *out, const float *in, size_t n, float
 template <int ACT>
 __global__ void alcn_act_bwd_kernel(float *din, const float *dout, const float *out, size_t n, float slope) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
-    din[i] = dout[i] * alcn_act_df<ACT>(out[i], slope);
+    din[i] = alcn_act_bwd<ACT>(dout[i], out[i], slope);
 }
 
 alcn_status alcn_cuda_act_forward(cudaStream_t s, float *out, const float *in, size_t n, alcn_act act,
