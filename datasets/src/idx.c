@@ -46,7 +46,7 @@ static alcn_status find_file(char *out, size_t cap, const char *name, const alcn
             "or pass --root)", name, file, o->root);
 }
 
-/* EMNIST class names from emnist-<variant>-mapping.txt ("label ascii" lines). */
+/* EMNIST class names from emnist-<variant>-mapping.txt ("label ascii [ascii]" lines). */
 static alcn_status emnist_names(alcn_class_list *out, const alcn_dataset_opts *o, int n_min) {
   char path[4096];
   snprintf(path, sizeof path, "%s/emnist-%s-mapping.txt", o->root, variant_of(o));
@@ -56,7 +56,9 @@ static alcn_status emnist_names(alcn_class_list *out, const alcn_dataset_opts *o
   FILE *f = fopen(path, "r");
   if (f) {
     int lab, code;
-    while (fscanf(f, "%d %d", &lab, &code) == 2) {
+    char line[128];
+    while (fgets(line, sizeof line, f)) { /* "label upper [lower]" */
+      if (sscanf(line, "%d %d", &lab, &code) != 2) continue;
       if (lab < 0 || lab > 255 || code <= 0 || code > 0x10ffff) continue;
       if (code < 128) snprintf(names[lab], sizeof names[lab], "%c", (char)code);
       if (lab + 1 > n) n = lab + 1;

@@ -214,6 +214,37 @@ START_TEST(test_cache_roundtrip_and_stale) {
 }
 END_TEST
 
+START_TEST(test_emnist_transposed_and_mapping) {
+  /* EMNIST stores images column-major: the loader transposes them. */
+  char p[700];
+  uint8_t lab[6] = {1, 2, 3, 26, 1, 2};
+  snprintf(p, sizeof p, "%s/emnist-letters-train-images-idx3-ubyte.gz", g_dir);
+  ck_assert_int_eq(fx_write_idx_images(p, 4, 28, 28, 1), 0);
+  snprintf(p, sizeof p, "%s/emnist-letters-train-labels-idx1-ubyte.gz", g_dir);
+  ck_assert_int_eq(fx_write_idx_labels(p, 4, lab, 1), 0);
+  snprintf(p, sizeof p, "%s/emnist-letters-test-images-idx3-ubyte", g_dir);
+  ck_assert_int_eq(fx_write_idx_images(p, 2, 28, 28, 0), 0);
+  snprintf(p, sizeof p, "%s/emnist-letters-test-labels-idx1-ubyte", g_dir);
+  ck_assert_int_eq(fx_write_idx_labels(p, 2, lab + 4, 0), 0);
+  snprintf(p, sizeof p, "%s/emnist-letters-mapping.txt", g_dir);
+  const char map[] = "1 65 97\n2 66 98\n3 67 99\n26 90 122\n";
+  ck_assert_int_eq(fx_write(p, map, strlen(map), 0), 0);
+  alcn_dataset_opts o = opts_root(g_dir);
+  o.variant = "letters";
+  alcn_dataset ds;
+  ck_assert_msg(alcn_dataset_load(&ds, "emnist", &o) == ALCN_OK, "%s", alcn_last_error());
+  ck_assert_int_eq(ds.n, 6);
+  ck_assert_int_eq(ds.n_classes, 27);
+  ck_assert_str_eq(ds.class_names[1], "A");
+  ck_assert_str_eq(ds.class_names[26], "Z");
+  ck_assert_int_eq(ds.labels[3], 26);
+  /* stored (row y, col x) = fx_px(i, y*28+x) lands at (row x, col y) */
+  ck_assert_uint_eq(ds.images[(size_t)1 * 784 + 5 * 28 + 2], fx_px(1, 2 * 28 + 5));
+  ck_assert_int_eq(ds.split[4], ALCN_SPLIT_TEST);
+  alcn_dataset_free(&ds);
+}
+END_TEST
+
 START_TEST(test_parser_direct) {
   const uint8_t *data;
   int dims[3];
@@ -245,6 +276,7 @@ int main(void) {
   tcase_add_test(tc, test_truncated_gzip);
   tcase_add_test(tc, test_missing_file_and_root);
   tcase_add_test(tc, test_cache_roundtrip_and_stale);
+  tcase_add_test(tc, test_emnist_transposed_and_mapping);
   tcase_add_test(tc, test_parser_direct);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

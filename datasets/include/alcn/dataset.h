@@ -9,7 +9,8 @@
  *       /usr/share/datasets/fashion-mnist. 28x28, c = 1.
  *   "emnist"  emnist-<variant>-{train,test}-{images-idx3,labels-idx1}-ubyte[.gz]
  *       (variant default "balanced"); images are transposed to upright; class
- *       names from emnist-<variant>-mapping.txt when present.
+ *       names from emnist-<variant>-mapping.txt when present. Labels are kept as
+ *       stored (letters: 1..26, so class 0 is empty).
  *   "cifar10"  data_batch_1..5.bin, test_batch.bin (3073-byte records),
  *       batches.meta.txt; in root or root/cifar-10-batches-bin. 3x32x32.
  *   "cifar100"  train.bin, test.bin (3074-byte records: coarse, fine, pixels),
@@ -28,7 +29,14 @@
  * size x size with an area filter (masks: nearest, stored as 0/1).
  *
  * Index order: official train images first, then test images, each in file
- * order (folder sets: sorted by path). Protocol manifests index into this. */
+ * order (folder sets: sorted by path). Protocol manifests index into this.
+ *
+ * Decode cache (opts.cache_dir): one file per data set, variant, category,
+ * size and channel policy, <cache_dir>/<name>[-variant][-category]
+ * [-<size>-c<channels>[-skipbad]-<root hash>].alcncache (format in
+ * dataset_formats.h). Its header holds a hash of the source listing (paths,
+ * sizes, mtimes, and the options that change the output); a stale or corrupt
+ * cache is rebuilt with a warning, so deleting it is always safe. */
 #ifndef ALCN_DATASET_H
 #define ALCN_DATASET_H
 
