@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
   for (int f = 0; f < 2; ++f) {
     rm_rf(folder);
     snprintf(dir, sizeof dir, "%s/train/good", folder);
-    char cmd[800];
+    char cmd[1600];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s/test/good'", dir, folder);
     if (system(cmd) != 0) return 1;
     for (int i = 0; i < nimg; ++i) {
