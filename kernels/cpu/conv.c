@@ -1,5 +1,17 @@
-/* Fast CPU Conv2d / ConvTranspose2d (ops.h): im2col / col2im + OpenBLAS
- * sgemm, one image at a time, OpenMP across the batch.
+/* Fast CPU Conv2d / ConvTranspose2d (ops.h), OpenMP across the batch.
+ *
+ * Two paths, chosen per call:
+ *  - stride 1 on an AVX-512 CPU: direct correlation kernels (conv_direct.c)
+ *    on zero-padded per-image copies; every pass is a "valid" correlation:
+ *      Conv2d fwd      = corr(pad(in, pad),        w)
+ *      ConvT fwd       = corr(pad(in, R-1-pad),    flip(w)^T)   ("full" conv)
+ *      Conv2d din      = corr(pad(dout, R-1-pad),  flip(w)^T)
+ *      ConvT din       = corr(pad(dout, pad),      w)
+ *      Conv2d dw       = G(pad(in, pad),  dout),   ConvT dw = G(pad(dout, pad), in)
+ *    (OpenBLAS 0.3.21 as shipped by Debian detects this VM's Sapphire Rapids
+ *    CPU as "Prescott" and runs SSE3 kernels at ~13 GFLOP/s per core, so the
+ *    hot path does not depend on it);
+ *  - otherwise: im2col / col2im + OpenBLAS sgemm, one image at a time.
  *
  * Threading: the batch is split into T contiguous, equal chunks (T = threads
  * used, <= omp_get_max_threads()); each thread runs single-threaded sgemm on
@@ -9,15 +21,20 @@
  * thread order 0..T-1, so the result is bitwise reproducible for a given
  * thread count.
  *
- * Workspace (alcn_cpu_conv_workspace): T * (col + dw + db) floats where
- *   col = C*R*S*P*Q (Conv2d) or K*R*S*H*W (ConvTranspose2d): one image's
- *         column matrix;  dw = C*K*R*S;  db = K.
+ * Workspace (alcn_cpu_conv_workspace): the larger of the two paths' needs,
+ *   im2col path: T * (col + dw + db) floats, col = C*R*S*P*Q (Conv2d) or
+ *                K*R*S*H*W (ConvTranspose2d), dw = C*K*R*S, db = K;
+ *   direct path: a shared part (packed weights C*K*R*S + offset tables) plus
+ *                T * (padded image + wide output + transposed gradient +
+ *                dw partial + db), each a few single-image planes.
  * It does NOT grow with the batch N; it grows linearly with the thread count
  * T = omp_get_max_threads() at the time of the query: query again after
- * raising the OpenMP thread count. */
+ * raising the OpenMP thread count. For the DAE's Conv(16,32,5) layer on
+ * 24x24 it is ~0.3 M floats (1.3 MB) at T=2. */
 #include <string.h>
 
 #include "alcn/ops.h"
+#include "conv_direct.h"
 
 /* After ops.h: OpenBLAS's cblas.h pulls in <complex.h>, whose macro I would
  * clash with parameter names in ops.h. */
@@ -116,10 +133,42 @@ static size_t slice_floats(const alcn_conv_dims *d) {
   return col_floats(d) + (size_t)d->C * d->K * d->R * d->S + (size_t)d->K;
 }
 
+/* ------------------------------------------------ direct path: sizes */
+typedef struct dsz {
+  size_t shared;                 /* At (C*K*R*S floats) + two offset tables */
+  size_t img, wide, gT, Gt, db;  /* per-thread parts */
+  size_t slice;                  /* per-thread total */
+} dsz;
+
+static size_t maxz(size_t a, size_t b) { return a > b ? a : b; }
+static int round16(int m) { return (m + 15) / 16 * 16; }
+
+static dsz direct_sizes(const alcn_conv_dims *d) {
+  const size_t C = (size_t)d->C, K = (size_t)d->K, R = (size_t)d->R, S = (size_t)d->S;
+  const size_t H = (size_t)d->H, W = (size_t)d->W, P = (size_t)d->P, Q = (size_t)d->Q;
+  const size_t tmax = (C > K ? C : K) * R * S;
+  dsz z;
+  z.shared = C * K * R * S + 2 * tmax + 16;
+  /* images: the padded input-side plane stack and the padded dout stack */
+  const size_t img_in = C * (P + R - 1) * (Q + S - 1);
+  const size_t img_go = K * (H + R - 1) * (W + S - 1);
+  z.img = maxz(img_in, img_go) + ALCN_CONV_DIRECT_SLACK;
+  z.wide = maxz(ALCN_CONV_DIRECT_WIDE(K, P, Q + S - 1), ALCN_CONV_DIRECT_WIDE(C, H, W + S - 1));
+  const size_t Mp = (size_t)round16(d->transposed ? d->C : d->K);
+  z.gT = (d->transposed ? H * W : P * Q) * Mp;
+  z.Gt = tmax * Mp;
+  z.db = K;
+  z.slice = z.img + z.wide + z.gT + z.Gt + z.db + 16;
+  return z;
+}
+
 size_t alcn_cpu_conv_workspace(const alcn_conv_dims *d) {
   int t = omp_get_max_threads();
   if (t < 1) t = 1;
-  return (size_t)t * slice_floats(d);
+  const size_t gen = (size_t)t * slice_floats(d);
+  if (d->stride != 1) return gen;
+  const dsz z = direct_sizes(d);
+  return maxz(gen, z.shared + (size_t)t * z.slice);
 }
 
 /* OpenBLAS runs single-threaded inside our parallel regions. */
@@ -151,9 +200,175 @@ static void db_accum(float *db, const float *dout, int K, int PQ) {
   }
 }
 
+/* ------------------------------------------------ direct path: helpers */
+/* dst (Ci, Hp, Wp) = src (Ci, Hs, Ws) shifted by (ph, pw) (negative: cropped),
+ * zeros elsewhere, then ALCN_CONV_DIRECT_SLACK zeros. */
+static void pad_copy(float *dst, const float *src, int Ci, int Hs, int Ws, int Hp, int Wp, int ph, int pw) {
+  int x0 = pw < 0 ? -pw : 0, x1 = Ws; /* source columns copied */
+  if (x1 + pw > Wp) x1 = Wp - pw;
+  for (int c = 0; c < Ci; ++c)
+    for (int y = 0; y < Hp; ++y) {
+      float *o = dst + ((size_t)c * Hp + y) * Wp;
+      const int ys = y - ph;
+      if (ys < 0 || ys >= Hs || x1 <= x0) {
+        memset(o, 0, sizeof(float) * (size_t)Wp);
+        continue;
+      }
+      const float *i = src + ((size_t)c * Hs + ys) * Ws;
+      if (x0 + pw > 0) memset(o, 0, sizeof(float) * (size_t)(x0 + pw));
+      memcpy(o + x0 + pw, i + x0, sizeof(float) * (size_t)(x1 - x0));
+      if (x1 + pw < Wp) memset(o + x1 + pw, 0, sizeof(float) * (size_t)(Wp - x1 - pw));
+    }
+  memset(dst + (size_t)Ci * Hp * Wp, 0, sizeof(float) * ALCN_CONV_DIRECT_SLACK);
+}
+
+/* off[(ci*R + r)*S + s] = ci*Hp*Wp + r*Wp + s */
+static void make_off(int *off, int Ci, int R, int S, int Hp, int Wp) {
+  for (int c = 0; c < Ci; ++c)
+    for (int r = 0; r < R; ++r)
+      for (int s = 0; s < S; ++s) off[(c * R + r) * S + s] = c * Hp * Wp + r * Wp + s;
+}
+
+/* Packed weights At (T, M) for F. Conv2d w (K,C,R,S), ConvT w (C,K,R,S):
+ *  mode 0: Conv2d fwd    At[(c,r,s)][k] = w[k][c][r][s]
+ *  mode 1: ConvT fwd     At[(c,r,s)][k] = w[c][k][R-1-r][S-1-s]
+ *  mode 2: Conv2d din    At[(k,r,s)][c] = w[k][c][R-1-r][S-1-s]
+ *  mode 3: ConvT din     At[(k,r,s)][c] = w[c][k][r][s] */
+static void pack_at(float *At, const float *w, const alcn_conv_dims *d, int mode) {
+  const int C = d->C, K = d->K, R = d->R, S = d->S, RS = R * S;
+  for (int c = 0; c < C; ++c)
+    for (int k = 0; k < K; ++k)
+      for (int r = 0; r < R; ++r)
+        for (int s = 0; s < S; ++s) {
+          const int rs = r * S + s, fl = (R - 1 - r) * S + (S - 1 - s);
+          switch (mode) {
+            case 0: At[((size_t)c * RS + rs) * K + k] = w[((size_t)k * C + c) * RS + rs]; break;
+            case 1: At[((size_t)c * RS + rs) * K + k] = w[((size_t)c * K + k) * RS + fl]; break;
+            case 2: At[((size_t)k * RS + rs) * C + c] = w[((size_t)k * C + c) * RS + fl]; break;
+            default: At[((size_t)k * RS + rs) * C + c] = w[((size_t)c * K + k) * RS + rs]; break;
+          }
+        }
+}
+
+/* gT (HW, Mp) = g (M, HW)^T, zero columns M..Mp-1 */
+static void transpose_pad(float *gT, const float *g, int M, int Mp, int HW) {
+  for (int i = 0; i < HW; ++i) {
+    float *o = gT + (size_t)i * Mp;
+    for (int m = 0; m < M; ++m) o[m] = g[(size_t)m * HW + i];
+    for (int m = M; m < Mp; ++m) o[m] = 0.f;
+  }
+}
+
+typedef struct dslice { float *img, *wide, *gT, *Gt, *db; } dslice;
+
+static dslice dslice_at(float *ws, const dsz *z, int t) {
+  dslice s;
+  s.img = ws + z->shared + (size_t)t * z->slice;
+  s.wide = s.img + z->img;
+  s.gT = s.wide + z->wide;
+  s.Gt = s.gT + z->gT;
+  s.db = s.Gt + z->Gt;
+  return s;
+}
+
+/* Direct forward of Conv2d (transposed=0) or ConvT (1). */
+static void direct_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                           float *ws) {
+  const int N = d->N, C = d->C, K = d->K, R = d->R, S = d->S, P = d->P, Q = d->Q;
+  const int Hp = P + R - 1, Wp = Q + S - 1, T = C * R * S;
+  const int ph = d->transposed ? R - 1 - d->pad : d->pad, pw = d->transposed ? S - 1 - d->pad : d->pad;
+  const dsz z = direct_sizes(d);
+  float *At = ws;
+  int *off = (int *)(ws + (size_t)C * K * R * S);
+  pack_at(At, w, d, d->transposed ? 1 : 0);
+  make_off(off, C, R, S, Hp, Wp);
+  const int nt = conv_threads(N);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    const dslice sl = dslice_at(ws, &z, t);
+    const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
+    for (int n = n0; n < n1; ++n) {
+      pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
+      alcn_conv_direct_f(out + (size_t)n * K * P * Q, b, At, K, sl.img, off, T, Wp, P, Q, sl.wide);
+    }
+  }
+}
+
+/* Direct backward of Conv2d (transposed=0) or ConvT (1). */
+static void direct_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                            const float *w, const alcn_conv_dims *d, float *ws) {
+  const int N = d->N, C = d->C, K = d->K, R = d->R, S = d->S, P = d->P, Q = d->Q, H = d->H, W = d->W;
+  const int tr = d->transposed, pad = d->pad;
+  const dsz z = direct_sizes(d);
+  const int tmax = (C > K ? C : K) * R * S;
+  float *At = ws;
+  int *off_d = (int *)(ws + (size_t)C * K * R * S); /* din: over (k,r,s) on padded dout */
+  int *off_w = off_d + tmax;                        /* dw: over the G image's (ci,r,s) */
+  /* din: F with M = C over T = K*R*S on dout padded to (K, H+R-1, W+S-1) */
+  const int Hd = H + R - 1, Wd = W + S - 1;
+  const int dph = tr ? pad : R - 1 - pad, dpw = tr ? pad : S - 1 - pad;
+  /* dw: G. Conv2d: image = in padded by pad (C, P+R-1, Q+S-1), g = dout (K, P, Q);
+   *        ConvT:  image = dout padded by pad (K, H+R-1, W+S-1), g = in (C, H, W). */
+  const int gM = tr ? C : K, gMp = round16(gM), gCi = tr ? K : C;
+  const int gHo = tr ? H : P, gWo = tr ? W : Q;
+  const int gHp = gHo + R - 1, gWp = gWo + S - 1, gT = gCi * R * S;
+  if (din) {
+    pack_at(At, w, d, tr ? 3 : 2);
+    make_off(off_d, K, R, S, Hd, Wd);
+  }
+  if (dw) make_off(off_w, gCi, R, S, gHp, gWp);
+  const int nt = conv_threads(N);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    const dslice sl = dslice_at(ws, &z, t);
+    if (dw) memset(sl.Gt, 0, sizeof(float) * (size_t)gT * gMp);
+    if (db) memset(sl.db, 0, sizeof(float) * (size_t)K);
+    const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
+    for (int n = n0; n < n1; ++n) {
+      const float *gy = dout + (size_t)n * K * P * Q, *x = in + (size_t)n * C * H * W;
+      if (db) db_accum(sl.db, gy, K, P * Q);
+      if (dw) {
+        if (tr) {
+          pad_copy(sl.img, gy, K, P, Q, gHp, gWp, pad, pad);
+          transpose_pad(sl.gT, x, C, gMp, H * W);
+        } else {
+          pad_copy(sl.img, x, C, H, W, gHp, gWp, pad, pad);
+          transpose_pad(sl.gT, gy, K, gMp, P * Q);
+        }
+        alcn_conv_direct_g(sl.Gt, sl.gT, gMp, sl.img, off_w, gT, gWp, gHo, gWo);
+      }
+      if (din) {
+        /* ConvT reuses the padded dout that the dw pass just made */
+        if (!(tr && dw)) pad_copy(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw);
+        alcn_conv_direct_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K * R * S, Wd, H, W,
+                           sl.wide);
+      }
+    }
+  }
+  if (dw) /* dw[m][t] += sum over threads, in thread order, of Gt[t][m] */
+    for (int t = 0; t < nt; ++t) {
+      const float *G = dslice_at(ws, &z, t).Gt;
+      for (int m = 0; m < gM; ++m)
+        for (int i = 0; i < gT; ++i) dw[(size_t)m * gT + i] += G[(size_t)i * gMp + m];
+    }
+  if (db)
+    for (int t = 0; t < nt; ++t) {
+      const float *B = dslice_at(ws, &z, t).db;
+      for (int k = 0; k < K; ++k) db[k] += B[k];
+    }
+}
+
+static int use_direct(const alcn_conv_dims *d) { return d->stride == 1 && alcn_conv_direct_ok(); }
+
 /* ---------------------------------------------------------------- Conv2d */
 void alcn_cpu_conv2d_forward(float *out, const float *in, const float *w, const float *b,
                              const alcn_conv_dims *d, float *ws) {
+  if (use_direct(d)) {
+    direct_forward(out, in, w, b, d, ws);
+    return;
+  }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, CRS = d->C * d->R * d->S;
   const geom g = {C, d->H, d->W, d->R, d->S, d->stride, d->pad, d->P, d->Q};
   const int T = conv_threads(N);
@@ -181,6 +396,10 @@ void alcn_cpu_conv2d_forward(float *out, const float *in, const float *w, const 
 void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                               const float *w, const alcn_conv_dims *d, float *ws) {
   if (!din && !dw && !db) return;
+  if (use_direct(d)) {
+    direct_backward(din, dw, db, dout, in, w, d, ws);
+    return;
+  }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, CRS = d->C * d->R * d->S;
   const int HW = d->H * d->W;
   const geom g = {C, d->H, d->W, d->R, d->S, d->stride, d->pad, d->P, d->Q};
@@ -222,6 +441,10 @@ void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dou
  * geometry g maps out-grid patches (K*R*S rows) onto the H x W input grid. */
 void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const float *b,
                               const alcn_conv_dims *d, float *ws) {
+  if (use_direct(d)) {
+    direct_forward(out, in, w, b, d, ws);
+    return;
+  }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, HW = d->H * d->W, KRS = d->K * d->R * d->S;
   const geom g = {K, d->P, d->Q, d->R, d->S, d->stride, d->pad, d->H, d->W};
   const int T = conv_threads(N);
@@ -250,6 +473,10 @@ void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const
 void alcn_cpu_convt2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                                const float *w, const alcn_conv_dims *d, float *ws) {
   if (!din && !dw && !db) return;
+  if (use_direct(d)) {
+    direct_backward(din, dw, db, dout, in, w, d, ws);
+    return;
+  }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, HW = d->H * d->W, KRS = d->K * d->R * d->S;
   const geom g = {K, d->P, d->Q, d->R, d->S, d->stride, d->pad, d->H, d->W};
   const int T = conv_threads(N);
