@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/loader.h"
 #include "alcn/metrics.h"
 #include "alcn/rng.h"
 #include "ganomaly_impl.h"
@@ -147,6 +148,15 @@ START_TEST(test_descriptor) {
   ck_assert(strstr(desc->defaults, "lr=2e-4") && strstr(desc->defaults, "w_con=50") && strstr(desc->defaults, "nz=100"));
   alcn_method_descriptor_fn f = (alcn_method_descriptor_fn)dlsym(handle, "alcn_method_descriptor");
   ck_assert_ptr_null(f(1));
+  /* the host's loader accepts it */
+  alcn_registry reg;
+  ck_assert_int_eq(alcn_registry_load(&reg, NULL, 0, 1), ALCN_OK);
+  const char *file = NULL;
+  ck_assert_ptr_nonnull(alcn_registry_method(&reg, "ganomaly", &file));
+  ck_assert(strstr(file, "alcn_ganomaly.so") != NULL);
+  for (int i = 0; i < reg.n_refused; ++i)
+    ck_assert_msg(strstr(reg.refused[i].file, "alcn_ganomaly") == NULL, "refused: %s", reg.refused[i].reason);
+  alcn_registry_free(&reg);
 }
 END_TEST
 
