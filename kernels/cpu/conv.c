@@ -271,11 +271,35 @@ static dslice dslice_at(float *ws, const dsz *z, int t) {
   return s;
 }
 
+
+/* F on one padded image: channel-vectorised (FC) when M is a multiple of 16
+ * and the reduction is long, else the wide-row kernel. Image rows outside [ph, ph+Hs) are padding.
+ * out (M, Ho, Wo) (=) plus bias (M) when not NULL. */
+static void run_f(float *out, const float *bias, const float *At, int M, const float *img, const int *off,
+                  int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, float *wide) {
+  if (M % 16 != 0 || Ci * R * S < 128) { /* FC's per-row overhead loses on short reductions */
+    alcn_conv_direct_f(out, bias, At, M, img, off, Ci * R * S, Wp, Ho, Wo, wide);
+    return;
+  }
+  const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
+  alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+  const int HW = Ho * Wo;
+  /* out (M, HW) = wide (HW, M)^T + bias, in 16 x 16 tiles */
+  for (int i0 = 0; i0 < HW; i0 += 16) {
+    const int i1 = i0 + 16 < HW ? i0 + 16 : HW;
+    for (int m = 0; m < M; ++m) {
+      const float bm = bias ? bias[m] : 0.f;
+      float *o = out + (size_t)m * HW;
+      for (int i = i0; i < i1; ++i) o[i] = wide[(size_t)i * M + m] + bm;
+    }
+  }
+}
+
 /* Direct forward of Conv2d (transposed=0) or ConvT (1). */
 static void direct_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
                            float *ws) {
   const int N = d->N, C = d->C, K = d->K, R = d->R, S = d->S, P = d->P, Q = d->Q;
-  const int Hp = P + R - 1, Wp = Q + S - 1, T = C * R * S;
+  const int Hp = P + R - 1, Wp = Q + S - 1;
   const int ph = d->transposed ? R - 1 - d->pad : d->pad, pw = d->transposed ? S - 1 - d->pad : d->pad;
   const dsz z = direct_sizes(d);
   float *At = ws;
@@ -290,7 +314,7 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
     const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
     for (int n = n0; n < n1; ++n) {
       pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
-      alcn_conv_direct_f(out + (size_t)n * K * P * Q, b, At, K, sl.img, off, T, Wp, P, Q, sl.wide);
+      run_f(out + (size_t)n * K * P * Q, b, At, K, sl.img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, sl.wide);
     }
   }
 }
@@ -342,8 +366,7 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
       if (din) {
         /* ConvT reuses the padded dout that the dw pass just made */
         if (!(tr && dw)) pad_copy(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw);
-        alcn_conv_direct_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K * R * S, Wd, H, W,
-                           sl.wide);
+        run_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K, R, S, Hd, Wd, H, W, dph, P, sl.wide);
       }
     }
   }

@@ -67,7 +67,25 @@ int alcn_conv_direct_ok(void) {
 F_BLOCK(8)
 F_BLOCK(4)
 F_BLOCK(2)
-F_BLOCK(1)
+
+/* One output channel (M == 1 remainder): 8 vectors (128 outputs) per chunk,
+ * so that 8 independent accumulators hide the FMA latency. */
+TGT static void f_block_1(float *wide, int ldw, const float *At, int M, const float *img, const int *off, int T,
+                          int L) {
+  (void)ldw;
+  for (int n = 0; n < L; n += 128) {
+    __m512 acc[8];
+    _Pragma("GCC unroll 8") for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
+    const float *ib = img + n, *a = At;
+    for (int t = 0; t < T; ++t, a += M) {
+      const float *b = ib + off[t];
+      const __m512 ai = _mm512_set1_ps(a[0]);
+      _Pragma("GCC unroll 8") for (int v = 0; v < 8; ++v) acc[v] =
+          _mm512_fmadd_ps(ai, _mm512_loadu_ps(b + 16 * v), acc[v]);
+    }
+    _Pragma("GCC unroll 8") for (int v = 0; v < 8; ++v) _mm512_storeu_ps(wide + n + 16 * v, acc[v]);
+  }
+}
 
 void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
@@ -77,6 +95,8 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
   for (; m + 8 <= M; m += 8) f_block_8(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
   for (; m + 4 <= M; m += 4) f_block_4(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
   for (; m + 2 <= M; m += 2) f_block_2(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
+  /* at most one channel left, the last row: its 128-float chunks may run up
+   * to 127 floats past L, into the slack at the end of wide */
   for (; m < M; ++m) f_block_1(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
   for (m = 0; m < M; ++m) {
     const float bm = bias ? bias[m] : 0.f;
@@ -84,6 +104,80 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
       const float *src = wide + (size_t)m * ldw + (size_t)p * Wp;
       float *dst = out + ((size_t)m * Ho + p) * Wo;
       for (int q = 0; q < Wo; ++q) dst[q] = src[q] + bm;
+    }
+  }
+}
+
+
+/* ------------------------------------------------------------------ FC */
+/* Channel-vectorised F for M a multiple of 16: NR output pixels of one row
+ * (consecutive, so img reads are constant displacements from one pointer)
+ * times 16*MV channels in NR*MV accumulators; only kernel rows r in
+ * [rlo, rhi) (those that hit non-padding image rows) are visited.
+ * o: outT + pixel*M + m0; At: At + m0; x: img + p*Wp + q0. */
+#define FC_BLOCK(NR, MV)                                                                           \
+  TGT static void fc_##NR##_##MV(float *o, int M, const float *At, const float *x0, int Ci,         \
+                                 size_t HpWp, int Wp, int R, int S, int rlo, int rhi) {            \
+    __m512 acc[NR][MV];                                                                            \
+    _Pragma("GCC unroll 32") for (int j = 0; j < NR; ++j) for (int v = 0; v < MV; ++v)             \
+        acc[j][v] = _mm512_setzero_ps();                                                           \
+    for (int ci = 0; ci < Ci; ++ci)                                                                \
+      for (int r = rlo; r < rhi; ++r) {                                                            \
+        const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                          \
+        const float *a = At + (size_t)((ci * R + r) * S) * M;                                      \
+        for (int s = 0; s < S; ++s, a += M, ++x) {                                                 \
+          __m512 wv[MV];                                                                           \
+          _Pragma("GCC unroll 4") for (int v = 0; v < MV; ++v) wv[v] = _mm512_loadu_ps(a + 16 * v); \
+          _Pragma("GCC unroll 32") for (int j = 0; j < NR; ++j) {                                  \
+            const __m512 xv = _mm512_set1_ps(x[j]);                                                \
+            _Pragma("GCC unroll 4") for (int v = 0; v < MV; ++v) acc[j][v] =                        \
+                _mm512_fmadd_ps(xv, wv[v], acc[j][v]);                                             \
+          }                                                                                        \
+        }                                                                                          \
+      }                                                                                            \
+    _Pragma("GCC unroll 32") for (int j = 0; j < NR; ++j) for (int v = 0; v < MV; ++v)             \
+        _mm512_storeu_ps(o + (size_t)j * M + 16 * v, acc[j][v]);                                   \
+  }
+FC_BLOCK(24, 1)
+FC_BLOCK(20, 1)
+FC_BLOCK(16, 1)
+FC_BLOCK(8, 1)
+FC_BLOCK(4, 1)
+FC_BLOCK(1, 1)
+FC_BLOCK(12, 2)
+FC_BLOCK(10, 2)
+FC_BLOCK(8, 2)
+FC_BLOCK(4, 2)
+FC_BLOCK(1, 2)
+
+typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
+
+void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+                         int S, int Ho, int Wo, int y0, int y1) {
+  static const int nr1[] = {24, 20, 16, 8, 4, 1}, nr2[] = {12, 10, 8, 4, 1};
+  static const fc_fn f1[] = {fc_24_1, fc_20_1, fc_16_1, fc_8_1, fc_4_1, fc_1_1};
+  static const fc_fn f2[] = {fc_12_2, fc_10_2, fc_8_2, fc_4_2, fc_1_2};
+  const size_t HpWp = (size_t)Hp * Wp;
+  for (int p = 0; p < Ho; ++p) {
+    int rlo = y0 - p, rhi = y1 - p;
+    if (rlo < 0) rlo = 0;
+    if (rhi > R) rhi = R;
+    float *orow = outT + (size_t)p * Wo * M;
+    if (rlo >= rhi) {
+      memset(orow, 0, sizeof(float) * (size_t)Wo * M);
+      continue;
+    }
+    for (int m = 0; m < M; m += 16) {
+      const int two = m + 32 <= M;
+      const int *nr = two ? nr2 : nr1;
+      const fc_fn *fn = two ? f2 : f1;
+      for (int q = 0; q < Wo;) {
+        int k = 0;
+        while (nr[k] > Wo - q) ++k;
+        fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
+        q += nr[k];
+      }
+      if (two) m += 16;
     }
   }
 }
@@ -139,6 +233,11 @@ void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, co
 }
 
 #else /* no AVX-512 build: never called (alcn_conv_direct_ok() == 0) */
+void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+                         int S, int Ho, int Wo, int y0, int y1) {
+  (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
+  (void)y0; (void)y1;
+}
 void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
   (void)out; (void)bias; (void)At; (void)M; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;

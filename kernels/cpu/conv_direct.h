@@ -19,14 +19,20 @@
 int alcn_conv_direct_ok(void);
 
 /* Floats of slack F may read past img's Ci*Hp*Wp (keep them allocated). */
-#define ALCN_CONV_DIRECT_SLACK 64
+#define ALCN_CONV_DIRECT_SLACK 160
 /* Floats of the scratch `wide` that F needs. */
-#define ALCN_CONV_DIRECT_WIDE(M, Ho, Wp) ((size_t)(M) * ((size_t)(Ho) * (Wp) + 48))
+#define ALCN_CONV_DIRECT_WIDE(M, Ho, Wp) ((size_t)(M) * ((size_t)(Ho) * (Wp) + 48) + ALCN_CONV_DIRECT_SLACK)
 
 /* F. out (M, Ho, Wo) (=); bias (M) or NULL; At (T, M); img as above plus
  * slack; wide: ALCN_CONV_DIRECT_WIDE(M, Ho, Wp) floats of scratch. */
 void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide);
+
+/* F with the output channel-vectorised, for M a multiple of 16: outT (Ho*Wo, M)
+ * (=), no bias; image rows outside [y0, y1) are known to be zero padding and
+ * are skipped (exact savings for "full" correlations). Reads no slack. */
+void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+                         int S, int Ho, int Wo, int y0, int y1);
 
 /* G. Gt (T, Mp) (+=), Mp = M rounded up to 16; gT (Ho*Wo, Mp). */
 void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
