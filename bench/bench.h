@@ -1,0 +1,195 @@
+/* Internal interfaces of the alcnbench program: the run configuration
+ * (flags + INI file), the plan (cells), the cell runner, records, Figure-4
+ * files and progress display. One concern per file:
+ *   config.c    ab_config: defaults, flags, INI file, validation of numbers and keys
+ *   plan.c      ab_plan: names checked against plugins / data sets, cells, ids, shards
+ *   run.c       one cell: data, manifest, backend, method, training, scoring, metrics
+ *   batches.c   the shuffled training-batch iterator and the test-batch filler
+ *   record.c    JSON records (cJSON), atomic files, resume status
+ *   figure4.c   the .f4 file of a cell
+ *   progress.c  stderr progress: cell k of n, epoch loss, images/s, ETA
+ *   alcnbench.c main: subcommands list / plan / run / report / data / table5 */
+#ifndef ALCN_BENCH_H
+#define ALCN_BENCH_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "alcn/backend.h"
+#include "alcn/dataset.h"
+#include "alcn/loader.h"
+#include "alcn/normalize.h"
+#include "alcn/status.h"
+
+/* ------------------------------------------------------------- config */
+typedef struct ab_list {
+  int n;
+  char **v;              /* malloc'ed strings */
+} ab_list;
+
+typedef struct ab_config {
+  /* the plan */
+  ab_list datasets, protocols, classes, methods, noises, losses, seeds;
+  ab_list roots;         /* "path" (every data set) or "name=path" */
+  ab_list method_opts;   /* "key=value" (every method) or "method:key=value" */
+  ab_list noise_opts;    /* "key=value" (every noise) or "noise:key=value" */
+  ab_list plugin_paths;  /* --plugin-path folders (colon lists allowed) */
+  char *out;             /* results folder */
+  /* training */
+  int epochs, batch, threads, image_size, limit_train, limit_test;
+  double val_fraction;
+  double ffl_alpha;
+  char *device;          /* cpu | cuda | auto */
+  char *norm;            /* unit | meanstd */
+  /* the run */
+  int resume, quiet, no_report, shard_i, shard_n;
+  char *config_file;     /* the --config file, or NULL */
+} ab_config;
+
+/* Defaults (documented in `alcnbench run --help`). */
+void ab_config_init(ab_config *c);
+void ab_config_free(ab_config *c);
+/* Parse argv[first..argc) (flags of run / plan). A --config FILE is read
+ * first wherever it stands, then the flags override it. Unknown flags,
+ * unknown config keys and malformed numbers are ALCN_ERR_ARG naming them. */
+alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first);
+/* Read one INI file into c (sections [plan] [train] [method.<id>] [noise.<id>]). */
+alcn_status ab_config_load_ini(ab_config *c, const char *path);
+/* The flags and config keys, for --help. */
+void ab_config_usage(FILE *f);
+/* Items of an option list for one plugin id: entries without a prefix and
+ * those prefixed "id:" (prefix stripped). *out holds pointers into list. */
+int ab_opts_for(const ab_list *list, const char *id, const char **out, int cap);
+/* The root for data set `name` (NULL = its default). */
+const char *ab_config_root(const ab_config *c, const char *name);
+
+/* ------------------------------------------------------------- plan */
+typedef struct ab_cell {
+  int index;             /* position in the whole plan (shards: index % n == i) */
+  char id[256];          /* "<dataset>_<protocol>_c<k>_<method>_<noise>_<loss>_s<seed>" */
+  const char *dataset, *protocol, *method, *noise, *loss; /* point into the config */
+  int class_index;
+  char class_name[128];
+  uint64_t seed;
+} ab_cell;
+
+typedef struct ab_plan {
+  int n;
+  ab_cell *cells;
+} ab_plan;
+
+/* Check every name against the registry / data sets (errors list the valid
+ * names), resolve classes, and build the cells in the order
+ * datasets x protocols x classes x methods x noises x losses x seeds.
+ * A method that does not host a noise gets only noise "none". */
+alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *reg);
+void ab_plan_free(ab_plan *p);
+/* 1 when the cell belongs to this run's shard. */
+int ab_plan_in_shard(const ab_config *c, const ab_cell *cell);
+
+/* ------------------------------------------------------------- records */
+typedef enum { AB_REC_MISSING = 0, AB_REC_DONE, AB_REC_FAILED, AB_REC_CORRUPT } ab_rec_state;
+/* <out>/records/<id>.json state. */
+ab_rec_state ab_record_state(const char *out, const char *cell_id);
+/* mkdir -p of <out>/{records,manifests,figure4,.partial}; removes stale
+ * temporary files in <out>/.partial. */
+alcn_status ab_out_prepare(const char *out);
+/* Write bytes to <out>/<rel> atomically: <out>/.partial/<name>.<pid>.tmp,
+ * fsync, rename, fsync of the folder. */
+alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, size_t len);
+
+/* The result of one cell, as the record holds it. */
+typedef struct ab_result {
+  int done;              /* 1 done, 0 failed */
+  char reason[1024];
+  char manifest_hash[17];
+  double auroc, aupr, f1max;
+  int epochs_run;
+  double *epoch_losses, *epoch_aux;   /* epochs_run each (aux NaN = none) */
+  double train_seconds, infer_ms_per_batch;
+  int infer_batch;
+  long long params_method, params_noise;
+  long long peak_host_bytes, peak_device_bytes; /* device: -1 = not tracked */
+  char device[160];
+  char start[32], end[32];
+  int n_test;
+  float *test_scores;
+  int *test_labels;
+  char figure4[300];     /* "" = none */
+  const char *method_file, *noise_file;
+} ab_result;
+
+/* Serialise the record (schema alcnbench.record/1) and write it atomically. */
+alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_result *r);
+
+/* ------------------------------------------------------------- figure 4 */
+/* .f4 bytes: "ALCNF4v1", int32 n,c,h,w, then per image input, noise,
+ * input+noise, reconstruction (c*h*w float32 each), little-endian. */
+alcn_status ab_figure4_write(const char *out, const char *cell_id, int n, int c, int h, int w, const float *input,
+                             const float *noise, const float *x_tilde, const float *recon);
+
+/* ------------------------------------------------------------- progress */
+struct ab_progress;
+typedef struct ab_progress {
+  int quiet, tty;
+  int plan_k, plan_n;    /* cell k (1-based) of n in this run */
+  int cells_timed;       /* cells finished in this run (for the plan ETA) */
+  double cells_seconds;
+  double cell_t0, epoch_t0, last_draw;
+  int epoch, epochs;
+  long images, images_per_epoch;
+  const char *cell_id;
+} ab_progress;
+
+void ab_progress_init(ab_progress *p, int quiet, int plan_n);
+void ab_progress_cell_begin(ab_progress *p, int k, const char *cell_id, int epochs, long images_per_epoch);
+void ab_progress_epoch_begin(ab_progress *p, int epoch);
+void ab_progress_images(ab_progress *p, long images); /* images done in this epoch */
+void ab_progress_epoch_end(ab_progress *p, double loss, double aux_loss, long images);
+void ab_progress_note(ab_progress *p, const char *fmt, ...);
+void ab_progress_cell_end(ab_progress *p, int done, double auroc, const char *reason);
+double ab_now(void);   /* monotonic seconds */
+
+/* ------------------------------------------------------------- batches */
+/* Training batches: the indices idx[0..n) shuffled per epoch (Fisher-Yates
+ * on the Philox stream alcn_rng_derive(seed, epoch)), normalised into a host
+ * buffer and uploaded into one backend buffer of batch x C x H x W floats;
+ * the last batch may be partial. The iterator returns -ALCN_ERR_INTERRUPTED
+ * once ab_interrupted is set. */
+typedef struct ab_batches {
+  alcn_backend *be;
+  const alcn_dataset *ds;
+  const alcn_norm *nm;
+  int32_t *perm;         /* n: this epoch's order */
+  int32_t *base;         /* n: the indices as given */
+  int n, pos, batch;
+  uint64_t seed;
+  size_t sample;         /* C*H*W */
+  float *host, *dev;     /* batch x sample each */
+  struct ab_progress *pr;
+  int fill_error;        /* a fill/upload failed: status (its message is the last error) */
+} ab_batches;
+
+alcn_status ab_batches_init(ab_batches *b, alcn_backend *be, const alcn_dataset *ds, const alcn_norm *nm,
+                            const int32_t *idx, int n, int batch, uint64_t seed, struct ab_progress *pr);
+void ab_batches_epoch(ab_batches *b, int epoch); /* reshuffle for epoch (0-based) */
+alcn_batch_iter ab_batches_iter(ab_batches *b);
+/* Upload images idx[0..n) (n <= batch) into the backend buffer; *dev = it. */
+alcn_status ab_batches_fill(ab_batches *b, const int32_t *idx, int n, const float **dev);
+void ab_batches_free(ab_batches *b);
+
+/* ------------------------------------------------------------- run */
+extern volatile sig_atomic_t ab_interrupted; /* set by SIGINT / SIGTERM */
+
+typedef struct ab_run_state ab_run_state;   /* data set cache across cells */
+alcn_status ab_run_state_create(ab_run_state **st);
+void ab_run_state_destroy(ab_run_state *st);
+
+/* Run one cell and write its record (done or failed). Returns ALCN_OK when a
+ * record was written (either status), ALCN_ERR_INTERRUPTED when a signal cut
+ * the cell (nothing written), another status when the record could not be
+ * written. *failed = 1 when the cell's record says failed. */
+alcn_status ab_run_cell(ab_run_state *st, const ab_config *c, const alcn_registry *reg, const ab_cell *cell,
+                        ab_progress *pr, int *failed);
+
+#endif

@@ -1,0 +1,257 @@
+/* Cell records: the JSON object of one cell (schema alcnbench.record/1,
+ * written with cJSON), atomic file writes (temp file, fsync, rename, fsync of
+ * the folder) and the resume state of a cell from its record. */
+#define _DEFAULT_SOURCE /* fsync, strdup */
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fftw3.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alcn/version.h"
+#include "bench.h"
+
+char *openblas_get_config(void); /* OpenBLAS: "OpenBLAS 0.3.x ..." */
+
+static alcn_status mkdir_p(const char *path) {
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s", path);
+  for (char *p = tmp + 1; *p; ++p) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+      ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s", tmp, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s (hint: check --out)", tmp, strerror(errno));
+  return ALCN_OK;
+}
+
+alcn_status ab_out_prepare(const char *out) {
+  static const char *const sub[] = {"records", "manifests", "figure4", ".partial"};
+  char p[PATH_MAX];
+  for (size_t i = 0; i < sizeof sub / sizeof *sub; ++i) {
+    snprintf(p, sizeof p, "%s/%s", out, sub[i]);
+    ALCN_CHECK(mkdir_p(p));
+  }
+  /* temporary files of a run that was killed: never a finished result */
+  snprintf(p, sizeof p, "%s/.partial", out);
+  DIR *d = opendir(p);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      size_t l = strlen(e->d_name);
+      if (l > 4 && !strcmp(e->d_name + l - 4, ".tmp")) {
+        char f[PATH_MAX + 256];
+        snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+        unlink(f);
+      }
+    }
+    closedir(d);
+  }
+  return ALCN_OK;
+}
+
+static void fsync_dir(const char *file) {
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", file);
+  char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else *slash = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, size_t len) {
+  char final[PATH_MAX], tmp[PATH_MAX + 64];
+  snprintf(final, sizeof final, "%s/%s", out, rel);
+  const char *base = strrchr(rel, '/');
+  base = base ? base + 1 : rel;
+  snprintf(tmp, sizeof tmp, "%s/.partial/%s.%ld.tmp", out, base, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) ALCN_FAIL(ALCN_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+  const char *p = data;
+  size_t left = len;
+  while (left) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      ALCN_FAIL(ALCN_ERR_IO, "cannot write %s: %s (hint: disk full?)", tmp, strerror(e));
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp);
+    ALCN_FAIL(ALCN_ERR_IO, "cannot flush %s: %s", tmp, strerror(errno));
+  }
+  if (rename(tmp, final) != 0) {
+    int e = errno;
+    unlink(tmp);
+    ALCN_FAIL(ALCN_ERR_IO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+  }
+  fsync_dir(final);
+  return ALCN_OK;
+}
+
+ab_rec_state ab_record_state(const char *out, const char *cell_id) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/records/%s.json", out, cell_id);
+  FILE *f = fopen(path, "rb");
+  if (!f) return AB_REC_MISSING;
+  char *buf = NULL;
+  long n = -1;
+  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+  if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = -1;
+    else buf[n] = '\0';
+  }
+  fclose(f);
+  ab_rec_state st = AB_REC_CORRUPT;
+  cJSON *root = (buf && n > 0) ? cJSON_Parse(buf) : NULL;
+  if (root) {
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "status");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cell");
+    if (cJSON_IsString(s) && cJSON_IsString(c) && !strcmp(c->valuestring, cell_id))
+      st = !strcmp(s->valuestring, "done") ? AB_REC_DONE : AB_REC_FAILED;
+    cJSON_Delete(root);
+  }
+  free(buf);
+  return st;
+}
+
+/* A number, or null for NaN/Inf (JSON has no NaN). */
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static cJSON *str_list(const char *const *v, int n) {
+  cJSON *a = cJSON_CreateArray();
+  for (int i = 0; a && i < n; ++i) cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+  return a;
+}
+
+static cJSON *config_json(const ab_config *c, const ab_cell *cell, const ab_result *r) {
+  cJSON *o = cJSON_CreateObject();
+  const char *root = ab_config_root(c, cell->dataset);
+  cJSON_AddStringToObject(o, "dataset", cell->dataset);
+  cJSON_AddItemToObject(o, "root", root ? cJSON_CreateString(root) : cJSON_CreateNull());
+  cJSON_AddStringToObject(o, "protocol", cell->protocol);
+  cJSON_AddNumberToObject(o, "class", cell->class_index);
+  cJSON_AddStringToObject(o, "method", cell->method);
+  cJSON_AddStringToObject(o, "noise", cell->noise);
+  cJSON_AddStringToObject(o, "loss", cell->loss);
+  cJSON_AddNumberToObject(o, "seed", (double)cell->seed);
+  cJSON_AddNumberToObject(o, "epochs", c->epochs);
+  cJSON_AddNumberToObject(o, "batch", c->batch);
+  cJSON_AddStringToObject(o, "device", c->device);
+  cJSON_AddNumberToObject(o, "threads", c->threads);
+  cJSON_AddNumberToObject(o, "image_size", c->image_size);
+  cJSON_AddStringToObject(o, "norm", c->norm);
+  cJSON_AddNumberToObject(o, "val_fraction", c->val_fraction);
+  cJSON_AddNumberToObject(o, "limit_train", c->limit_train);
+  cJSON_AddNumberToObject(o, "limit_test", c->limit_test);
+  cJSON_AddNumberToObject(o, "ffl_alpha", c->ffl_alpha);
+  const char *mo[256], *no[256];
+  int nmo = ab_opts_for(&c->method_opts, cell->method, mo, 256);
+  int nno = ab_opts_for(&c->noise_opts, cell->noise, no, 256);
+  cJSON_AddItemToObject(o, "method_opts", str_list(mo, nmo));
+  cJSON_AddItemToObject(o, "noise_opts", str_list(no, nno));
+  cJSON_AddItemToObject(o, "method_file", r->method_file ? cJSON_CreateString(r->method_file) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "noise_file", r->noise_file ? cJSON_CreateString(r->noise_file) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "config_file", c->config_file ? cJSON_CreateString(c->config_file) : cJSON_CreateNull());
+  char shard[32];
+  snprintf(shard, sizeof shard, "%d/%d", c->shard_i, c->shard_n);
+  cJSON_AddStringToObject(o, "shard", shard);
+  return o;
+}
+
+alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_result *r) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory for the record");
+  cJSON_AddStringToObject(o, "schema", "alcnbench.record/1");
+  cJSON_AddStringToObject(o, "cell", cell->id);
+  cJSON_AddStringToObject(o, "status", r->done ? "done" : "failed");
+  cJSON_AddItemToObject(o, "reason", r->done ? cJSON_CreateNull() : cJSON_CreateString(r->reason));
+  cJSON_AddStringToObject(o, "dataset", cell->dataset);
+  cJSON_AddStringToObject(o, "protocol", cell->protocol);
+  cJSON_AddNumberToObject(o, "class", cell->class_index);
+  cJSON_AddStringToObject(o, "class_name", cell->class_name);
+  cJSON_AddStringToObject(o, "method", cell->method);
+  cJSON_AddStringToObject(o, "noise", cell->noise);
+  cJSON_AddStringToObject(o, "loss", cell->loss);
+  cJSON_AddNumberToObject(o, "seed", (double)cell->seed);
+  cJSON_AddItemToObject(o, "config", config_json(c, cell, r));
+  cJSON_AddItemToObject(o, "manifest_hash", r->manifest_hash[0] ? cJSON_CreateString(r->manifest_hash)
+                                                                 : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "auroc", r->done ? num_or_null(r->auroc) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "aupr", r->done ? num_or_null(r->aupr) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "f1max", r->done ? num_or_null(r->f1max) : cJSON_CreateNull());
+  cJSON_AddNumberToObject(o, "epochs", r->epochs_run);
+  cJSON *el = cJSON_CreateArray(), *ea = cJSON_CreateArray();
+  for (int e = 0; e < r->epochs_run; ++e) {
+    cJSON_AddItemToArray(el, num_or_null(r->epoch_losses[e]));
+    cJSON_AddItemToArray(ea, num_or_null(r->epoch_aux[e]));
+  }
+  cJSON_AddItemToObject(o, "epoch_losses", el);
+  cJSON_AddItemToObject(o, "epoch_aux_losses", ea);
+  cJSON_AddNumberToObject(o, "train_seconds", r->train_seconds);
+  cJSON_AddItemToObject(o, "infer_ms_per_batch", r->done ? num_or_null(r->infer_ms_per_batch) : cJSON_CreateNull());
+  cJSON_AddNumberToObject(o, "infer_batch", r->infer_batch);
+  cJSON *pm = cJSON_CreateObject();
+  cJSON_AddNumberToObject(pm, "method", (double)r->params_method);
+  cJSON_AddNumberToObject(pm, "noise", (double)r->params_noise);
+  cJSON_AddNumberToObject(pm, "total", (double)(r->params_method + r->params_noise));
+  cJSON_AddItemToObject(o, "params", pm);
+  cJSON_AddNumberToObject(o, "peak_host_bytes", (double)r->peak_host_bytes);
+  cJSON_AddItemToObject(o, "peak_device_bytes",
+                        r->peak_device_bytes >= 0 ? cJSON_CreateNumber((double)r->peak_device_bytes)
+                                                  : cJSON_CreateNull());
+  cJSON_AddStringToObject(o, "device", r->device[0] ? r->device : c->device);
+  cJSON *v = cJSON_CreateObject();
+  cJSON_AddStringToObject(v, "alcnbench", alcn_version());
+  cJSON_AddStringToObject(v, "cjson", cJSON_Version());
+  cJSON_AddStringToObject(v, "fftw", fftwf_version);
+  const char *ob = openblas_get_config();
+  cJSON_AddStringToObject(v, "openblas", ob ? ob : "unknown");
+  cJSON_AddItemToObject(o, "versions", v);
+  cJSON_AddStringToObject(o, "git_rev", alcn_git_revision());
+  cJSON_AddStringToObject(o, "start", r->start);
+  cJSON_AddStringToObject(o, "end", r->end);
+  cJSON *ts = cJSON_CreateArray(), *tl = cJSON_CreateArray();
+  for (int i = 0; r->test_scores && i < r->n_test; ++i) {
+    cJSON_AddItemToArray(ts, num_or_null((double)r->test_scores[i]));
+    cJSON_AddItemToArray(tl, cJSON_CreateNumber(r->test_labels[i]));
+  }
+  cJSON_AddItemToObject(o, "test_scores", ts);
+  cJSON_AddItemToObject(o, "test_labels", tl);
+  cJSON_AddItemToObject(o, "figure4", r->figure4[0] ? cJSON_CreateString(r->figure4) : cJSON_CreateNull());
+  char *text = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if (!text) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory printing the record of %s", cell->id);
+  size_t len = strlen(text);
+  char rel[400];
+  snprintf(rel, sizeof rel, "records/%s.json", cell->id);
+  /* one line per record, newline-terminated */
+  char *line = malloc(len + 2);
+  if (line) memcpy(line, text, len);
+  cJSON_free(text);
+  if (!line) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory");
+  line[len] = '\n';
+  line[len + 1] = '\0';
+  alcn_status s = ab_write_atomic(c->out, rel, line, len + 1);
+  free(line);
+  return s;
+}
