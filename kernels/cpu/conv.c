@@ -13,24 +13,28 @@
  *    hot path does not depend on it);
  *  - otherwise: im2col / col2im + OpenBLAS sgemm, one image at a time.
  *
- * Threading: the batch is split into T contiguous, equal chunks (T = threads
- * used, <= omp_get_max_threads()); each thread runs single-threaded sgemm on
- * its own slice of the workspace (OpenBLAS is switched to one thread for the
- * parallel region and restored afterwards). Weight/bias gradients are summed
- * per thread into a private partial in the workspace and then reduced in
- * thread order 0..T-1, so the result is bitwise reproducible for a given
- * thread count.
+ * Threading (T = min(omp_get_max_threads(), N) threads):
+ *  - direct path: images are handed out dynamically; the backward pass cuts
+ *    the batch into min(N, 32) fixed chunks, each with its own dw/db partial
+ *    in the workspace, summed in chunk order afterwards: dw/db are bitwise
+ *    reproducible and even independent of the thread count;
+ *  - im2col path: T contiguous equal chunks, single-threaded sgemm inside the
+ *    parallel region (OpenBLAS is switched to one thread and restored
+ *    afterwards), per-thread partials reduced in thread order: reproducible
+ *    for a given thread count.
+ * Set ALCN_CONV_GENERIC=1 in the environment to force the im2col path.
  *
- * Workspace (alcn_cpu_conv_workspace): the larger of the two paths' needs,
- *   im2col path: T * (col + dw + db) floats, col = C*R*S*P*Q (Conv2d) or
+ * Workspace (alcn_cpu_conv_workspace, floats): the larger of the paths' needs,
+ *   im2col path: T * (col + dw + db), col = C*R*S*P*Q (Conv2d) or
  *                K*R*S*H*W (ConvTranspose2d), dw = C*K*R*S, db = K;
- *   direct path: a shared part (packed weights C*K*R*S + offset tables) plus
- *                T * (padded image + wide output + transposed gradient +
- *                dw partial + db), each a few single-image planes.
- * It does NOT grow with the batch N; it grows linearly with the thread count
- * T = omp_get_max_threads() at the time of the query: query again after
- * raising the OpenMP thread count. For the DAE's Conv(16,32,5) layer on
- * 24x24 it is ~0.3 M floats (1.3 MB) at T=2. */
+ *   direct path: shared (packed weights C*K*R*S + offset tables)
+ *                + T * (padded image + output tile + transposed gradient:
+ *                  a few single-image planes)
+ *                + min(N, 32) * (dw + db partials, channels rounded to 16).
+ * It grows linearly with T = omp_get_max_threads() at the time of the query
+ * (query again after raising the OpenMP thread count) and with the batch N
+ * only up to N = 32. DAE Conv(16,32,5) on 24x24, T=2, N>=32: 0.95 M floats
+ * (3.8 MB), mostly the 32 dw partials. */
 #include <string.h>
 
 #include "alcn/ops.h"
@@ -136,12 +140,20 @@ static size_t slice_floats(const alcn_conv_dims *d) {
 /* ------------------------------------------------ direct path: sizes */
 typedef struct dsz {
   size_t shared;                 /* At (C*K*R*S floats) + two offset tables */
-  size_t img, wide, gT, Gt, db;  /* per-thread parts */
+  size_t img, wide, gT;          /* per-thread scratch */
   size_t slice;                  /* per-thread total */
+  size_t Gt, db, part;           /* per-chunk dw / db partials and their total */
+  int nchunk;                    /* batch chunks of the backward pass */
 } dsz;
 
 static size_t maxz(size_t a, size_t b) { return a > b ? a : b; }
 static int round16(int m) { return (m + 15) / 16 * 16; }
+
+/* The backward pass splits the batch into min(N, ALCN_CONV_CHUNKS) fixed
+ * chunks, each with its own dw/db partial, summed in chunk order: the result
+ * does not depend on the thread count or on which thread ran which chunk,
+ * and threads take chunks dynamically (robust to a busy core). */
+#define ALCN_CONV_CHUNKS 32
 
 static dsz direct_sizes(const alcn_conv_dims *d) {
   const size_t C = (size_t)d->C, K = (size_t)d->K, R = (size_t)d->R, S = (size_t)d->S;
@@ -156,9 +168,11 @@ static dsz direct_sizes(const alcn_conv_dims *d) {
   z.wide = maxz(ALCN_CONV_DIRECT_WIDE(K, P, Q + S - 1), ALCN_CONV_DIRECT_WIDE(C, H, W + S - 1));
   const size_t Mp = (size_t)round16(d->transposed ? d->C : d->K);
   z.gT = (d->transposed ? H * W : P * Q) * Mp;
+  z.slice = z.img + z.wide + z.gT + 16;
   z.Gt = tmax * Mp;
   z.db = K;
-  z.slice = z.img + z.wide + z.gT + z.Gt + z.db + 16;
+  z.part = z.Gt + z.db + 16;
+  z.nchunk = d->N < ALCN_CONV_CHUNKS ? d->N : ALCN_CONV_CHUNKS;
   return z;
 }
 
@@ -168,7 +182,7 @@ size_t alcn_cpu_conv_workspace(const alcn_conv_dims *d) {
   const size_t gen = (size_t)t * slice_floats(d);
   if (d->stride != 1) return gen;
   const dsz z = direct_sizes(d);
-  return maxz(gen, z.shared + (size_t)t * z.slice);
+  return maxz(gen, z.shared + (size_t)t * z.slice + (size_t)z.nchunk * z.part);
 }
 
 /* OpenBLAS runs single-threaded inside our parallel regions. */
@@ -259,18 +273,19 @@ static void transpose_pad(float *gT, const float *g, int M, int Mp, int HW) {
   }
 }
 
-typedef struct dslice { float *img, *wide, *gT, *Gt, *db; } dslice;
+typedef struct dslice { float *img, *wide, *gT; } dslice;
 
+/* Thread t's scratch; the chunk partials follow the nt thread slices. */
 static dslice dslice_at(float *ws, const dsz *z, int t) {
   dslice s;
   s.img = ws + z->shared + (size_t)t * z->slice;
   s.wide = s.img + z->img;
   s.gT = s.wide + z->wide;
-  s.Gt = s.gT + z->gT;
-  s.db = s.Gt + z->Gt;
   return s;
 }
-
+static float *dpart_at(float *ws, const dsz *z, int nt, int c) {
+  return ws + z->shared + (size_t)nt * z->slice + (size_t)c * z->part;
+}
 
 /* F on one padded image: channel-vectorised (FC) when M is a multiple of 16
  * and the reduction is long, else the wide-row kernel. Image rows outside [ph, ph+Hs) are padding.
@@ -309,10 +324,9 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
   const int nt = conv_threads(N);
 #pragma omp parallel num_threads(nt)
   {
-    const int t = omp_get_thread_num();
-    const dslice sl = dslice_at(ws, &z, t);
-    const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
-    for (int n = n0; n < n1; ++n) {
+    const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
+#pragma omp for schedule(dynamic, 2)
+    for (int n = 0; n < N; ++n) {
       pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
       run_f(out + (size_t)n * K * P * Q, b, At, K, sl.img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, sl.wide);
     }
@@ -342,43 +356,49 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
     make_off(off_d, K, R, S, Hd, Wd);
   }
   if (dw) make_off(off_w, gCi, R, S, gHp, gWp);
-  const int nt = conv_threads(N);
+  const int nt = conv_threads(N), NC = z.nchunk;
 #pragma omp parallel num_threads(nt)
   {
-    const int t = omp_get_thread_num();
-    const dslice sl = dslice_at(ws, &z, t);
-    if (dw) memset(sl.Gt, 0, sizeof(float) * (size_t)gT * gMp);
-    if (db) memset(sl.db, 0, sizeof(float) * (size_t)K);
-    const int n0 = (int)((long)N * t / nt), n1 = (int)((long)N * (t + 1) / nt);
-    for (int n = n0; n < n1; ++n) {
-      const float *gy = dout + (size_t)n * K * P * Q, *x = in + (size_t)n * C * H * W;
-      if (db) db_accum(sl.db, gy, K, P * Q);
-      if (dw) {
-        if (tr) {
-          pad_copy(sl.img, gy, K, P, Q, gHp, gWp, pad, pad);
-          transpose_pad(sl.gT, x, C, gMp, H * W);
-        } else {
-          pad_copy(sl.img, x, C, H, W, gHp, gWp, pad, pad);
-          transpose_pad(sl.gT, gy, K, gMp, P * Q);
+    const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
+#pragma omp for schedule(dynamic, 1)
+    for (int c = 0; c < NC; ++c) {
+      float *pGt = dpart_at(ws, &z, nt, c), *pdb = pGt + z.Gt;
+      if (dw) memset(pGt, 0, sizeof(float) * (size_t)gT * gMp);
+      if (db) memset(pdb, 0, sizeof(float) * (size_t)K);
+      const int n0 = (int)((long)N * c / NC), n1 = (int)((long)N * (c + 1) / NC);
+      for (int n = n0; n < n1; ++n) {
+        const float *gy = dout + (size_t)n * K * P * Q, *x = in + (size_t)n * C * H * W;
+        if (db) db_accum(pdb, gy, K, P * Q);
+        if (dw) {
+          if (tr) {
+            pad_copy(sl.img, gy, K, P, Q, gHp, gWp, pad, pad);
+            transpose_pad(sl.gT, x, C, gMp, H * W);
+          } else {
+            pad_copy(sl.img, x, C, H, W, gHp, gWp, pad, pad);
+            transpose_pad(sl.gT, gy, K, gMp, P * Q);
+          }
+          alcn_conv_direct_g(pGt, sl.gT, gMp, sl.img, off_w, gT, gWp, gHo, gWo);
         }
-        alcn_conv_direct_g(sl.Gt, sl.gT, gMp, sl.img, off_w, gT, gWp, gHo, gWo);
-      }
-      if (din) {
-        /* ConvT reuses the padded dout that the dw pass just made */
-        if (!(tr && dw)) pad_copy(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw);
-        run_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K, R, S, Hd, Wd, H, W, dph, P, sl.wide);
+        if (din) {
+          /* ConvT reuses the padded dout that the dw pass just made */
+          if (!(tr && dw)) pad_copy(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw);
+          run_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K, R, S, Hd, Wd, H, W, dph, P, sl.wide);
+        }
       }
     }
   }
-  if (dw) /* dw[m][t] += sum over threads, in thread order, of Gt[t][m] */
-    for (int t = 0; t < nt; ++t) {
-      const float *G = dslice_at(ws, &z, t).Gt;
-      for (int m = 0; m < gM; ++m)
-        for (int i = 0; i < gT; ++i) dw[(size_t)m * gT + i] += G[(size_t)i * gMp + m];
+  if (dw) { /* dw[m][i] += sum over chunks, in chunk order, of Gt[i][m] */
+    float *G0 = dpart_at(ws, &z, nt, 0);
+    for (int c = 1; c < NC; ++c) {
+      const float *G = dpart_at(ws, &z, nt, c);
+      for (size_t i = 0; i < (size_t)gT * gMp; ++i) G0[i] += G[i];
     }
+    for (int m = 0; m < gM; ++m)
+      for (int i = 0; i < gT; ++i) dw[(size_t)m * gT + i] += G0[(size_t)i * gMp + m];
+  }
   if (db)
-    for (int t = 0; t < nt; ++t) {
-      const float *B = dslice_at(ws, &z, t).db;
+    for (int c = 0; c < NC; ++c) {
+      const float *B = dpart_at(ws, &z, nt, c) + z.Gt;
       for (int k = 0; k < K; ++k) db[k] += B[k];
     }
 }

@@ -1,8 +1,11 @@
 /* Suite "conv": Conv2d / ConvTranspose2d. The reference (plain loops) is
  * checked against PyTorch known answers and central finite differences; the
- * fast path (im2col + sgemm, OpenMP) against the reference on many shapes;
+ * fast path (AVX-512 direct kernels for stride 1 where the CPU has them, else
+ * im2col + sgemm; the latter also forced via ALCN_CONV_GENERIC=1) against the
+ * reference on many shapes;
  * parameter gradients accumulate, NULL gradients are skipped, results are
  * bitwise reproducible, and impossible shapes are rejected. */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -122,7 +125,21 @@ START_TEST(test_pytorch_known_answers) {
 END_TEST
 
 /* ------------------------------------------------------ fast == reference */
-START_TEST(test_fast_matches_reference) {
+static void fast_vs_ref(int idx);
+
+START_TEST(test_fast_matches_reference) { fast_vs_ref(_i); }
+END_TEST
+
+/* The im2col + sgemm path (stride != 1 always takes it; forced here for all). */
+START_TEST(test_generic_matches_reference) {
+  setenv("ALCN_CONV_GENERIC", "1", 1);
+  fast_vs_ref(_i);
+  unsetenv("ALCN_CONV_GENERIC");
+}
+END_TEST
+
+static void fast_vs_ref(int idx) {
+  const int _i = idx;
   const shape *s = &kShapes[_i];
   prob p;
   prob_make(&p, s, 100 + (uint64_t)_i * 10);
@@ -155,7 +172,6 @@ START_TEST(test_fast_matches_reference) {
   free(o_r); free(o_f); free(gi_r); free(gi_f); free(gw_r); free(gw_f);
   prob_free(&p);
 }
-END_TEST
 
 /* ---------------------------------------------------- finite differences */
 typedef struct fd_ctx {
@@ -284,6 +300,7 @@ int main(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("fast_vs_ref");
   tcase_add_loop_test(tc, test_fast_matches_reference, 0, NSHAPES);
+  tcase_add_loop_test(tc, test_generic_matches_reference, 0, NSHAPES);
   suite_add_tcase(s, tc);
   tc = tcase_create("finite_diff");
   tcase_add_loop_test(tc, test_fd_reference, 0, NSHAPES);
