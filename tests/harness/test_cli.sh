@@ -1,1 +1,80 @@
-exit 77
+#!/bin/bash
+# alcnbench flags, config file and errors: unknown flags / keys / names are
+# refused naming them (exit 2) and listing valid names; config + flag
+# precedence; shards; a failing cell (NaN loss) is recorded and the run goes on.
+. "$(dirname "$0")/common.sh"
+
+expect 2 "--bogus" "$AB" run --bogus
+expect 2 "--epochs: 'abc' is not an integer" "$AB" plan --epochs abc
+expect 2 "--batch: '12x' is not an integer" "$AB" plan --batch=12x
+expect 2 "--val-fraction" "$AB" plan --val-fraction 2
+expect 2 "--seeds" "$AB" plan --seeds 1,x
+expect 2 "unknown method 'nope' (valid: " "$AB" plan --method nope --plugin-path "$GOOD"
+expect 2 "toy" "$AB" plan --method nope --plugin-path "$GOOD"
+expect 2 "unknown noise 'nope' (valid: none" "$AB" plan --method toy --noise nope --plugin-path "$GOOD"
+expect 2 "unknown data set 'nope' (valid: fashion-mnist" "$AB" plan --dataset nope --method toy --plugin-path "$GOOD"
+expect 2 "unknown protocol 'p9' (valid: p1, p2" "$AB" plan --protocol p9 --method toy --plugin-path "$GOOD"
+expect 2 "unknown loss 'huber'" "$AB" plan --loss huber --method toy --plugin-path "$GOOD"
+expect 2 "class 12 is out of range" "$AB" plan --classes 12 --method toy --plugin-path "$GOOD"
+expect 2 "no class 'Sneakers'" "$AB" plan --classes Sneakers --method toy --plugin-path "$GOOD"
+expect 2 "--shard '2/2'" "$AB" plan --shard 2/2
+expect 2 "'nope' is not a method of this plan" "$AB" plan --method toy --opt nope:lr=1 --plugin-path "$GOOD"
+expect 2 "unknown device 'tpu'" "$AB" plan --device tpu
+expect 2 "unknown command" "$AB" frobnicate
+
+# config file errors name the file, the line and the key
+printf '[plan]\nmethod = toy\n[train]\nepoch = 3\n' > "$T/k.ini"
+expect 2 "k.ini:4: unknown key 'epoch' in [train]" "$AB" plan --config "$T/k.ini"
+printf '[train]\nbatch = 12x\n' > "$T/n.ini"
+expect 2 "n.ini:2: key 'batch': '12x' is not an integer" "$AB" plan --config "$T/n.ini"
+printf '[trian]\n' > "$T/s.ini"
+expect 2 "unknown section [trian]" "$AB" plan --config "$T/s.ini"
+printf 'epochs = 2\n' > "$T/b.ini"
+expect 2 "before any [section]" "$AB" plan --config "$T/b.ini"
+expect 2 "cannot open" "$AB" plan --config "$T/missing.ini"
+
+# a good config; flags override it; shards split the cells by index
+cat > "$T/good.ini" <<INI
+# comment
+[plan]
+dataset = fashion-mnist
+method = toy
+classes = 0, 1, Coat
+seeds = 1,2
+out = $T/out-cfg
+[train]
+epochs = 2
+limit_train = 100
+[method.toy]
+sleep_ms = 0
+INI
+out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD") || fail "plan --config: $out"
+[ "$(echo "$out" | grep -c '^[0-9]')" = 6 ] || fail "expected 6 cells: $out"
+echo "$out" | grep -q "fashion-mnist_p2_c4_toy_none_mse_s2	Coat	pending" || fail "class by name: $out"
+out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --classes 3 --seeds 7)
+[ "$(echo "$out" | grep -c '^[0-9]')" = 1 ] || fail "flags must override the config: $out"
+echo "$out" | grep -q "c3_toy_none_mse_s7" || fail "override: $out"
+out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --shard 1/2)
+[ "$(echo "$out" | grep '^[0-9]' | cut -f1 | tr '\n' ' ')" = "1 3 5 " ] || fail "shard 1/2: $out"
+echo "ok: config, precedence, shards"
+
+# list names plugins, files and defaults
+out=$("$AB" list --plugin-path "$GOOD")
+echo "$out" | grep -q "harness_toy.so" || fail "list: $out"
+echo "$out" | grep -q "sleep_ms=0 nan_epoch=0" || fail "list defaults: $out"
+
+# a NaN loss fails its cell with the reason; the next cell still runs; exit 1
+expect 1 "FAILED" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --opt toy:nan_epoch=1 --out "$T/nan" --no-report
+for c in 0 1; do
+  r="$T/nan/records/fashion-mnist_p2_c${c}_toy_none_mse_s1.json"
+  [ "$(field "$r" status)" = '"failed"' ] || fail "NaN cell $c not failed: $(cat "$r")"
+  field "$r" reason | grep -q "epoch 1: the training loss is nan" || fail "reason: $(field "$r" reason)"
+done
+# an option the plugin refuses is a failed cell naming it
+expect 1 "unknown option 'bogus'" "$AB" run "${TINY[@]}" --method toy --classes 0 --opt bogus=1 --out "$T/opt" --no-report
+# the failed cells are retried by the next run (resume skips only done ones)
+expect 0 "2 to run, 0 already done" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report
+[ "$(field "$T/nan/records/fashion-mnist_p2_c1_toy_none_mse_s1.json" status)" = '"done"' ] || fail "retry"
+expect 0 "0 to run, 2 already done" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report
+expect 0 "2 to run" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report --no-resume
+echo "PASS"
