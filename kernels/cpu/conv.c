@@ -266,11 +266,10 @@ static void pack_at(float *At, const float *w, const alcn_conv_dims *d, int mode
 
 /* gT (HW, Mp) = g (M, HW)^T, zero columns M..Mp-1 */
 static void transpose_pad(float *gT, const float *g, int M, int Mp, int HW) {
-  for (int i = 0; i < HW; ++i) {
-    float *o = gT + (size_t)i * Mp;
-    for (int m = 0; m < M; ++m) o[m] = g[(size_t)m * HW + i];
-    for (int m = M; m < Mp; ++m) o[m] = 0.f;
-  }
+  alcn_conv_direct_transpose(gT, (size_t)Mp, g, (size_t)HW, M, HW);
+  if (M < Mp)
+    for (int i = 0; i < HW; ++i)
+      for (int m = M; m < Mp; ++m) gT[(size_t)i * Mp + m] = 0.f;
 }
 
 typedef struct dslice { float *img, *wide, *gT; } dslice;
@@ -299,15 +298,14 @@ static void run_f(float *out, const float *bias, const float *At, int M, const f
   const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
   alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
   const int HW = Ho * Wo;
-  /* out (M, HW) = wide (HW, M)^T + bias, in 16 x 16 tiles */
-  for (int i0 = 0; i0 < HW; i0 += 16) {
-    const int i1 = i0 + 16 < HW ? i0 + 16 : HW;
+  /* out (M, HW) = wide (HW, M)^T + bias */
+  alcn_conv_direct_transpose(out, (size_t)HW, wide, (size_t)M, HW, M);
+  if (bias)
     for (int m = 0; m < M; ++m) {
-      const float bm = bias ? bias[m] : 0.f;
       float *o = out + (size_t)m * HW;
-      for (int i = i0; i < i1; ++i) o[i] = wide[(size_t)i * M + m] + bm;
+      const float bm = bias[m];
+      for (int i = 0; i < HW; ++i) o[i] += bm;
     }
-  }
 }
 
 /* Direct forward of Conv2d (transposed=0) or ConvT (1). */

@@ -182,6 +182,45 @@ void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, 
   }
 }
 
+
+/* ----------------------------------------------------------- transpose */
+/* 16 x 16 tile: dst[j][i] = src[i][j] (row strides lds, ldd). */
+TGT static void tile16(float *dst, size_t ldd, const float *src, size_t lds) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), e = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+
+void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
+  const int r16 = rows / 16 * 16, c16 = cols / 16 * 16;
+  for (int i = 0; i < r16; i += 16)
+    for (int j = 0; j < c16; j += 16) tile16(dst + (size_t)j * ldd + i, ldd, src + (size_t)i * lds + j, lds);
+  for (int i = 0; i < rows; ++i) /* ragged edges */
+    for (int j = (i < r16 ? c16 : 0); j < cols; ++j) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
+}
+
 /* ------------------------------------------------------------------- G */
 /* Gt[i][0..16*MV) += sum_{p,q} img[off[i] + p*Wp + q] * gT[p*Wo+q][0..16*MV),
  * i < TR: TR*MV accumulators. Gt and gT have row stride Mp. */
@@ -233,6 +272,10 @@ void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, co
 }
 
 #else /* no AVX-512 build: never called (alcn_conv_direct_ok() == 0) */
+void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
+}
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                          int S, int Ho, int Wo, int y0, int y1) {
   (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;

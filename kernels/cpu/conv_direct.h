@@ -13,6 +13,8 @@
 #ifndef ALCN_CONV_DIRECT_H
 #define ALCN_CONV_DIRECT_H
 
+#include <stddef.h>
+
 /* 1 when this CPU runs the AVX-512 kernels (checked once) and the
  * environment variable ALCN_CONV_GENERIC is unset or "0" (set it to force
  * the im2col + sgemm path, e.g. to test or time it). */
@@ -37,5 +39,8 @@ void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, 
 /* G. Gt (T, Mp) (+=), Mp = M rounded up to 16; gT (Ho*Wo, Mp). */
 void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                         int Ho, int Wo);
+
+/* dst[j][i] = src[i][j] for i < rows, j < cols (row strides ldd, lds). */
+void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 
 #endif
