@@ -387,9 +387,15 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
   }
   if (dw) { /* dw[m][i] += sum over chunks, in chunk order, of Gt[i][m] */
     float *G0 = dpart_at(ws, &z, nt, 0);
-    for (int c = 1; c < NC; ++c) {
-      const float *G = dpart_at(ws, &z, nt, c);
-      for (size_t i = 0; i < (size_t)gT * gMp; ++i) G0[i] += G[i];
+    const size_t nG = (size_t)gT * gMp;
+    /* parallel over elements, chunk order fixed per element: deterministic */
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (size_t b = 0; b < (nG + 1023) / 1024; ++b) {
+      const size_t i0 = b * 1024, i1 = i0 + 1024 < nG ? i0 + 1024 : nG;
+      for (int c = 1; c < NC; ++c) {
+        const float *G = dpart_at(ws, &z, nt, c);
+        for (size_t i = i0; i < i1; ++i) G0[i] += G[i];
+      }
     }
     for (int m = 0; m < gM; ++m)
       for (int i = 0; i < gT; ++i) dw[(size_t)m * gT + i] += G0[(size_t)i * gMp + m];
