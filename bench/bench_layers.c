@@ -1,0 +1,461 @@
+/* bench_layers: the layer benchmark of issue 2.8. Times, on one backend
+ * (default cpu), with the network helper and the paper's models:
+ *   dae_train   forward + loss + backward + Adam of the paper's DAE (1x28x28)
+ *   alcn_train  one DAE+ALCN training step (Algorithm 1: noise-generator
+ *               ascent with the DAE frozen, then DAE descent on the blend
+ *               with the updated generator), as torch_alcn.py's alcn_step
+ *   infer_dae / infer_alcn (optional, --cases) the scorer without / with noise
+ * at each --batch and --loss, printing images/s and GFLOP/s (FLOPs counted as
+ * torch_alcn.py's flop_table: conv/linear MACs x 2). When /usr/bin/python3
+ * imports torch, the peer runs the same cases with the same threads in the
+ * same run, with --deconv native and fast, and the ratio is ours over the
+ * faster of the two. --layers adds a per-layer breakdown (forward, input
+ * gradient, weight gradient of every conv/linear layer; the loss; Adam).
+ * Usage: bench_layers [--batch B...] [--loss mse|ffl...] [--cases c...]
+ *        [--iters n] [--warmup n] [--threads T] [--device cpu|cuda|auto]
+ *        [--layers] [--no-torch] [--json FILE] */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alcn/backend.h"
+#include "alcn/models.h"
+#include "alcn/net.h"
+#include "alcn/rng.h"
+#include "torch_peer.h"
+
+#define MAXV 8
+
+typedef struct bl {
+  alcn_backend *be;
+  alcn_net *dae, *gen;
+  int B, C, H, W, D;
+  alcn_loss_cfg loss;
+  alcn_adam_hparams adam_dae, adam_gen;
+  float *x, *xt, *dxt, *dnoise, *dpred, *z, *a, *lossv, *scores;
+  uint64_t step;
+} bl;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* ----------------------------------------------------------------- FLOPs */
+/* torch_alcn.py flop_table(C) at H x W (paper arch: H1 = H-4, H2 = H-8). */
+typedef struct flops {
+  double train_dae, train_alcn, infer_dae, infer_alcn;
+} flops;
+
+static flops flop_table(int C, int H, int W) {
+  const double K2 = 25.0, H1 = (double)(H - 4) * (W - 4), H2 = (double)(H - 8) * (W - 8);
+  const double c1 = 16 * H1 * C * K2, c2 = 32 * H2 * 16 * K2, d1 = 32 * H2 * 16 * K2, d2 = 16 * H1 * C * K2;
+  const double fc = (double)ALCN_NOISE_ZDIM * 32 * H2;
+  const double D = c1 + c2 + d1 + d2, G = fc + d1 + d2;
+  flops f;
+  f.infer_dae = 2 * D;
+  f.infer_alcn = 2 * (D + G);
+  f.train_dae = 2 * (D + D + (D - c1));
+  const double p1 = G + D + D + G + (d1 + d2), p2 = G + D + D + (D - c1);
+  f.train_alcn = 2 * (p1 + p2);
+  return f;
+}
+
+/* ----------------------------------------------------------------- cases */
+static alcn_status draw(bl *b) {
+  const alcn_backend_ops *o = b->be->ops;
+  const size_t nz = (size_t)b->B * ALCN_NOISE_ZDIM;
+  ALCN_CHECK(o->rng_normal(b->be, b->z, nz, 21, b->step * alcn_rng_span(nz), 0.0f, 1.0f));
+  return o->rng_uniform(b->be, b->a, (size_t)b->B, 22, b->step * alcn_rng_span((size_t)b->B), 0.2f, 0.9f);
+}
+
+static alcn_status dae_train(bl *b) {
+  const alcn_backend_ops *o = b->be->ops;
+  const float *y;
+  ALCN_CHECK(alcn_net_zero_grad(b->dae));
+  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 1, &y));
+  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
+  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
+  return alcn_net_adam_step(b->dae, &b->adam_dae);
+}
+
+static alcn_status alcn_train(bl *b) {
+  const alcn_backend_ops *o = b->be->ops;
+  const float *g, *y;
+  ALCN_CHECK(draw(b));
+  b->step++;
+  /* 1) G_noise ascends L(x, DAE(a x + (1-a) G(z))), the DAE frozen */
+  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 1, &g));
+  ALCN_CHECK(o->blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
+  alcn_net_freeze(b->dae, 1);
+  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
+  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, -1.0f));
+  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, b->dxt));
+  alcn_net_freeze(b->dae, 0);
+  ALCN_CHECK(o->blend_backward_y(b->be, b->dnoise, b->dxt, b->a, b->B, b->D));
+  ALCN_CHECK(alcn_net_zero_grad(b->gen));
+  ALCN_CHECK(alcn_net_backward(b->gen, b->dnoise, NULL));
+  ALCN_CHECK(alcn_net_adam_step(b->gen, &b->adam_gen));
+  /* 2) the DAE descends on the blend with the updated G_noise (same z, a) */
+  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
+  ALCN_CHECK(o->blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
+  ALCN_CHECK(alcn_net_zero_grad(b->dae));
+  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
+  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
+  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
+  return alcn_net_adam_step(b->dae, &b->adam_dae);
+}
+
+static alcn_status infer_dae(bl *b) {
+  const float *y;
+  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
+  return b->be->ops->sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
+}
+
+static alcn_status infer_alcn(bl *b) {
+  const float *g, *y;
+  ALCN_CHECK(draw(b));
+  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
+  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
+  return b->be->ops->sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
+}
+
+typedef alcn_status (*case_fn)(bl *b);
+static const char *const CASES[] = {"dae_train", "alcn_train", "infer_dae", "infer_alcn"};
+static const case_fn CASE_FN[] = {dae_train, alcn_train, infer_dae, infer_alcn};
+
+static void *balloc(bl *b, size_t bytes) { return alcn_backend_alloc(b->be, bytes); }
+
+static alcn_status setup(bl *b, alcn_backend *be, int B) {
+  memset(b, 0, sizeof *b);
+  b->be = be;
+  b->B = B;
+  b->C = 1;
+  b->H = b->W = 28;
+  b->D = b->C * b->H * b->W;
+  b->adam_dae = (alcn_adam_hparams){1e-5f, 0.9f, 0.999f, 1e-8f, 0.0f};
+  b->adam_gen = (alcn_adam_hparams){8e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
+  ALCN_CHECK(alcn_model_dae(&b->dae, be, b->C, b->H, b->W, "paper"));
+  ALCN_CHECK(alcn_model_noise_gen(&b->gen, be, b->C, b->H, b->W, ALCN_NOISE_ZDIM, "paper"));
+  ALCN_CHECK(alcn_net_finalize(b->dae, B, 1, ALCN_INIT_TORCH));
+  ALCN_CHECK(alcn_net_finalize(b->gen, B, 2, ALCN_INIT_TORCH));
+  const size_t img = (size_t)B * b->D * sizeof(float);
+  float **bufs[] = {&b->x, &b->xt, &b->dxt, &b->dnoise, &b->dpred};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i)
+    if (!(*bufs[i] = balloc(b, img))) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory for batch %d", be->name, B);
+  b->z = balloc(b, (size_t)B * ALCN_NOISE_ZDIM * sizeof(float));
+  b->a = balloc(b, (size_t)B * sizeof(float));
+  b->scores = balloc(b, (size_t)B * sizeof(float));
+  b->lossv = balloc(b, sizeof(float));
+  if (!b->z || !b->a || !b->scores || !b->lossv) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory", be->name);
+  float *h = malloc(img);
+  ALCN_CHECK_ALLOC(h, img);
+  alcn_rng_uniform(h, (size_t)B * b->D, 7, 0, 0.0f, 1.0f); /* uniform pixels, as the peer's make_batch */
+  alcn_status st = be->ops->upload(be, b->x, h, img);
+  free(h);
+  return st;
+}
+
+static void teardown(bl *b) {
+  if (!b->be) return;
+  float *bufs[] = {b->x, b->xt, b->dxt, b->dnoise, b->dpred, b->z, b->a, b->scores, b->lossv};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i) alcn_backend_free(b->be, bufs[i]);
+  alcn_net_destroy(b->dae);
+  alcn_net_destroy(b->gen);
+  b->be = NULL;
+}
+
+/* median / min / max seconds of fn over iters runs after warmup runs. */
+static alcn_status time_case(bl *b, case_fn fn, int iters, int warmup, double *med, double *mn, double *mx) {
+  double *ts = malloc((size_t)iters * sizeof *ts);
+  ALCN_CHECK_ALLOC(ts, (size_t)iters * sizeof *ts);
+  alcn_status st = ALCN_OK;
+  for (int i = 0; i < warmup + iters && st == ALCN_OK; ++i) {
+    const double t0 = now_s();
+    st = fn(b);
+    if (st == ALCN_OK) st = b->be->ops->sync(b->be);
+    if (i >= warmup) ts[i - warmup] = now_s() - t0;
+  }
+  if (st == ALCN_OK) {
+    qsort(ts, (size_t)iters, sizeof *ts, cmp_d);
+    *med = iters % 2 ? ts[iters / 2] : 0.5 * (ts[iters / 2 - 1] + ts[iters / 2]);
+    *mn = ts[0];
+    *mx = ts[iters - 1];
+  }
+  free(ts);
+  return st;
+}
+
+/* ----------------------------------------------------------- per layer */
+typedef struct lcase {
+  const char *name;
+  int C, H, K, transposed; /* conv: in channels, in size, out channels; 5x5, stride 1 */
+} lcase;
+
+/* Time fn-like pieces of one layer: min seconds over iters. */
+#define TIME_MIN(out, iters, expr)                   \
+  do {                                               \
+    double best_ = 1e30;                             \
+    for (int it_ = 0; it_ < (iters) + 1; ++it_) {    \
+      double t0_ = now_s();                          \
+      ALCN_CHECK(expr);                              \
+      ALCN_CHECK(be->ops->sync(be));                 \
+      double dt_ = now_s() - t0_;                    \
+      if (it_ > 0 && dt_ < best_) best_ = dt_;       \
+    }                                                \
+    (out) = best_;                                   \
+  } while (0)
+
+static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, int iters) {
+  static const lcase L[] = {
+      {"dae.conv1  Conv(1,16,5)    28->24", 1, 28, 16, 0}, {"dae.conv2  Conv(16,32,5)   24->20", 16, 24, 32, 0},
+      {"dae.convt1 ConvT(32,16,5)  20->24", 32, 20, 16, 1}, {"dae.convt2 ConvT(16,1,5)   24->28", 16, 24, 1, 1},
+  };
+  const alcn_backend_ops *o = be->ops;
+  const size_t big = (size_t)B * 32 * 28 * 28;
+  float *in = alcn_backend_alloc(be, big * 4), *out = alcn_backend_alloc(be, big * 4);
+  float *gin = alcn_backend_alloc(be, big * 4), *gout = alcn_backend_alloc(be, big * 4);
+  const size_t np = (size_t)256 * 12800 + 12800; /* G_noise's Linear, the largest parameter block */
+  float *w = alcn_backend_alloc(be, np * 4), *dw = alcn_backend_alloc(be, np * 4);
+  float *bias = alcn_backend_alloc(be, 12800 * 4), *db = alcn_backend_alloc(be, 12800 * 4);
+  float *lossv = alcn_backend_alloc(be, 4), *m = alcn_backend_alloc(be, np * 4), *v = alcn_backend_alloc(be, np * 4);
+  if (!in || !out || !gin || !gout || !w || !dw || !bias || !db || !lossv || !m || !v)
+    ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for the per-layer breakdown at batch %d", B);
+  ALCN_CHECK(o->rng_uniform(be, in, big, 1, 0, 0.0f, 1.0f));
+  ALCN_CHECK(o->rng_uniform(be, gout, big, 2, 0, -1.0f, 1.0f));
+  ALCN_CHECK(o->rng_uniform(be, w, np, 3, 0, -0.05f, 0.05f));
+  ALCN_CHECK(o->rng_uniform(be, bias, 12800, 4, 0, -0.05f, 0.05f));
+  ALCN_CHECK(o->zero(be, dw, np * 4));
+  ALCN_CHECK(o->zero(be, m, np * 4));
+  ALCN_CHECK(o->zero(be, v, np * 4));
+  printf("# per-layer, batch %d (min of %d runs; ms and GFLOP/s)\n", B, iters);
+  printf("#   %-36s %9s %7s %9s %7s %9s %7s\n", "layer", "fwd ms", "GF/s", "dgrad ms", "GF/s", "wgrad ms", "GF/s");
+  double tot[3] = {0, 0, 0};
+  for (size_t i = 0; i < sizeof L / sizeof *L; ++i) {
+    alcn_conv_dims d;
+    ALCN_CHECK(alcn_conv_dims_init(&d, B, L[i].C, L[i].H, L[i].H, L[i].K, 5, 5, 1, 0, 0, L[i].transposed));
+    const double fl = 2.0 * B * 25.0 * L[i].C * L[i].K *
+                      (L[i].transposed ? (double)L[i].H * L[i].H : (double)d.P * d.Q);
+    double tf, td, tw;
+    TIME_MIN(tf, iters, o->conv_forward(be, out, in, w, bias, &d));
+    TIME_MIN(td, iters, o->conv_backward(be, gin, NULL, NULL, gout, in, w, &d));
+    TIME_MIN(tw, iters, o->conv_backward(be, NULL, dw, db, gout, in, w, &d));
+    tot[0] += tf;
+    tot[1] += td;
+    tot[2] += tw;
+    printf("#   %-36s %9.2f %7.1f %9.2f %7.1f %9.2f %7.1f\n", L[i].name, tf * 1e3, fl / tf / 1e9, td * 1e3,
+           fl / td / 1e9, tw * 1e3, fl / tw / 1e9);
+  }
+  {
+    const double fl = 2.0 * B * 256 * 12800;
+    double tf, td, tw;
+    TIME_MIN(tf, iters, o->linear_forward(be, out, in, w, bias, B, 256, 12800));
+    TIME_MIN(td, iters, o->linear_backward(be, gin, NULL, NULL, gout, in, w, B, 256, 12800));
+    TIME_MIN(tw, iters, o->linear_backward(be, NULL, dw, db, gout, in, w, B, 256, 12800));
+    printf("#   %-36s %9.2f %7.1f %9.2f %7.1f %9.2f %7.1f\n", "gen.fc     Linear(256,12800)", tf * 1e3,
+           fl / tf / 1e9, td * 1e3, fl / td / 1e9, tw * 1e3, fl / tw / 1e9);
+  }
+  alcn_loss_cfg lc = {lk, 1.0f};
+  double tl, ta, tr, ts;
+  TIME_MIN(tl, iters, o->loss(be, &lc, lossv, gin, out, in, B, 1, 28, 28, 1.0f));
+  alcn_adam_hparams h = {1e-5f, 0.9f, 0.999f, 1e-8f, 0.0f};
+  TIME_MIN(ta, iters, o->adam_step(be, w, dw, m, v, np, &h, 1));
+  TIME_MIN(tr, iters, o->act_forward(be, out, in, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
+  TIME_MIN(ts, iters, o->act_backward(be, gin, gout, out, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
+  printf("#   %-36s %9.2f (fwd+grad)\n", lk == ALCN_LOSS_FFL ? "loss FFL 1x28x28" : "loss MSE 1x28x28", tl * 1e3);
+  printf("#   %-36s %9.2f\n", "adam on G_noise's 3.3 M params", ta * 1e3);
+  printf("#   %-36s %9.2f fwd %9.2f bwd\n", "relu on 32x20x20", tr * 1e3, ts * 1e3);
+  printf("#   DAE convs: fwd %.1f ms, dgrad %.1f ms, wgrad %.1f ms\n", tot[0] * 1e3, tot[1] * 1e3, tot[2] * 1e3);
+  float *all[] = {in, out, gin, gout, w, dw, bias, db, lossv, m, v};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) alcn_backend_free(be, all[i]);
+  return ALCN_OK;
+}
+
+/* ----------------------------------------------------------------- main */
+typedef struct result {
+  const char *kase, *loss;
+  int B;
+  double med, mn, mx, gflop, torch_native, torch_fast;
+} result;
+
+static int parse_list(int argc, char **argv, int *i, const char **out, int cap) {
+  int n = 0;
+  while (*i + 1 < argc && argv[*i + 1][0] != '-' && n < cap) out[n++] = argv[++*i];
+  return n;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: bench_layers [--batch B...] [--loss mse|ffl...] [--cases dae_train alcn_train infer_dae "
+             "infer_alcn] [--iters n] [--warmup n] [--threads T] [--device cpu|cuda|auto] [--layers] "
+             "[--no-torch] [--json FILE]\n");
+}
+
+int main(int argc, char **argv) {
+  const char *device = "cpu", *json = NULL;
+  const char *sb[MAXV], *losses[MAXV] = {"mse", "ffl"}, *cases[MAXV] = {"dae_train", "alcn_train"};
+  int batches[MAXV] = {256, 4096}, nb = 2, nl = 2, nc = 2, iters = 5, warmup = 2, threads = 2, layers = 0,
+      no_torch = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(argv[i], "--batch")) {
+      int n = parse_list(argc, argv, &i, sb, MAXV);
+      if (!n) return usage(stderr), 2;
+      for (int k = 0; k < n; ++k) batches[k] = atoi(sb[k]);
+      nb = n;
+    } else if (!strcmp(argv[i], "--loss")) {
+      if (!(nl = parse_list(argc, argv, &i, losses, MAXV))) return usage(stderr), 2;
+    } else if (!strcmp(argv[i], "--cases")) {
+      if (!(nc = parse_list(argc, argv, &i, cases, MAXV))) return usage(stderr), 2;
+    } else if (!strcmp(argv[i], "--iters") && v) iters = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--warmup") && v) warmup = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--threads") && v) threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--device") && v) device = argv[++i];
+    else if (!strcmp(argv[i], "--json") && v) json = argv[++i];
+    else if (!strcmp(argv[i], "--layers")) layers = 1;
+    else if (!strcmp(argv[i], "--no-torch")) no_torch = 1;
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+    else return usage(stderr), 2;
+  }
+  if (iters <= 0 || warmup < 0 || threads <= 0) {
+    fprintf(stderr, "bench_layers: need --iters > 0, --warmup >= 0, --threads > 0\n");
+    return 2;
+  }
+  int case_idx[MAXV];
+  for (int c = 0; c < nc; ++c) {
+    case_idx[c] = -1;
+    for (int k = 0; k < 4; ++k)
+      if (!strcmp(cases[c], CASES[k])) case_idx[c] = k;
+    if (case_idx[c] < 0) {
+      fprintf(stderr, "bench_layers: unknown case '%s' (valid: dae_train alcn_train infer_dae infer_alcn)\n", cases[c]);
+      return 2;
+    }
+  }
+  alcn_loss_kind lk[MAXV];
+  for (int l = 0; l < nl; ++l) {
+    if (!strcmp(losses[l], "mse")) lk[l] = ALCN_LOSS_MSE;
+    else if (!strcmp(losses[l], "ffl")) lk[l] = ALCN_LOSS_FFL;
+    else {
+      fprintf(stderr, "bench_layers: unknown loss '%s' (valid: mse ffl)\n", losses[l]);
+      return 2;
+    }
+  }
+  for (int k = 0; k < nb; ++k)
+    if (batches[k] <= 0) {
+      fprintf(stderr, "bench_layers: --batch must be positive\n");
+      return 2;
+    }
+  alcn_backend *be = NULL;
+  if (alcn_backend_create(&be, device, threads, 0) != ALCN_OK) {
+    fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
+    return 1;
+  }
+  const flops F = flop_table(1, 28, 28);
+  printf("# bench_layers: %s, 1x28x28, %d iters after %d warm-up (median [min, max])\n", be->description, iters,
+         warmup);
+  result *res = calloc((size_t)nb * nl * nc, sizeof *res);
+  int nres = 0, rc = 0;
+  for (int k = 0; k < nb && !rc; ++k) {
+    bl b;
+    alcn_status st = setup(&b, be, batches[k]);
+    for (int c = 0; c < nc && st == ALCN_OK; ++c) {
+      const int ci = case_idx[c], is_train = ci < 2;
+      for (int l = 0; l < (is_train ? nl : 1) && st == ALCN_OK; ++l) {
+        b.loss = (alcn_loss_cfg){is_train ? lk[l] : ALCN_LOSS_MSE, 1.0f};
+        result *r = &res[nres];
+        r->kase = CASES[ci];
+        r->loss = is_train ? losses[l] : "-";
+        r->B = batches[k];
+        const double fl = ci == 0 ? F.train_dae : ci == 1 ? F.train_alcn : ci == 2 ? F.infer_dae : F.infer_alcn;
+        r->gflop = fl * r->B / 1e9;
+        r->torch_native = r->torch_fast = NAN;
+        st = time_case(&b, CASE_FN[ci], iters, warmup, &r->med, &r->mn, &r->mx);
+        if (st != ALCN_OK) break;
+        printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s\n",
+               r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med, r->gflop,
+               r->gflop / r->med);
+        fflush(stdout);
+        nres++;
+      }
+    }
+    if (st == ALCN_OK && layers)
+      for (int l = 0; l < nl && st == ALCN_OK; ++l) st = layer_breakdown(be, batches[k], lk[l], iters);
+    teardown(&b);
+    if (st != ALCN_OK) {
+      fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
+      rc = 1;
+    }
+  }
+  alcn_backend_destroy(be);
+  /* the PyTorch peer, both deconv variants, the same cases / threads */
+  char why[256];
+  int have_torch = !rc && !no_torch && tp_available(why, sizeof why);
+  if (!rc && !have_torch) printf("# PyTorch peer not run: %s\n", no_torch ? "--no-torch" : why);
+  if (have_torch) {
+    static const char *const variants[] = {"native", "fast"};
+    for (int v = 0; v < 2; ++v) {
+      tp_result tr = {0, NULL};
+      /* peer case names match ours */
+      if (tp_run(&tr, variants[v], 1, batches, nb, cases, nc, losses, nl, iters, warmup, threads, 0) != ALCN_OK) {
+        fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
+        continue;
+      }
+      for (int i = 0; i < nres; ++i) {
+        double t = tp_find(&tr, res[i].kase, res[i].loss, 1, res[i].B, NULL, NULL);
+        if (v == 0) res[i].torch_native = t;
+        else res[i].torch_fast = t;
+      }
+      tp_result_free(&tr);
+    }
+    printf("\n# ours vs PyTorch (%d threads, OPENBLAS_NUM_THREADS=1 for torch); ratio = best torch ms / ours ms\n",
+           threads);
+    printf("%-10s %-4s %6s %10s %10s %10s %8s %9s\n", "case", "loss", "batch", "ours ms", "native ms", "fast ms",
+           "ratio", "GFLOP/s");
+    for (int i = 0; i < nres; ++i) {
+      const result *r = &res[i];
+      double best = fmin(r->torch_native, r->torch_fast);
+      if (isnan(best)) best = isnan(r->torch_native) ? r->torch_fast : r->torch_native;
+      printf("%-10s %-4s %6d %10.2f %10.2f %10.2f %7.2fx %9.1f\n", r->kase, r->loss, r->B, r->med * 1e3,
+             r->torch_native * 1e3, r->torch_fast * 1e3, best / r->med, r->gflop / r->med);
+    }
+  }
+  if (json && !rc) {
+    FILE *f = fopen(json, "w");
+    if (!f) {
+      fprintf(stderr, "bench_layers: cannot write %s\n", json);
+      rc = 1;
+    } else {
+      fprintf(f, "{\"program\": \"bench_layers\", \"shape\": \"1x28x28\", \"threads\": %d, \"iters\": %d, "
+                 "\"warmup\": %d, \"rows\": [",
+              threads, iters, warmup);
+      for (int i = 0; i < nres; ++i) {
+        const result *r = &res[i];
+        double best = fmin(r->torch_native, r->torch_fast);
+        char tn[32], tf[32], rt[32];
+        if (isnan(r->torch_native)) snprintf(tn, sizeof tn, "null");
+        else snprintf(tn, sizeof tn, "%.6g", r->torch_native * 1e3);
+        if (isnan(r->torch_fast)) snprintf(tf, sizeof tf, "null");
+        else snprintf(tf, sizeof tf, "%.6g", r->torch_fast * 1e3);
+        if (isnan(best)) snprintf(rt, sizeof rt, "null");
+        else snprintf(rt, sizeof rt, "%.4g", best / r->med);
+        fprintf(f, "%s\n {\"case\": \"%s\", \"loss\": \"%s\", \"batch\": %d, \"ours_ms\": %.6g, "
+                   "\"ours_min_ms\": %.6g, \"ours_max_ms\": %.6g, \"images_per_s\": %.6g, \"gflop_per_step\": %.6g, "
+                   "\"gflop_per_s\": %.6g, \"torch_native_ms\": %s, \"torch_fast_ms\": %s, \"ratio\": %s}",
+                i ? "," : "", r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med,
+                r->gflop, r->gflop / r->med, tn, tf, rt);
+      }
+      fprintf(f, "\n]}\n");
+      fclose(f);
+    }
+  }
+  free(res);
+  return rc;
+}
