@@ -661,8 +661,10 @@ static void print_table(const t5_opts *o, const t5_item *items, int n, const cha
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
-  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up, median [min, max]\n", o->C,
-         o->H, o->W, dev, o->loss, o->iters, o->warmup);
+  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up, median [min, max], "
+         "OPENBLAS_CORETYPE=%s\n",
+         o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup,
+         getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
   printf("%-9s %-9s %-17s %6s %28s %10s %10s %9s %14s\n", "method", "noise", "case", "batch", "ours ms [min, max]",
          "images/s", "torch ms", "speed-up", "published ms");
   printf("%-9s %-9s %-17s %6s %28s %10s %10s %9s %14s\n", "", "", "", "", "", "", "", "", "GTX 1080 Ti");
@@ -707,6 +709,25 @@ static void print_table(const t5_opts *o, const t5_item *items, int n, const cha
 }
 
 /* ------------------------------------------------------- the command */
+/* OpenBLAS 0.3.21 (Debian) reads OPENBLAS_CORETYPE when it loads and
+ * otherwise detects this VM's AVX-512 CPU as "Prescott" (SSE3 sgemm, ~4x
+ * slower; G_noise's Linear layer runs on it). Unless the caller set it (or
+ * ALCN_NO_REEXEC is set), run `<self> table5 ARGS` again with
+ * OPENBLAS_CORETYPE=SkylakeX; the PyTorch peer inherits the same setting. */
+static void openblas_coretype(int argc, char **argv) {
+  if (getenv("OPENBLAS_CORETYPE") || getenv("ALCN_NO_REEXEC") || !__builtin_cpu_supports("avx512f")) return;
+  char **v = malloc((size_t)(argc + 2) * sizeof *v);
+  if (!v) return;
+  v[0] = "/proc/self/exe";
+  for (int i = 0; i < argc; ++i) v[i + 1] = argv[i]; /* argv[0] = "table5" */
+  v[argc + 1] = NULL;
+  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+  fflush(stdout);
+  fflush(stderr);
+  execv(v[0], v); /* on failure: go on with the detected kernels */
+  free(v);
+}
+
 int alcn_cmd_table5(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -718,6 +739,7 @@ int alcn_cmd_table5(int argc, char **argv) {
     fprintf(stderr, "alcnbench table5: %s\n", alcn_last_error());
     return 2;
   }
+  openblas_coretype(argc, argv);
   alcn_registry reg;
   const char *extra[1] = {o.plugin_path};
   if (alcn_registry_load(&reg, extra, o.plugin_path ? 1 : 0, o.quiet) != ALCN_OK) {
