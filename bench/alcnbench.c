@@ -191,6 +191,15 @@ static int cmd_plan_run(int argc, char **argv, int run) {
     rc = 1;
     goto out;
   }
+  { /* a device that cannot start fails the run here, not every cell */
+    alcn_backend *probe = NULL;
+    if ((s = alcn_backend_create(&probe, c.device, c.threads, 1)) != ALCN_OK) {
+      print_error();
+      rc = 1;
+      goto out;
+    }
+    alcn_backend_destroy(probe);
+  }
   install_signals();
   /* cells of this shard still to run */
   int todo = 0, skipped = 0;
