@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/cpu_tune.h"
 #include "alcn/version.h"
 #include "bench.h"
 
@@ -252,6 +253,7 @@ out:
 }
 
 int main(int argc, char **argv) {
+  alcn_cpu_tune_blas(argv); /* may re-execute once with OPENBLAS_CORETYPE set */
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
