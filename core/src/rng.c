@@ -5,7 +5,7 @@
 
 void alcn_rng_uniform(float *out, size_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
   const float span = hi - lo;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > (1u << 20))
   for (size_t q = 0; q < (n + 3) / 4; ++q) {
     alcn_u32x4 r = alcn_philox4x32(seed, offset + q);
     for (int l = 0; l < 4; ++l) {
@@ -17,7 +17,7 @@ void alcn_rng_uniform(float *out, size_t n, uint64_t seed, uint64_t offset, floa
 
 void alcn_rng_normal(float *out, size_t n, uint64_t seed, uint64_t offset, float mean, float std) {
   const float two_pi = 6.28318530717958647692f;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > (1u << 20))
   for (size_t q = 0; q < (n + 3) / 4; ++q) {
     alcn_u32x4 r = alcn_philox4x32(seed, offset + q);
     for (int l = 0; l < 4; ++l) {
