@@ -9,6 +9,9 @@ build=${ALCN_BUILD_DIR:-$here/build}
 packages=(build-essential cmake pkg-config check libopenblas-dev libfftw3-dev zlib1g-dev libpng-dev
           libturbojpeg0-dev libcjson-dev gnuplot-nox dataset-fashion-mnist clang libclang-rt-14-dev
           python3)
+# Callers add their own (tests/run.sh: the Slurm test's daemons).
+read -r -a extra <<< "${ALCN_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
