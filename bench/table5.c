@@ -734,12 +734,12 @@ int alcn_cmd_table5(int argc, char **argv) {
       usage(stdout);
       return 0;
     }
+  openblas_coretype(argc, argv); /* before parse_opts, which splits list values in place */
   t5_opts o;
   if (parse_opts(&o, argc, argv) != ALCN_OK) {
     fprintf(stderr, "alcnbench table5: %s\n", alcn_last_error());
     return 2;
   }
-  openblas_coretype(argc, argv);
   alcn_registry reg;
   const char *extra[1] = {o.plugin_path};
   if (alcn_registry_load(&reg, extra, o.plugin_path ? 1 : 0, o.quiet) != ALCN_OK) {
