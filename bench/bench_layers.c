@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "alcn/backend.h"
+#include "alcn/cpu_tune.h"
 #include "alcn/models.h"
 #include "alcn/net.h"
 #include "alcn/rng.h"
@@ -300,19 +301,8 @@ static void usage(FILE *f) {
              "[--no-torch] [--json FILE]\n");
 }
 
-/* OpenBLAS 0.3.21 (Debian) reads OPENBLAS_CORETYPE when it loads and
- * otherwise detects this VM's AVX-512 CPU as "Prescott" (SSE3 sgemm, ~4x
- * slower; the Linear layer of G_noise runs on it). Unless the caller set it,
- * re-run this program with OPENBLAS_CORETYPE=SkylakeX; the PyTorch peer
- * inherits the same setting, so both sides use the same BLAS kernels. */
-static void openblas_coretype(char **argv) {
-  if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx512f")) return;
-  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-  execv("/proc/self/exe", argv); /* on failure: go on with the detected kernels */
-}
-
 int main(int argc, char **argv) {
-  openblas_coretype(argv);
+  alcn_cpu_tune_blas(argv); /* OpenBLAS's AVX kernels; the PyTorch peer inherits the setting */
   const char *device = "cpu", *json = NULL;
   const char *sb[MAXV], *losses[MAXV] = {"mse", "ffl"}, *cases[MAXV] = {"dae_train", "alcn_train"};
   int batches[MAXV] = {256, 4096}, nb = 2, nl = 2, nc = 2, iters = 5, warmup = 2, threads = 2, layers = 0,

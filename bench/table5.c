@@ -709,32 +709,12 @@ static void print_table(const t5_opts *o, const t5_item *items, int n, const cha
 }
 
 /* ------------------------------------------------------- the command */
-/* OpenBLAS 0.3.21 (Debian) reads OPENBLAS_CORETYPE when it loads and
- * otherwise detects this VM's AVX-512 CPU as "Prescott" (SSE3 sgemm, ~4x
- * slower; G_noise's Linear layer runs on it). Unless the caller set it (or
- * ALCN_NO_REEXEC is set), run `<self> table5 ARGS` again with
- * OPENBLAS_CORETYPE=SkylakeX; the PyTorch peer inherits the same setting. */
-static void openblas_coretype(int argc, char **argv) {
-  if (getenv("OPENBLAS_CORETYPE") || getenv("ALCN_NO_REEXEC") || !__builtin_cpu_supports("avx512f")) return;
-  char **v = malloc((size_t)(argc + 2) * sizeof *v);
-  if (!v) return;
-  v[0] = "/proc/self/exe";
-  for (int i = 0; i < argc; ++i) v[i + 1] = argv[i]; /* argv[0] = "table5" */
-  v[argc + 1] = NULL;
-  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-  fflush(stdout);
-  fflush(stderr);
-  execv(v[0], v); /* on failure: go on with the detected kernels */
-  free(v);
-}
-
 int alcn_cmd_table5(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
     }
-  openblas_coretype(argc, argv); /* before parse_opts, which splits list values in place */
   t5_opts o;
   if (parse_opts(&o, argc, argv) != ALCN_OK) {
     fprintf(stderr, "alcnbench table5: %s\n", alcn_last_error());

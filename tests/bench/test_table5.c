@@ -179,7 +179,6 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-  setenv("ALCN_NO_REEXEC", "1", 1); /* table5 would re-run this program with OPENBLAS_CORETYPE set */
   SRunner *sr = srunner_create(suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
