@@ -377,8 +377,8 @@ static alcn_status loss_curves(rp_figures *figs, const char *dir, const rp_resul
   if (block) {
     gp_header(&gp, figs, name, title, ALCN_REPORT_LOSS_W, ALCN_REPORT_LOSS_H);
     rp_buf_put(&gp, "set xlabel \"Epoch\"\nset ylabel \"Training loss (mean over cells; band: min-max)\"\n"
-                    "set key top right box lc rgb \"#bbbbbb\" opaque\nset grid xtics ytics\n"
-                    "set xtics 1\nset mxtics 1\n");
+                    "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n"
+                    "set grid xtics ytics\nset xtics 1\nset mxtics 1\n");
     if (all_pos) rp_buf_put(&gp, "set logscale y\nset format y \"%g\"\n");
     rp_buf_put(&gp, "set title ");
     gp_quote(&gp, title);
