@@ -320,7 +320,7 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
   for (int i = 0; i < n->n_layers; ++i) {
     layer *l = &n->layers[i];
     const float *x = slot_ptr(n, l->in_slot);
-    float *y = n->slots[l->out_slot < 0 ? 0 : l->out_slot];
+    float *y = n->slots[l->out_slot]; /* every layer's output has a slot */
     const float *w = n->params + l->w_off, *b = l->n_b ? n->params + l->b_off : NULL;
     switch (l->kind) {
       case L_CONV:
