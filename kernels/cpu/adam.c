@@ -1,24 +1,109 @@
 /* Adam step on the CPU with PyTorch's (non-fused) semantics: L2 weight decay
- * added to the gradient, bias correction, t counting from 1 (ops.h). */
+ * added to the gradient, bias correction, t counting from 1 (ops.h).
+ *
+ * The per-element update is one fixed sequence of correctly rounded float
+ * operations (no FMA contraction): the AVX-512 body (when the CPU has it)
+ * and the scalar body give bitwise the same numbers, so results do not
+ * depend on the CPU path, the thread count or the block split. Below
+ * ALCN_ADAM_PAR_MIN parameters one thread does it (the fork is not worth it);
+ * above, fixed blocks are handed out dynamically. */
 #include <math.h>
 #include <stddef.h>
 
 #include "alcn/ops.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ALCN_ADAM_AVX512 1
+#else
+#define ALCN_ADAM_AVX512 0
+#endif
+
+#define ALCN_ADAM_PAR_MIN ((size_t)1 << 22)
+#define ALCN_ADAM_BLOCK ((ptrdiff_t)1 << 16)
+
+typedef struct adam_k {
+  float step, bc2s, b1c, b2, b2c, eps, wd;
+} adam_k;
+
+/* p, g, m, v [i0, i1): scalar body */
+static void adam_scalar(float *p, const float *g, float *m, float *v, ptrdiff_t i0, ptrdiff_t i1,
+                        const adam_k *k) {
+  for (ptrdiff_t i = i0; i < i1; ++i) {
+    float gi = k->wd != 0.0f ? g[i] + k->wd * p[i] : g[i];
+    float mi = m[i] + k->b1c * (gi - m[i]); /* lerp, as torch's exp_avg.lerp_ */
+    float vi = v[i] * k->b2 + k->b2c * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= k->step * (mi / (sqrtf(vi) / k->bc2s + k->eps));
+  }
+}
+
+#if ALCN_ADAM_AVX512
+/* The same operations, 16 lanes at a time; the tail goes to adam_scalar. */
+__attribute__((target("avx512f"))) static void adam_avx512(float *p, const float *g, float *m, float *v,
+                                                            ptrdiff_t i0, ptrdiff_t i1, const adam_k *k) {
+  const __m512 step = _mm512_set1_ps(k->step), bc2s = _mm512_set1_ps(k->bc2s), b1c = _mm512_set1_ps(k->b1c);
+  const __m512 b2 = _mm512_set1_ps(k->b2), b2c = _mm512_set1_ps(k->b2c), eps = _mm512_set1_ps(k->eps);
+  const __m512 wd = _mm512_set1_ps(k->wd);
+  const int use_wd = k->wd != 0.0f;
+  ptrdiff_t i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    const __m512 pi = _mm512_loadu_ps(p + i), mo = _mm512_loadu_ps(m + i), vo = _mm512_loadu_ps(v + i);
+    __m512 gi = _mm512_loadu_ps(g + i);
+    if (use_wd) gi = _mm512_add_ps(gi, _mm512_mul_ps(wd, pi));
+    const __m512 mi = _mm512_add_ps(mo, _mm512_mul_ps(b1c, _mm512_sub_ps(gi, mo)));
+    const __m512 vi = _mm512_add_ps(_mm512_mul_ps(vo, b2), _mm512_mul_ps(_mm512_mul_ps(b2c, gi), gi));
+    _mm512_storeu_ps(m + i, mi);
+    _mm512_storeu_ps(v + i, vi);
+    const __m512 den = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), bc2s), eps);
+    _mm512_storeu_ps(p + i, _mm512_sub_ps(pi, _mm512_mul_ps(step, _mm512_div_ps(mi, den))));
+  }
+  adam_scalar(p, g, m, v, i, i1, k);
+}
+
+static int adam_have_avx512(void) {
+  static int cpu = -1; /* benign race: every thread computes the same value */
+  if (cpu < 0) {
+    __builtin_cpu_init();
+    cpu = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  }
+  return cpu;
+}
+#endif
+
+static void adam_range(float *p, const float *g, float *m, float *v, ptrdiff_t i0, ptrdiff_t i1, const adam_k *k,
+                       int simd) {
+#if ALCN_ADAM_AVX512
+  if (simd) {
+    adam_avx512(p, g, m, v, i0, i1, k);
+    return;
+  }
+#endif
+  (void)simd;
+  adam_scalar(p, g, m, v, i0, i1, k);
+}
+
 void alcn_cpu_adam_step(float *p, const float *g, float *m, float *v, size_t n, const alcn_adam_hparams *h,
                         int t) {
   /* scalars in double, as PyTorch computes them in Python floats */
   const double bc1 = 1.0 - pow((double)h->beta1, t), bc2 = 1.0 - pow((double)h->beta2, t);
-  const float step = (float)((double)h->lr / bc1), bc2s = (float)sqrt(bc2);
-  const float b1c = 1.0f - h->beta1, b2 = h->beta2, b2c = 1.0f - h->beta2, eps = h->eps, wd = h->weight_decay;
+  const adam_k k = {(float)((double)h->lr / bc1), (float)sqrt(bc2), 1.0f - h->beta1, h->beta2,
+                    1.0f - h->beta2, h->eps, h->weight_decay};
+#if ALCN_ADAM_AVX512
+  const int simd = adam_have_avx512();
+#else
+  const int simd = 0;
+#endif
   const ptrdiff_t len = (ptrdiff_t)n;
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (ptrdiff_t i = 0; i < len; ++i) {
-    float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
-    float mi = m[i] + b1c * (gi - m[i]); /* lerp, as torch's exp_avg.lerp_ */
-    float vi = v[i] * b2 + b2c * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] -= step * (mi / (sqrtf(vi) / bc2s + eps));
+  if (n < ALCN_ADAM_PAR_MIN) {
+    adam_range(p, g, m, v, 0, len, &k, simd);
+    return;
+  }
+  const ptrdiff_t nb = (len + ALCN_ADAM_BLOCK - 1) / ALCN_ADAM_BLOCK;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (ptrdiff_t b = 0; b < nb; ++b) {
+    const ptrdiff_t i0 = b * ALCN_ADAM_BLOCK, i1 = i0 + ALCN_ADAM_BLOCK < len ? i0 + ALCN_ADAM_BLOCK : len;
+    adam_range(p, g, m, v, i0, i1, &k, simd);
   }
 }

@@ -355,6 +355,10 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
   }
   if (dw) make_off(off_w, gCi, R, S, gHp, gWp);
   const int nt = conv_threads(N), NC = z.nchunk;
+  float *G0 = dpart_at(ws, &z, nt, 0);
+  const size_t nG = (size_t)gT * gMp, nGb = (nG + 1023) / 1024;
+  /* One parallel region per call: chunks, then (after the implicit barrier
+   * of the chunk loop) the chunk-order reduction of the dw partials. */
 #pragma omp parallel num_threads(nt)
   {
     const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
@@ -384,22 +388,22 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
         }
       }
     }
-  }
-  if (dw) { /* dw[m][i] += sum over chunks, in chunk order, of Gt[i][m] */
-    float *G0 = dpart_at(ws, &z, nt, 0);
-    const size_t nG = (size_t)gT * gMp;
-    /* parallel over elements, chunk order fixed per element: deterministic */
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (size_t b = 0; b < (nG + 1023) / 1024; ++b) {
-      const size_t i0 = b * 1024, i1 = i0 + 1024 < nG ? i0 + 1024 : nG;
-      for (int c = 1; c < NC; ++c) {
-        const float *G = dpart_at(ws, &z, nt, c);
-        for (size_t i = i0; i < i1; ++i) G0[i] += G[i];
+    /* dw: G0[i] = sum over chunks in chunk order, parallel over elements
+     * (the order per element is fixed: deterministic, thread-independent) */
+    if (dw && NC > 1) {
+#pragma omp for schedule(static)
+      for (size_t b = 0; b < nGb; ++b) {
+        const size_t i0 = b * 1024, i1 = i0 + 1024 < nG ? i0 + 1024 : nG;
+        for (int c = 1; c < NC; ++c) {
+          const float *G = dpart_at(ws, &z, nt, c);
+          for (size_t i = i0; i < i1; ++i) G0[i] += G[i];
+        }
       }
     }
+  }
+  if (dw) /* dw[m][i] += Gt[i][m] */
     for (int m = 0; m < gM; ++m)
       for (int i = 0; i < gT; ++i) dw[(size_t)m * gT + i] += G0[(size_t)i * gMp + m];
-  }
   if (db)
     for (int c = 0; c < NC; ++c) {
       const float *B = dpart_at(ws, &z, nt, c) + z.Gt;
