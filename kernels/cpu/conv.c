@@ -127,6 +127,22 @@ static int conv_threads(int N) {
   return t < 1 ? 1 : t;
 }
 
+/* Direct-path passes smaller than this many FLOPs (a couple of ms on one
+ * core) run on one thread: waking the second thread can cost a scheduler
+ * tick (4 ms) on a loaded machine, more than the split saves. The result
+ * does not depend on it (see the threading notes above). */
+#define ALCN_CONV_SERIAL_FLOPS 2.5e8
+
+/* FLOPs of one pass (forward, data or filter gradient) over the batch. */
+static double pass_flops(const alcn_conv_dims *d) {
+  const double pix = d->transposed ? (double)d->H * d->W : (double)d->P * d->Q;
+  return 2.0 * d->N * d->C * d->K * d->R * d->S * pix;
+}
+
+static int direct_threads(const alcn_conv_dims *d, int passes) {
+  return pass_flops(d) * passes < ALCN_CONV_SERIAL_FLOPS ? 1 : conv_threads(d->N);
+}
+
 static size_t col_floats(const alcn_conv_dims *d) {
   return d->transposed ? (size_t)d->K * d->R * d->S * d->H * d->W
                        : (size_t)d->C * d->R * d->S * d->P * d->Q;
@@ -319,7 +335,7 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
   int *off = (int *)(ws + (size_t)C * K * R * S);
   pack_at(At, w, d, d->transposed ? 1 : 0);
   make_off(off, C, R, S, Hp, Wp);
-  const int nt = conv_threads(N);
+  const int nt = direct_threads(d, 1);
 #pragma omp parallel num_threads(nt)
   {
     const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
@@ -354,7 +370,7 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
     make_off(off_d, K, R, S, Hd, Wd);
   }
   if (dw) make_off(off_w, gCi, R, S, gHp, gWp);
-  const int nt = conv_threads(N), NC = z.nchunk;
+  const int nt = direct_threads(d, (din ? 1 : 0) + (dw ? 1 : 0)), NC = z.nchunk;
   float *G0 = dpart_at(ws, &z, nt, 0);
   const size_t nG = (size_t)gT * gMp, nGb = (nG + 1023) / 1024;
   /* One parallel region per call: chunks, then (after the implicit barrier
