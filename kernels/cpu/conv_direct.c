@@ -126,6 +126,10 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
         const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                          \
         const float *a = At + (size_t)((ci * R + r) * S) * M;                                      \
         for (int s = 0; s < S; ++s, a += M, ++x) {                                                 \
+          /* MV == 1: hide that x[j] of tap s+1 is x[j+1] of tap s: reusing \
+           * those broadcasts needs more than 32 registers (spills); reloading \
+           * them as FMA memory operands is faster (same arithmetic) */      \
+          if (MV == 1) __asm__("" : "+r"(x));                                                      \
           __m512 wv[MV];                                                                           \
           _Pragma("GCC unroll 4") for (int v = 0; v < MV; ++v) wv[v] = _mm512_loadu_ps(a + 16 * v); \
           _Pragma("GCC unroll 32") for (int j = 0; j < NR; ++j) {                                  \
