@@ -578,7 +578,12 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
     rp_buf_printf(&gp, "%s\"%s.dat\" using %zu:%zu:%zu%s title ", s ? ", \\\n     " : "", tname, 2 + 3 * s, 3 + 3 * s,
                   4 + 3 * s, s ? "" : ":xtic(1)");
     gp_quote(&gp, ser[s]);
-    rp_buf_printf(&gp, " lt %zu", s % NPAL + 1);
+    /* PyTorch's bars: the colour of the same method's own bars, hatched */
+    size_t colour = s, base_len = strlen(ser[s]) - strlen(" (PyTorch)");
+    int torch = strstr(ser[s], " (PyTorch)") != NULL;
+    for (size_t k = 0; torch && k < ns; ++k)
+      if (strlen(ser[k]) == base_len && !strncmp(ser[k], ser[s], base_len)) colour = k;
+    rp_buf_printf(&gp, " lt %zu%s", colour % NPAL + 1, torch ? " fs pattern 4 border rgb \"#333333\"" : "");
   }
   rp_buf_put(&gp, "\n");
   st = emit(figs, dir, tname, ttitle, "Table 5", &gp, &dat);
