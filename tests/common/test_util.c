@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include <check.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,4 +69,12 @@ void tu_remove_tree(const char *path) {
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", path);
+}
+
+int tu_run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

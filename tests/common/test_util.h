@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct Suite;
+/* Run a Check suite (forked, CK_NORMAL output); EXIT_SUCCESS when every test passed. */
+int tu_run_suite(struct Suite *s);
+
 /* x[i] ~ U[lo,hi) from the Philox stream of `seed`. */
 void tu_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi);
 /* max_i |a-b| / max(|b|, floor) */

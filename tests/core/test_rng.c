@@ -1,6 +1,8 @@
 /* Suite "rng": the Philox stream is deterministic, offset-addressable and
  * has the right first two moments. */
 #include <check.h>
+
+#include "test_util.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -60,9 +62,5 @@ int main(void) {
   tcase_add_test(tc, test_moments);
   tcase_add_test(tc, test_derive_distinct);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

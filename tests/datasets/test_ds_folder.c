@@ -341,9 +341,5 @@ int main(void) {
   tcase_add_test(tc, test_plantvillage_layout);
   tcase_add_test(tc, test_generic_folder_cache_skip_bad);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf == 0 ? 0 : 1;
+  return tu_run_suite(s);
 }

@@ -228,9 +228,5 @@ int main(void) {
   tcase_add_test(tc, test_manifest_file);
   tcase_add_test(tc, test_normalisation);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf == 0 ? 0 : 1;
+  return tu_run_suite(s);
 }

@@ -3,6 +3,8 @@
  * reason given, the others still load; $ALCN_PLUGIN_PATH; descriptor checks. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+
+#include "test_util.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,9 +136,5 @@ int main(void) {
   TCase *tc2 = tcase_create("checks");
   tcase_add_test(tc2, descriptor_checks);
   suite_add_tcase(s, tc2);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

@@ -93,9 +93,5 @@ int main(void) {
   tcase_add_loop_test(tc, test_fd_backward, ALCN_ACT_RELU, ALCN_ACT_TANH + 1);
   tcase_add_test(tc, test_large_parallel_matches_serial_definition);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

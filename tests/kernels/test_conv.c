@@ -337,9 +337,5 @@ int main(void) {
   tcase_add_loop_test(tc, test_accumulate_and_null, 0, NSHAPES);
   tcase_add_loop_test(tc, test_deterministic, 0, 2);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int nf = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

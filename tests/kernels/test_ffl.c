@@ -234,9 +234,5 @@ int main(void) {
   tcase_add_loop_test(tc, test_fd_fftw_gradient, 0, 3);
   tcase_add_test(tc, test_create_rejects_bad_args);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

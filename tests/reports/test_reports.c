@@ -594,9 +594,5 @@ int main(void) {
   tcase_add_test(tc, test_figure4_rgb_and_errors);
   tcase_add_test(tc, test_usage_errors);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }
