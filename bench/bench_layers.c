@@ -27,30 +27,10 @@
 #include "alcn/models.h"
 #include "alcn/net.h"
 #include "alcn/rng.h"
+#include "step_cases.h"
 #include "torch_peer.h"
 
 #define MAXV 8
-
-typedef struct bl {
-  alcn_backend *be;
-  alcn_net *dae, *gen;
-  int B, C, H, W, D;
-  alcn_loss_cfg loss;
-  alcn_adam_hparams adam_dae, adam_gen;
-  float *x, *xt, *dxt, *dnoise, *dpred, *z, *a, *lossv, *scores;
-  uint64_t step;
-} bl;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* ----------------------------------------------------------------- FLOPs */
 /* torch_alcn.py flop_table(C) at H x W (paper arch: H1 = H-4, H2 = H-8). */
@@ -72,131 +52,6 @@ static flops flop_table(int C, int H, int W) {
   return f;
 }
 
-/* ----------------------------------------------------------------- cases */
-static alcn_status draw(bl *b) {
-  const alcn_backend_ops *o = b->be->ops;
-  const size_t nz = (size_t)b->B * ALCN_NOISE_ZDIM;
-  ALCN_CHECK(o->rng_normal(b->be, b->z, nz, 21, b->step * alcn_rng_span(nz), 0.0f, 1.0f));
-  return o->rng_uniform(b->be, b->a, (size_t)b->B, 22, b->step * alcn_rng_span((size_t)b->B), 0.2f, 0.9f);
-}
-
-static alcn_status dae_train(bl *b) {
-  const alcn_backend_ops *o = b->be->ops;
-  const float *y;
-  ALCN_CHECK(alcn_net_zero_grad(b->dae));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 1, &y));
-  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
-  return alcn_net_adam_step(b->dae, &b->adam_dae);
-}
-
-static alcn_status alcn_train(bl *b) {
-  const alcn_backend_ops *o = b->be->ops;
-  const float *g, *y;
-  ALCN_CHECK(draw(b));
-  b->step++;
-  /* 1) G_noise ascends L(x, DAE(a x + (1-a) G(z))), the DAE frozen */
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 1, &g));
-  ALCN_CHECK(o->blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
-  alcn_net_freeze(b->dae, 1);
-  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
-  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, -1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, b->dxt));
-  alcn_net_freeze(b->dae, 0);
-  ALCN_CHECK(o->blend_backward_y(b->be, b->dnoise, b->dxt, b->a, b->B, b->D));
-  ALCN_CHECK(alcn_net_zero_grad(b->gen));
-  ALCN_CHECK(alcn_net_backward(b->gen, b->dnoise, NULL));
-  ALCN_CHECK(alcn_net_adam_step(b->gen, &b->adam_gen));
-  /* 2) the DAE descends on the blend with the updated G_noise (same z, a) */
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
-  ALCN_CHECK(o->blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
-  ALCN_CHECK(alcn_net_zero_grad(b->dae));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
-  ALCN_CHECK(o->loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
-  return alcn_net_adam_step(b->dae, &b->adam_dae);
-}
-
-static alcn_status infer_dae(bl *b) {
-  const float *y;
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
-  return b->be->ops->sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
-}
-
-static alcn_status infer_alcn(bl *b) {
-  const float *g, *y;
-  ALCN_CHECK(draw(b));
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
-  return b->be->ops->sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
-}
-
-typedef alcn_status (*case_fn)(bl *b);
-static const char *const CASES[] = {"dae_train", "alcn_train", "infer_dae", "infer_alcn"};
-static const case_fn CASE_FN[] = {dae_train, alcn_train, infer_dae, infer_alcn};
-
-static void *balloc(bl *b, size_t bytes) { return alcn_backend_alloc(b->be, bytes); }
-
-static alcn_status setup(bl *b, alcn_backend *be, int B) {
-  memset(b, 0, sizeof *b);
-  b->be = be;
-  b->B = B;
-  b->C = 1;
-  b->H = b->W = 28;
-  b->D = b->C * b->H * b->W;
-  b->adam_dae = (alcn_adam_hparams){1e-5f, 0.9f, 0.999f, 1e-8f, 0.0f};
-  b->adam_gen = (alcn_adam_hparams){8e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
-  ALCN_CHECK(alcn_model_dae(&b->dae, be, b->C, b->H, b->W, "paper"));
-  ALCN_CHECK(alcn_model_noise_gen(&b->gen, be, b->C, b->H, b->W, ALCN_NOISE_ZDIM, "paper"));
-  ALCN_CHECK(alcn_net_finalize(b->dae, B, 1, ALCN_INIT_TORCH));
-  ALCN_CHECK(alcn_net_finalize(b->gen, B, 2, ALCN_INIT_TORCH));
-  const size_t img = (size_t)B * b->D * sizeof(float);
-  float **bufs[] = {&b->x, &b->xt, &b->dxt, &b->dnoise, &b->dpred};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i)
-    if (!(*bufs[i] = balloc(b, img))) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory for batch %d", be->name, B);
-  b->z = balloc(b, (size_t)B * ALCN_NOISE_ZDIM * sizeof(float));
-  b->a = balloc(b, (size_t)B * sizeof(float));
-  b->scores = balloc(b, (size_t)B * sizeof(float));
-  b->lossv = balloc(b, sizeof(float));
-  if (!b->z || !b->a || !b->scores || !b->lossv) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory", be->name);
-  float *h = malloc(img);
-  ALCN_CHECK_ALLOC(h, img);
-  alcn_rng_uniform(h, (size_t)B * b->D, 7, 0, 0.0f, 1.0f); /* uniform pixels, as the peer's make_batch */
-  alcn_status st = be->ops->upload(be, b->x, h, img);
-  free(h);
-  return st;
-}
-
-static void teardown(bl *b) {
-  if (!b->be) return;
-  float *bufs[] = {b->x, b->xt, b->dxt, b->dnoise, b->dpred, b->z, b->a, b->scores, b->lossv};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i) alcn_backend_free(b->be, bufs[i]);
-  alcn_net_destroy(b->dae);
-  alcn_net_destroy(b->gen);
-  b->be = NULL;
-}
-
-/* median / min / max seconds of fn over iters runs after warmup runs. */
-static alcn_status time_case(bl *b, case_fn fn, int iters, int warmup, double *med, double *mn, double *mx) {
-  double *ts = malloc((size_t)iters * sizeof *ts);
-  ALCN_CHECK_ALLOC(ts, (size_t)iters * sizeof *ts);
-  alcn_status st = ALCN_OK;
-  for (int i = 0; i < warmup + iters && st == ALCN_OK; ++i) {
-    const double t0 = now_s();
-    st = fn(b);
-    if (st == ALCN_OK) st = b->be->ops->sync(b->be);
-    if (i >= warmup) ts[i - warmup] = now_s() - t0;
-  }
-  if (st == ALCN_OK) {
-    qsort(ts, (size_t)iters, sizeof *ts, cmp_d);
-    *med = iters % 2 ? ts[iters / 2] : 0.5 * (ts[iters / 2 - 1] + ts[iters / 2]);
-    *mn = ts[0];
-    *mx = ts[iters - 1];
-  }
-  free(ts);
-  return st;
-}
-
 /* ----------------------------------------------------------- per layer */
 typedef struct lcase {
   const char *name;
@@ -208,10 +63,10 @@ typedef struct lcase {
   do {                                               \
     double best_ = 1e30;                             \
     for (int it_ = 0; it_ < (iters) + 1; ++it_) {    \
-      double t0_ = now_s();                          \
+      double t0_ = sb_now_s();                          \
       ALCN_CHECK(expr);                              \
       ALCN_CHECK(be->ops->sync(be));                 \
-      double dt_ = now_s() - t0_;                    \
+      double dt_ = sb_now_s() - t0_;                    \
       if (it_ > 0 && dt_ < best_) best_ = dt_;       \
     }                                                \
     (out) = best_;                                   \
@@ -336,7 +191,7 @@ int main(int argc, char **argv) {
   for (int c = 0; c < nc; ++c) {
     case_idx[c] = -1;
     for (int k = 0; k < 4; ++k)
-      if (!strcmp(cases[c], CASES[k])) case_idx[c] = k;
+      if (!strcmp(cases[c], SB_CASES[k])) case_idx[c] = k;
     if (case_idx[c] < 0) {
       fprintf(stderr, "bench_layers: unknown case '%s' (valid: dae_train alcn_train infer_dae infer_alcn)\n", cases[c]);
       return 2;
@@ -367,20 +222,20 @@ int main(int argc, char **argv) {
   result *res = calloc((size_t)nb * nl * nc, sizeof *res);
   int nres = 0, rc = 0;
   for (int k = 0; k < nb && !rc; ++k) {
-    bl b;
-    alcn_status st = setup(&b, be, batches[k]);
+    step_bench b;
+    alcn_status st = sb_setup(&b, be, batches[k], 28);
     for (int c = 0; c < nc && st == ALCN_OK; ++c) {
       const int ci = case_idx[c], is_train = ci < 2;
       for (int l = 0; l < (is_train ? nl : 1) && st == ALCN_OK; ++l) {
         b.loss = (alcn_loss_cfg){is_train ? lk[l] : ALCN_LOSS_MSE, 1.0f};
         result *r = &res[nres];
-        r->kase = CASES[ci];
+        r->kase = SB_CASES[ci];
         r->loss = is_train ? losses[l] : "-";
         r->B = batches[k];
         const double fl = ci == 0 ? F.train_dae : ci == 1 ? F.train_alcn : ci == 2 ? F.infer_dae : F.infer_alcn;
         r->gflop = fl * r->B / 1e9;
         r->torch_native = r->torch_fast = NAN;
-        st = time_case(&b, CASE_FN[ci], iters, warmup, &r->med, &r->mn, &r->mx);
+        st = sb_time_case(&b, SB_CASE_FN[ci], iters, warmup, &r->med, &r->mn, &r->mx);
         if (st != ALCN_OK) break;
         printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s\n",
                r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med, r->gflop,
@@ -391,7 +246,7 @@ int main(int argc, char **argv) {
     }
     if (st == ALCN_OK && layers)
       for (int l = 0; l < nl && st == ALCN_OK; ++l) st = layer_breakdown(be, batches[k], lk[l], iters);
-    teardown(&b);
+    sb_teardown(&b);
     if (st != ALCN_OK) {
       fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
       rc = 1;
