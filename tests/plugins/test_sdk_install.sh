@@ -22,7 +22,9 @@ cp "$src/plugins/examples/noise_uniform.c" "$tmp/plug/"
    $(pkg-config --cflags --libs alcnbench) -o noise_uniform.so)
 
 # The installed library, not the build tree's, resolves the plugin's symbols.
-ldd "$tmp/plug/noise_uniform.so" | grep -q "$tmp/prefix" || { echo "FAIL: plugin not linked to the installed libalcn"; exit 1; }
+# (ldd into a variable first: with pipefail, grep -q closing the pipe early fails the pipeline)
+deps=$(ldd "$tmp/plug/noise_uniform.so")
+[[ $deps == *"$tmp/prefix"* ]] || { echo "FAIL: plugin not linked to the installed libalcn"; echo "$deps"; exit 1; }
 
 bench="$build/bench/alcnbench"
 "$bench" list --plugin-path "$tmp/plug" > "$tmp/list.txt"
