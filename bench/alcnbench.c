@@ -17,15 +17,10 @@
 #include "alcn/version.h"
 #include "bench.h"
 
-#ifdef ALCN_HAVE_REPORTS
 #include "alcn/report.h"
-#endif
-#ifdef ALCN_HAVE_CMD_DATA
+
 int alcn_cmd_data(int argc, char **argv);
-#endif
-#ifdef ALCN_HAVE_TABLE5
 int alcn_cmd_table5(int argc, char **argv);
-#endif
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -118,7 +113,6 @@ static int cmd_list(int argc, char **argv) {
 
 /* ------------------------------------------------------------------ report */
 static int run_report(const char *out, int quiet) {
-#ifdef ALCN_HAVE_REPORTS
   char dst[PATH_MAX];
   snprintf(dst, sizeof dst, "%s/report", out);
   char *args[] = {"report", (char *)out, "-o", dst, quiet ? "--quiet" : NULL, NULL};
@@ -126,11 +120,6 @@ static int run_report(const char *out, int quiet) {
   if (rc != 0) fprintf(stderr, "alcnbench: the report failed (exit %d)\n", rc);
   else if (!quiet) fprintf(stderr, "report: %s/report.md\n", dst);
   return rc;
-#else
-  if (!quiet) fprintf(stderr, "alcnbench: this build has no report generator; records are in %s/records\n", out);
-  (void)out;
-  return 0;
-#endif
 }
 
 /* ------------------------------------------------------------------ plan / run */
@@ -266,30 +255,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "list")) return cmd_list(argc, argv);
   if (!strcmp(cmd, "plan")) return cmd_plan_run(argc, argv, 0);
   if (!strcmp(cmd, "run")) return cmd_plan_run(argc, argv, 1);
-  if (!strcmp(cmd, "report") || !strcmp(cmd, "merge")) {
-#ifdef ALCN_HAVE_REPORTS
-    return alcn_report_main(argc - 1, argv + 1);
-#else
-    fprintf(stderr, "alcnbench: this build has no report generator (reports/ was not built)\n");
-    return 1;
-#endif
-  }
-  if (!strcmp(cmd, "data")) {
-#ifdef ALCN_HAVE_CMD_DATA
-    return alcn_cmd_data(argc - 1, argv + 1);
-#else
-    fprintf(stderr, "alcnbench: this build has no 'data' command\n");
-    return 1;
-#endif
-  }
-  if (!strcmp(cmd, "table5")) {
-#ifdef ALCN_HAVE_TABLE5
-    return alcn_cmd_table5(argc - 1, argv + 1);
-#else
-    fprintf(stderr, "alcnbench: this build has no 'table5' command\n");
-    return 1;
-#endif
-  }
+  if (!strcmp(cmd, "report") || !strcmp(cmd, "merge")) return alcn_report_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "data")) return alcn_cmd_data(argc - 1, argv + 1);
+  if (!strcmp(cmd, "table5")) return alcn_cmd_table5(argc - 1, argv + 1);
   fprintf(stderr, "alcnbench: unknown command '%s'\n", cmd);
   usage(stderr);
   return 2;

@@ -8,16 +8,12 @@
 
 #include "alcn/models.h"
 #include "alcn/rng.h"
+#include "timing.h"
 
 double sb_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 static alcn_status draw(step_bench *b) {
@@ -121,23 +117,23 @@ void sb_teardown(step_bench *b) {
   b->be = NULL;
 }
 
+typedef struct sb_once {
+  step_bench *b;
+  step_case_fn fn;
+} sb_once;
+
+static alcn_status run_once(void *ctx) {
+  const sb_once *q = ctx;
+  return q->fn(q->b);
+}
+
 /* median / min / max seconds of fn over iters runs after warmup runs. */
 alcn_status sb_time_case(step_bench *b, step_case_fn fn, int iters, int warmup, double *med, double *mn, double *mx) {
-  double *ts = malloc((size_t)iters * sizeof *ts);
-  ALCN_CHECK_ALLOC(ts, (size_t)iters * sizeof *ts);
-  alcn_status st = ALCN_OK;
-  for (int i = 0; i < warmup + iters && st == ALCN_OK; ++i) {
-    const double t0 = sb_now_s();
-    st = fn(b);
-    if (st == ALCN_OK) st = b->be->ops->sync(b->be);
-    if (i >= warmup) ts[i - warmup] = sb_now_s() - t0;
-  }
-  if (st == ALCN_OK) {
-    qsort(ts, (size_t)iters, sizeof *ts, cmp_d);
-    *med = iters % 2 ? ts[iters / 2] : 0.5 * (ts[iters / 2 - 1] + ts[iters / 2]);
-    *mn = ts[0];
-    *mx = ts[iters - 1];
-  }
-  free(ts);
-  return st;
+  sb_once q = {b, fn};
+  bt_stats t;
+  ALCN_CHECK(bt_time_case(b->be, run_once, &q, iters, warmup, &t));
+  *med = t.med_ms * 1e-3;
+  *mn = t.min_ms * 1e-3;
+  *mx = t.max_ms * 1e-3;
+  return ALCN_OK;
 }

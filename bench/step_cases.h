@@ -31,7 +31,7 @@ extern const step_case_fn SB_CASE_FN[SB_NCASES];
 alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S);
 void sb_teardown(step_bench *b);
 double sb_now_s(void);
-/* median / min / max seconds of fn over iters runs after warmup runs (backend synced). */
+/* median / min / max seconds of fn over iters runs after warmup runs (timing.h: backend timer marks). */
 alcn_status sb_time_case(step_bench *b, step_case_fn fn, int iters, int warmup, double *med, double *mn, double *mx);
 
 #endif

@@ -13,7 +13,8 @@
  *   process so that the peaks are its own) and peak device memory
  *   (be->ops->peak_memory when the backend tracks it).
  * Each time is the median [min, max] of --iters runs after --warmup runs,
- * with a backend sync after each run. When python3 imports torch and the
+ * taken between two backend timer marks (CUDA events on the GPU, the
+ * monotonic clock on the CPU). When python3 imports torch and the
  * shape is the peer's (Cx28x28), ../shared/peers/torch_alcn.py runs the same
  * cases (same threads, same batches; --deconv native and fast, the faster
  * counts) and the table shows torch_ms and our speed-up; the paper's own
@@ -30,13 +31,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alcn/backend.h"
 #include "alcn/loader.h"
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
+#include "timing.h"
 #include "torch_peer.h"
 
 #ifndef ALCN_SOURCE_DIR
@@ -81,17 +82,6 @@ typedef struct t5_item {
   int n;
   t5_case c[T5_MAX_CASES];
 } t5_item;
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -239,18 +229,26 @@ typedef struct t5_run {
   float *scores;
 } t5_run;
 
-static alcn_status run_once(t5_run *r, t5_kind k, int batch) {
-  if (k == K_TRAIN) {
-    one_batch ob = {r->x, batch, 0};
+typedef struct t5_once {
+  t5_run *r;
+  t5_kind k;
+  int batch;
+} t5_once;
+
+static alcn_status run_once(void *ctx) {
+  const t5_once *q = ctx;
+  t5_run *r = q->r;
+  if (q->k == K_TRAIN) {
+    one_batch ob = {r->x, q->batch, 0};
     alcn_batch_iter it = {&ob, one_batch_next};
     alcn_epoch_stats stats;
     ALCN_CHECK(r->m->train_epoch(r->state, &it, &stats));
-  } else if (k == K_INFER) {
-    ALCN_CHECK(r->m->score(r->state, r->x, batch, r->scores));
+  } else if (q->k == K_INFER) {
+    ALCN_CHECK(r->m->score(r->state, r->x, q->batch, r->scores));
   } else {
-    ALCN_CHECK(r->m->score_with_noise(r->state, r->x, batch, r->scores));
+    ALCN_CHECK(r->m->score_with_noise(r->state, r->x, q->batch, r->scores));
   }
-  return r->be->ops->sync(r->be);
+  return ALCN_OK;
 }
 
 static alcn_status time_kind(t5_run *r, const t5_opts *o, t5_kind k, int batch, t5_case *c) {
@@ -259,23 +257,13 @@ static alcn_status time_kind(t5_run *r, const t5_opts *o, t5_kind k, int batch, 
   snprintf(c->kase, sizeof c->kase, "%s", names[k]);
   c->batch = batch;
   c->torch_ms = c->torch_native_ms = c->torch_fast_ms = c->published_ms = NAN;
-  double *ts = malloc((size_t)o->iters * sizeof *ts);
-  ALCN_CHECK_ALLOC(ts, (size_t)o->iters * sizeof *ts);
-  alcn_status st = ALCN_OK;
-  for (int i = 0; i < o->warmup + o->iters; ++i) {
-    const double t0 = now_ms();
-    if ((st = run_once(r, k, batch)) != ALCN_OK) break;
-    if (i >= o->warmup) ts[i - o->warmup] = now_ms() - t0;
-  }
-  if (st == ALCN_OK) {
-    qsort(ts, (size_t)o->iters, sizeof *ts, cmp_d);
-    const int n = o->iters;
-    c->med = n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
-    c->mn = ts[0];
-    c->mx = ts[n - 1];
-  }
-  free(ts);
-  return st;
+  t5_once q = {r, k, batch};
+  bt_stats t;
+  ALCN_CHECK(bt_time_case(r->be, run_once, &q, o->iters, o->warmup, &t));
+  c->med = t.med_ms;
+  c->mn = t.min_ms;
+  c->mx = t.max_ms;
+  return ALCN_OK;
 }
 
 static long long peak_rss_bytes(void) {
@@ -661,9 +649,10 @@ static void print_table(const t5_opts *o, const t5_item *items, int n, const cha
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
-  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up, median [min, max], "
-         "OPENBLAS_CORETYPE=%s\n",
+  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up, median [min, max] "
+         "(%s), OPENBLAS_CORETYPE=%s\n",
          o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup,
+         strncmp(dev, "cuda", 4) == 0 ? "CUDA events" : "monotonic clock",
          getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
   printf("%-9s %-9s %-17s %6s %28s %10s %10s %9s %14s\n", "method", "noise", "case", "batch", "ours ms [min, max]",
          "images/s", "torch ms", "speed-up", "published ms");

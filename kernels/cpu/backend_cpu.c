@@ -6,9 +6,11 @@
 #if defined(__x86_64__) || defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alcn/backend.h"
 #include "alcn/rng.h"
@@ -26,6 +28,7 @@ typedef struct cpu_impl {
   size_t ws_floats;
   ffl_entry ffl[FFL_CACHE];
   int ffl_next;
+  double marks_ms[ALCN_TIMER_SLOTS]; /* timer_mark: host clock, NAN until marked */
 } cpu_impl;
 
 static cpu_impl *impl_of(alcn_backend *be) { return (cpu_impl *)be->impl; }
@@ -49,6 +52,26 @@ static alcn_status cpu_zero(alcn_backend *be, void *p, size_t bytes) {
   return ALCN_OK;
 }
 static alcn_status cpu_sync(alcn_backend *be) { (void)be; return ALCN_OK; }
+
+static alcn_status cpu_timer_mark(alcn_backend *be, int slot) {
+  if (slot < 0 || slot >= ALCN_TIMER_SLOTS)
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slot %d out of range 0..%d", slot, ALCN_TIMER_SLOTS - 1);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  impl_of(be)->marks_ms[slot] = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+  return ALCN_OK;
+}
+
+static alcn_status cpu_timer_elapsed(alcn_backend *be, int from, int to, double *ms) {
+  if (from < 0 || from >= ALCN_TIMER_SLOTS || to < 0 || to >= ALCN_TIMER_SLOTS)
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slots %d, %d out of range 0..%d", from, to, ALCN_TIMER_SLOTS - 1);
+  const double *m = impl_of(be)->marks_ms;
+  if (m[from] != m[from] || m[to] != m[to])
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slot %d has not been marked (hint: call timer_mark first)",
+              m[from] != m[from] ? from : to);
+  *ms = m[to] - m[from];
+  return ALCN_OK;
+}
 
 static alcn_status ensure_ws(alcn_backend *be, const alcn_conv_dims *d, float **ws) {
   cpu_impl *im = impl_of(be);
@@ -245,6 +268,8 @@ static const alcn_backend_ops cpu_ops = {
     .rng_normal = cpu_normal,
     .peak_memory = NULL,
     .destroy = cpu_destroy,
+    .timer_mark = cpu_timer_mark,
+    .timer_elapsed_ms = cpu_timer_elapsed,
 };
 
 /* Denormal floats cost ~100x a normal one on x86: small gradients (e.g. FFL's
@@ -268,6 +293,7 @@ alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads) {
     free(be);
     ALCN_CHECK_ALLOC(im, sizeof *im);
   }
+  for (int i = 0; i < ALCN_TIMER_SLOTS; ++i) im->marks_ms[i] = NAN;
   if (threads > 0) omp_set_num_threads(threads);
   flush_denormals();
   be->ops = &cpu_ops;

@@ -35,6 +35,8 @@ typedef struct cuda_impl {
   size_t stage_bytes[ALCN_STAGE_SLOTS];
   cudaEvent_t stage_done[ALCN_STAGE_SLOTS];
   int stage_next;
+  cudaEvent_t timer[ALCN_TIMER_SLOTS]; /* timer_mark / timer_elapsed_ms */
+  unsigned timer_marked;               /* bit i: slot i recorded */
 } cuda_impl;
 
 static int env_flag(const char *name) {
@@ -178,6 +180,30 @@ static alcn_status cu_sync(alcn_backend *be) {
   return ALCN_OK;
 }
 
+/* ---------------------------------------------------------------- timing */
+static alcn_status cu_timer_mark(alcn_backend *be, int slot) {
+  if (slot < 0 || slot >= ALCN_TIMER_SLOTS)
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slot %d out of range 0..%d", slot, ALCN_TIMER_SLOTS - 1);
+  cuda_impl *im = (cuda_impl *)be->impl;
+  ALCN_CUDA_CHECK(cudaEventRecord(im->timer[slot], im->ctx.stream));
+  im->timer_marked |= 1u << slot;
+  return ALCN_OK;
+}
+
+static alcn_status cu_timer_elapsed(alcn_backend *be, int from, int to, double *ms) {
+  if (from < 0 || from >= ALCN_TIMER_SLOTS || to < 0 || to >= ALCN_TIMER_SLOTS)
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slots %d, %d out of range 0..%d", from, to, ALCN_TIMER_SLOTS - 1);
+  cuda_impl *im = (cuda_impl *)be->impl;
+  if (!(im->timer_marked >> from & 1u) || !(im->timer_marked >> to & 1u))
+    ALCN_FAIL(ALCN_ERR_ARG, "timer slot %d has not been marked (hint: call timer_mark first)",
+              im->timer_marked >> from & 1u ? to : from);
+  float f = 0.0f;
+  ALCN_CUDA_CHECK(cudaEventSynchronize(im->timer[to]));
+  ALCN_CUDA_CHECK(cudaEventElapsedTime(&f, im->timer[from], im->timer[to]));
+  *ms = (double)f;
+  return ALCN_OK;
+}
+
 /* ---------------------------------------------------------------- layers */
 static alcn_status cu_conv_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
                                    const alcn_conv_dims *d) {
@@ -299,6 +325,8 @@ static void cu_destroy(alcn_backend *be) {
       if (im->stage_done[s]) cudaEventDestroy(im->stage_done[s]);
       if (im->stage[s]) cudaFreeHost(im->stage[s]);
     }
+    for (int s = 0; s < ALCN_TIMER_SLOTS; ++s)
+      if (im->timer[s]) cudaEventDestroy(im->timer[s]);
     if (c->cudnn) cudnnDestroy(c->cudnn);
     if (c->cublas) cublasDestroy(c->cublas);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -333,6 +361,8 @@ static const alcn_backend_ops cuda_ops = {
     /* .rng_normal = */ cu_rng_normal,
     /* .peak_memory = */ cu_peak_memory,
     /* .destroy = */ cu_destroy,
+    /* .timer_mark = */ cu_timer_mark,
+    /* .timer_elapsed_ms = */ cu_timer_elapsed,
 };
 
 /* Fill the context of a fresh backend; on failure the caller destroys it. */
@@ -349,6 +379,7 @@ static alcn_status cuda_init(alcn_backend *be, cuda_impl *im, int ordinal) {
   ALCN_CUDA_CHECK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
   for (int s = 0; s < ALCN_STAGE_SLOTS; ++s)
     ALCN_CUDA_CHECK(cudaEventCreateWithFlags(&im->stage_done[s], cudaEventDisableTiming));
+  for (int s = 0; s < ALCN_TIMER_SLOTS; ++s) ALCN_CUDA_CHECK(cudaEventCreate(&im->timer[s]));
   ALCN_CUBLAS_CHECK(cublasCreate(&c->cublas));
   ALCN_CUBLAS_CHECK(cublasSetStream(c->cublas, c->stream));
   ALCN_CUBLAS_CHECK(cublasSetMathMode(c->cublas, c->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));

@@ -1,12 +1,48 @@
 /* Suite "cuda_runtime": device detection and the --device cuda|auto
  * behaviour. Runs everywhere: without a GPU (or without CUDA in the build)
  * it checks the one-line refusal and the CPU fallback of "auto"; with a GPU
- * it checks that the CUDA backend is created and picked by "auto". */
+ * it checks that the CUDA backend is created and picked by "auto", and its
+ * CUDA-event timer slots. */
+#define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alcn/backend.h"
+
+static double host_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
+}
+
+/* CUDA-event timer slots: the span of a large fill is positive and no longer
+ * than the host's wall time around mark + elapsed (which waits); an empty
+ * span is ~0; bad and unmarked slots are refused. */
+static void check_cuda_timer(alcn_backend *be) {
+  const size_t n = (size_t)64 << 20; /* 256 MiB of normals */
+  float *buf = (float *)alcn_backend_alloc(be, n * sizeof(float));
+  ck_assert_ptr_nonnull(buf);
+  double ms = -1.0, empty = -1.0;
+  ck_assert_int_eq(be->ops->timer_elapsed_ms(be, 0, 1, &ms), ALCN_ERR_ARG); /* nothing marked yet */
+  ck_assert_int_eq(be->ops->sync(be), ALCN_OK);
+  const double t0 = host_ms();
+  ck_assert_int_eq(be->ops->timer_mark(be, 0), ALCN_OK);
+  ck_assert_int_eq(be->ops->rng_normal(be, buf, n, 7, 0, 0.0f, 1.0f), ALCN_OK);
+  ck_assert_int_eq(be->ops->timer_mark(be, 1), ALCN_OK);
+  ck_assert_int_eq(be->ops->timer_elapsed_ms(be, 0, 1, &ms), ALCN_OK);
+  const double wall = host_ms() - t0;
+  printf("cuda timer: fill of %zu floats %.3f ms (host wall %.3f ms)\n", n, ms, wall);
+  ck_assert_double_gt(ms, 0.0);
+  ck_assert_double_le(ms, wall + 0.5); /* events have ~0.5 us resolution */
+  ck_assert_int_eq(be->ops->timer_mark(be, 2), ALCN_OK);
+  ck_assert_int_eq(be->ops->timer_mark(be, 3), ALCN_OK);
+  ck_assert_int_eq(be->ops->timer_elapsed_ms(be, 2, 3, &empty), ALCN_OK);
+  ck_assert_double_lt(empty, 0.5);
+  ck_assert_int_eq(be->ops->timer_mark(be, ALCN_TIMER_SLOTS), ALCN_ERR_ARG);
+  alcn_backend_free(be, buf);
+}
 
 START_TEST(test_detection_and_selection) {
   char why[256] = "unset";
@@ -35,6 +71,7 @@ START_TEST(test_detection_and_selection) {
     ck_assert_int_eq(be->device, ALCN_DEVICE_CUDA);
     ck_assert_int_eq(strncmp(be->description, "cuda: ", 6), 0);
     printf("%s\n", be->description);
+    check_cuda_timer(be);
     alcn_backend_destroy(be);
     ck_assert_int_eq(alcn_backend_cuda_create(&be, 1000), ALCN_ERR_ARG);
     ck_assert_ptr_null(be);

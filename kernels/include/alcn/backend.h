@@ -25,6 +25,9 @@ extern "C" {
 
 typedef struct alcn_backend alcn_backend;
 
+/* Timer slots per backend (timer_mark / timer_elapsed_ms). */
+#define ALCN_TIMER_SLOTS 4
+
 typedef struct alcn_loss_cfg {
   alcn_loss_kind kind;
   float ffl_alpha; /* FFL spectrum-weight exponent, default 1 */
@@ -82,6 +85,15 @@ typedef struct alcn_backend_ops {
   /* optional: peak device memory in bytes since creation (NULL: not tracked) */
   size_t (*peak_memory)(alcn_backend *be);
   void (*destroy)(alcn_backend *be);
+
+  /* Timing in stream order (added in ABI 1.1, after the 1.0 slots so that
+   * older plugins keep their offsets). timer_mark records slot (0 <=
+   * slot < ALCN_TIMER_SLOTS) once every op enqueued so far has run: the CPU
+   * backend reads the monotonic host clock (its ops are synchronous), CUDA
+   * records a cudaEvent on the stream. timer_elapsed_ms waits for slot `to`
+   * and gives the milliseconds from mark `from` to mark `to`. */
+  alcn_status (*timer_mark)(alcn_backend *be, int slot);
+  alcn_status (*timer_elapsed_ms)(alcn_backend *be, int from, int to, double *ms);
 } alcn_backend_ops;
 
 struct alcn_backend {
