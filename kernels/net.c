@@ -310,6 +310,8 @@ static void conv_dims_of(const layer *l, int N, alcn_conv_dims *d) {
 }
 
 alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, const float **out) {
+  if (train != ALCN_NET_EVAL && train != ALCN_NET_TRAIN && train != ALCN_NET_BATCH_STATS)
+    ALCN_FAIL(ALCN_ERR_ARG, "alcn_net_forward: mode %d is not ALCN_NET_EVAL, _TRAIN or _BATCH_STATS", train);
   if (!n->finalized) ALCN_FAIL(ALCN_ERR_ARG, "net '%s': forward before finalize", n->name);
   if (N <= 0 || N > n->max_batch)
     ALCN_FAIL(ALCN_ERR_ARG, "net '%s': batch %d outside 1..%d (the size it was built for)", n->name, N, n->max_batch);
@@ -339,7 +341,9 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
       case L_BN: {
         alcn_bn_dims d = {N, l->inC, l->inH * l->inW, l->eps, l->momentum};
         float *bm = n->buffers + l->buf_off, *st = n->stats + l->stat_off;
-        ALCN_CHECK(o->bn_forward(be, train, y, x, w, b, bm, bm + l->inC, st, st + l->inC, &d));
+        /* ALCN_NET_BATCH_STATS: batch statistics, running statistics left as they are */
+        float *rm = train == ALCN_NET_BATCH_STATS ? NULL : bm, *rv = train == ALCN_NET_BATCH_STATS ? NULL : bm + l->inC;
+        ALCN_CHECK(o->bn_forward(be, train != ALCN_NET_EVAL, y, x, w, b, rm, rv, st, st + l->inC, &d));
         break;
       }
       case L_RESHAPE:

@@ -18,8 +18,11 @@
  * change in between), so D's BatchNorm running statistics move twice per step,
  * not four times as in the official code; D is never used in eval mode.
  *
- * Score: mean over the latent of (z - z_hat)^2 per image, BatchNorm in eval
- * mode. Reconstruction (Figure 4): the decoder's output x_hat. The decoder's
+ * Score: mean over the latent of (z - z_hat)^2 per image, BatchNorm with its
+ * running statistics (bn_score=running, default). The official test() never
+ * calls netg.eval(), so it normalises each test batch with that batch's own
+ * statistics: bn_score=batch does that (scores then depend on the batch's
+ * make-up and size; running statistics are not touched). Reconstruction (Figure 4): the decoder's output x_hat. The decoder's
  * output is linear, not Tanh, because the data are standardised. */
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +34,7 @@
 #include "ganomaly_impl.h"
 
 #define GAN_OWNER "method ganomaly"
-#define GAN_OPTIONS "lr beta1 beta2 nz ngf ndf w_adv w_con w_enc d_reinit"
+#define GAN_OPTIONS "lr beta1 beta2 nz ngf ndf w_adv w_con w_enc d_reinit bn_score"
 
 /* Seed streams of ctx->seed. */
 enum { GAN_SEED_ENC1 = 1, GAN_SEED_DEC, GAN_SEED_ENC2, GAN_SEED_DFEAT, GAN_SEED_DCLS, GAN_SEED_REINIT = 1000 };
@@ -62,6 +65,13 @@ static alcn_status read_options(gan_state *s, const alcn_opts *o) {
   ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "w_con", 50.0f, &s->w_con));
   ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "w_enc", 1.0f, &s->w_enc));
   ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "d_reinit", 1e-5f, &s->d_reinit));
+  const char *bn;
+  ALCN_CHECK(alcn_opts_str(o, GAN_OWNER, "bn_score", "running", &bn));
+  if (!strcmp(bn, "running")) s->score_mode = ALCN_NET_EVAL;
+  else if (!strcmp(bn, "batch")) s->score_mode = ALCN_NET_BATCH_STATS;
+  else
+    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": bn_score=%s is not 'running' (BatchNorm's running statistics) or 'batch' "
+              "(the test batch's statistics, as the official code scores)", bn);
   s->adam.eps = 1e-8f;
   s->adam.weight_decay = 0.0f;
   if (!(s->adam.lr > 0.0f) || !isfinite(s->adam.lr))
@@ -347,12 +357,12 @@ static alcn_status gan_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_
   return ALCN_OK;
 }
 
-/* Eval-mode generator forward. */
+/* Generator forward for scoring, BatchNorm as bn_score says. */
 static alcn_status forward_eval(gan_state *s, const float *x, int n, const float **z, const float **x_hat,
                                 const float **z_hat) {
-  ALCN_CHECK(alcn_net_forward(s->enc1, x, n, 0, z));
-  ALCN_CHECK(alcn_net_forward(s->dec, *z, n, 0, x_hat));
-  if (z_hat) ALCN_CHECK(alcn_net_forward(s->enc2, *x_hat, n, 0, z_hat));
+  ALCN_CHECK(alcn_net_forward(s->enc1, x, n, s->score_mode, z));
+  ALCN_CHECK(alcn_net_forward(s->dec, *z, n, s->score_mode, x_hat));
+  if (z_hat) ALCN_CHECK(alcn_net_forward(s->enc2, *x_hat, n, s->score_mode, z_hat));
   return ALCN_OK;
 }
 
@@ -401,8 +411,9 @@ static const alcn_method_desc gan_desc = {
                "score = mean (z - z_hat)^2",
     .defaults = "lr=2e-4 beta1=0.5 beta2=0.999 (Adam, G and D) nz=100 (latent) ngf=64 ndf=64 (first-layer widths "
                 "of G and D) w_adv=1 (feature matching) w_con=50 (L1) w_enc=1 (latent L2) d_reinit=1e-5 "
-                "(re-initialise D when its loss falls below; 0 = never); square images f*2^k px, f in 2..8; "
-                "linear decoder output",
+                "(re-initialise D when its loss falls below; 0 = never) bn_score=running (BatchNorm at scoring: "
+                "running | batch = the test batch's statistics, as the official code); square images f*2^k px, "
+                "f in 2..8; linear decoder output",
     .hosts_noise = 0,
     .create = gan_create,
     .train_epoch = gan_train_epoch,

@@ -24,6 +24,7 @@ typedef struct gan_state {
   alcn_net *enc1, *dec, *enc2, *dfeat, *dcls;
   alcn_adam_hparams adam;
   float w_adv, w_con, w_enc, d_reinit;
+  int score_mode;    /* ALCN_NET_EVAL (bn_score=running) or ALCN_NET_BATCH_STATS (bn_score=batch) */
   /* backend scratch, sized for max_batch */
   float *feat_real;  /* (N,F) D features of x, the feature-matching target */
   float *gfeat;      /* (N,F) gradient at D's features */

@@ -1,7 +1,7 @@
 #define _DEFAULT_SOURCE
 /* Suite "net": the sequential network helper on the CPU backend — whole-net
  * gradients against finite differences, training actually learns, freeze,
- * save/load, and the paper's parameter counts. */
+ * save/load, BatchNorm forward modes, and the paper's parameter counts. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -202,6 +202,50 @@ START_TEST(test_save_load_roundtrip) {
 }
 END_TEST
 
+/* The three forward modes on conv -> BN: BATCH_STATS gives train()'s output
+ * but leaves the running statistics (in the saved state) as they were; EVAL
+ * uses them; a fourth mode is refused. */
+START_TEST(test_forward_modes) {
+  alcn_net *n;
+  ck_assert_int_eq(alcn_net_create(&n, be, "modes", 1, 4, 4), ALCN_OK);
+  ck_assert_int_eq(alcn_net_conv(n, 2, 3, 1, 1, 1), ALCN_OK);
+  ck_assert_int_eq(alcn_net_bn(n, 1e-5f, 0.1f), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, 4, 3, ALCN_INIT_TORCH), ALCN_OK);
+  enum { N = 4, OUT = N * 2 * 16 };
+  float x[N * 16], yb[OUT], yt[OUT], ye[OUT];
+  tu_fill_uniform(x, N * 16, 21, 0.f, 3.f); /* mean far from the running mean 0 */
+  const float *y;
+  char *s0 = NULL, *s1 = NULL, *s2 = NULL;
+  size_t l0, l1, l2;
+  FILE *f = open_memstream(&s0, &l0);
+  ck_assert_int_eq(alcn_net_save(n, f), ALCN_OK);
+  fclose(f);
+  ck_assert_int_eq(alcn_net_forward(n, x, N, ALCN_NET_BATCH_STATS, &y), ALCN_OK);
+  memcpy(yb, y, sizeof yb);
+  f = open_memstream(&s1, &l1);
+  ck_assert_int_eq(alcn_net_save(n, f), ALCN_OK);
+  fclose(f);
+  ck_assert_uint_eq(l0, l1);
+  ck_assert_msg(memcmp(s0, s1, l0) == 0, "BATCH_STATS changed the running statistics");
+  ck_assert_int_eq(alcn_net_forward(n, x, N, ALCN_NET_EVAL, &y), ALCN_OK);
+  memcpy(ye, y, sizeof ye);
+  ck_assert_int_eq(alcn_net_forward(n, x, N, ALCN_NET_TRAIN, &y), ALCN_OK);
+  memcpy(yt, y, sizeof yt);
+  f = open_memstream(&s2, &l2);
+  ck_assert_int_eq(alcn_net_save(n, f), ALCN_OK);
+  fclose(f);
+  ck_assert_msg(l2 != l0 || memcmp(s0, s2, l0) != 0, "TRAIN did not update the running statistics");
+  ck_assert_double_lt(tu_max_abs_diff(yb, yt, OUT), 1e-6);
+  ck_assert_double_gt(tu_max_abs_diff(yb, ye, OUT), 0.1);
+  ck_assert_int_eq(alcn_net_forward(n, x, N, 3, &y), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "mode 3"));
+  free(s0);
+  free(s1);
+  free(s2);
+  alcn_net_destroy(n);
+}
+END_TEST
+
 START_TEST(test_errors) {
   alcn_net *n;
   ck_assert_int_eq(alcn_net_create(&n, be, "bad", 1, 4, 4), ALCN_OK);
@@ -235,7 +279,7 @@ int main(void) {
       {"gradients", test_whole_net_gradients}, {"learns", test_autoencoder_learns},
       {"freeze", test_freeze_and_input_grad},  {"params", test_paper_param_counts},
       {"save_load", test_save_load_roundtrip}, {"errors", test_errors},
-      {"denormals", test_cpu_backend_flushes_denormals},
+      {"denormals", test_cpu_backend_flushes_denormals}, {"forward_modes", test_forward_modes},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     TCase *tc = tcase_create(cases[i].name);

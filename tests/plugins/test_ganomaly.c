@@ -2,7 +2,8 @@
 /* Suite "ganomaly": the GANomaly method plugin on the CPU backend. Black box
  * through dlopen (descriptor, shapes and parameter counts, size and option
  * refusals, training lowers the generator loss and separates an easy anomaly,
- * reproducibility, discriminator re-initialisation, save/load); white box on
+ * reproducibility, discriminator re-initialisation, save/load, scoring with
+ * batch statistics); white box on
  * the same sources compiled into this test (the composed generator gradient
  * against finite differences). */
 #include <check.h>
@@ -314,6 +315,54 @@ START_TEST(test_discriminator_reinit) {
 }
 END_TEST
 
+/* The whole saved state (weights and BatchNorm running statistics) in memory. */
+static char *saved_state(void *st, size_t *len) {
+  char *buf = NULL;
+  FILE *f = open_memstream(&buf, len);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(desc->save(st, f), ALCN_OK);
+  fclose(f);
+  return buf;
+}
+
+/* bn_score=batch (the official test(): BatchNorm with the test batch's
+ * statistics): training is unchanged, scores differ from bn_score=running,
+ * an image's score depends on the batch it is scored in, and scoring leaves
+ * the running statistics alone (the saved state stays byte-identical). */
+START_TEST(test_bn_score_batch) {
+  void *run = create_small(31, NULL), *bat = create_small(31, "bn_score=batch");
+  alcn_epoch_stats er = run_epoch(run), eb = run_epoch(bat);
+  ck_assert(er.loss == eb.loss && er.aux_loss == eb.aux_loss);
+  size_t len_before, len_after;
+  char *before = saved_state(bat, &len_before);
+  float sr[NTEST], sb[NTEST], again[NTEST];
+  score_all(run, sr);
+  score_all(bat, sb);
+  score_all(bat, again);
+  ck_assert_msg(memcmp(sb, again, sizeof sb) == 0, "batch-statistics scores changed on a repeat");
+  char *after = saved_state(bat, &len_after);
+  ck_assert_uint_eq(len_before, len_after);
+  ck_assert_msg(memcmp(before, after, len_before) == 0, "scoring with batch statistics changed the saved state");
+  free(before);
+  free(after);
+  ck_assert_msg(tu_max_abs_diff(sr, sb, NTEST) > 1e-4, "bn_score=batch scored like bn_score=running");
+  /* the first image alone with its successor, then within the first batch of B */
+  float pair[2];
+  ck_assert_int_eq(desc->score(bat, test_x, 2, pair), ALCN_OK);
+  ck_assert_msg(fabsf(pair[0] - sb[0]) > 1e-6f * fabsf(sb[0]), "score did not depend on the batch (%g vs %g)",
+                (double)pair[0], (double)sb[0]);
+  /* the running model scores an image the same in any batch */
+  ck_assert_int_eq(desc->score(run, test_x, 2, pair), ALCN_OK);
+  ck_assert_float_eq_tol(pair[0], sr[0], 1e-5f * fabsf(sr[0]) + 1e-7f);
+  void *bad = NULL;
+  const char *opt[] = {"bn_score=eval"};
+  ck_assert_int_eq(create_with(desc, &bad, C, H, W, opt, 1, 1, B), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "bn_score=eval"));
+  desc->destroy(run);
+  desc->destroy(bat);
+}
+END_TEST
+
 START_TEST(test_save_load) {
   char dir[256], path[300];
   ck_assert_int_eq(tu_make_tempdir(dir, sizeof dir, "ganomaly"), 0);
@@ -461,6 +510,7 @@ int main(void) {
   tcase_add_test(tc, test_reproducible);
   tcase_add_test(tc, test_discriminator_reinit);
   tcase_add_test(tc, test_save_load);
+  tcase_add_test(tc, test_bn_score_batch);
   tcase_add_test(tc, test_gradients_all_terms);
   tcase_add_test(tc, test_gradients_feature_matching);
   tcase_add_test(tc, test_gradients_latent);

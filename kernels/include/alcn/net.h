@@ -44,8 +44,15 @@ alcn_status alcn_net_reshape(alcn_net *net, int C, int H, int W);
 /* Allocate everything for batches up to max_batch; initialise weights from seed. */
 alcn_status alcn_net_finalize(alcn_net *net, int max_batch, uint64_t seed, alcn_init init);
 
-/* in: backend memory (N,C,H,W), kept by the net until backward. train selects
- * BatchNorm's mode. *out: the output, owned by the net, valid until the next forward. */
+/* Forward modes (BatchNorm): EVAL normalises with the running statistics;
+ * TRAIN with the batch's and updates the running ones (PyTorch train());
+ * BATCH_STATS with the batch's, running statistics untouched (what a
+ * PyTorch model left in train() mode under no_grad computes at test time,
+ * minus the side effect: GANomaly's published scoring). */
+enum { ALCN_NET_EVAL = 0, ALCN_NET_TRAIN = 1, ALCN_NET_BATCH_STATS = 2 };
+
+/* in: backend memory (N,C,H,W), kept by the net until backward. train: one
+ * of the modes above. *out: the output, owned by the net, valid until the next forward. */
 alcn_status alcn_net_forward(alcn_net *net, const float *in, int N, int train, const float **out);
 /* dout: gradient of the loss w.r.t. the last forward's output. din (may be NULL):
  * gradient w.r.t. that forward's input (=). Parameter gradients accumulate (+=)
