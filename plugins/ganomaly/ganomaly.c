@@ -22,8 +22,9 @@
  * running statistics (bn_score=running, default). The official test() never
  * calls netg.eval(), so it normalises each test batch with that batch's own
  * statistics: bn_score=batch does that (scores then depend on the batch's
- * make-up and size; running statistics are not touched). Reconstruction (Figure 4): the decoder's output x_hat. The decoder's
- * output is linear, not Tanh, because the data are standardised. */
+ * make-up and size; running statistics are not touched). Reconstruction
+ * (Figure 4): the decoder's output x_hat. The decoder's output is linear, not
+ * Tanh, because the data are standardised. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
