@@ -218,6 +218,12 @@ static alcn_status cpu_axpby(alcn_backend *be, float *y, const float *x, size_t 
   alcn_cpu_axpby(y, x, n, alpha, beta);
   return ALCN_OK;
 }
+static alcn_status cpu_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N,
+                                   int D, float rate) {
+  (void)be;
+  alcn_cpu_salt_pepper(out, noise, x, u, N, D, rate);
+  return ALCN_OK;
+}
 static alcn_status cpu_uniform(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float lo,
                                float hi) {
   (void)be;
@@ -270,6 +276,7 @@ static const alcn_backend_ops cpu_ops = {
     .destroy = cpu_destroy,
     .timer_mark = cpu_timer_mark,
     .timer_elapsed_ms = cpu_timer_elapsed,
+    .salt_pepper = cpu_salt_pepper,
 };
 
 /* Denormal floats cost ~100x a normal one on x86: small gradients (e.g. FFL's

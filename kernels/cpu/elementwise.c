@@ -1,5 +1,5 @@
 /* Element-wise helpers: the per-sample blend of ALCN, its gradient w.r.t. y,
- * and axpby (ops.h).
+ * axpby, and salt-and-pepper (ops.h).
  *
  * Memory-bound passes: below ALCN_EW_PAR_MIN elements one thread does it (the
  * OpenMP fork, up to a scheduler tick on a loaded machine, costs more than
@@ -78,5 +78,29 @@ void alcn_cpu_axpby(float *y, const float *x, size_t n, float alpha, float beta)
   for (ptrdiff_t b = 0; b < nb; ++b) {
     const ptrdiff_t i0 = b * ALCN_EW_BLOCK, i1 = i0 + ALCN_EW_BLOCK < len ? i0 + ALCN_EW_BLOCK : len;
     axpby_range(y, x, i0, i1, alpha, beta);
+  }
+}
+
+/* One image of the salt-and-pepper op. */
+static void salt_pepper_row(float *out, float *noise, const float *x, const float *u, int D, float rate) {
+  float lo = x[0], hi = x[0];
+  for (int j = 1; j < D; ++j) {
+    lo = x[j] < lo ? x[j] : lo;
+    hi = x[j] > hi ? x[j] : hi;
+  }
+  const float half = 0.5f * rate;
+  for (int j = 0; j < D; ++j) {
+    const float v = u[j] < half ? lo : (u[j] < rate ? hi : x[j]);
+    out[j] = v;
+    if (noise) noise[j] = v - x[j];
+  }
+}
+
+void alcn_cpu_salt_pepper(float *out, float *noise, const float *x, const float *u, int N, int D, float rate) {
+  const size_t total = (size_t)N * D;
+#pragma omp parallel for schedule(dynamic, 16) if (total >= ALCN_EW_PAR_MIN)
+  for (int n = 0; n < N; ++n) {
+    const size_t o = (size_t)n * D;
+    salt_pepper_row(out + o, noise ? noise + o : NULL, x + o, u + o, D, rate);
   }
 }

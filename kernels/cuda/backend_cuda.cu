@@ -296,6 +296,11 @@ static alcn_status cu_axpby(alcn_backend *be, float *y, const float *x, size_t n
   return alcn_cuda_axpby(alcn_cuda_ctx_of(be)->stream, y, x, n, alpha, beta);
 }
 
+static alcn_status cu_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N,
+                                  int D, float rate) {
+  return alcn_cuda_salt_pepper(alcn_cuda_ctx_of(be)->stream, out, noise, x, u, N, D, rate);
+}
+
 static alcn_status cu_rng_uniform(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float lo,
                                   float hi) {
   return alcn_cuda_rng_uniform(alcn_cuda_ctx_of(be)->stream, out, n, seed, offset, lo, hi);
@@ -363,6 +368,7 @@ static const alcn_backend_ops cuda_ops = {
     /* .destroy = */ cu_destroy,
     /* .timer_mark = */ cu_timer_mark,
     /* .timer_elapsed_ms = */ cu_timer_elapsed,
+    /* .salt_pepper = */ cu_salt_pepper,
 };
 
 /* Fill the context of a fresh backend; on failure the caller destroys it. */

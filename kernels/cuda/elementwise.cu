@@ -1,4 +1,5 @@
-/* Element-wise kernels (elementwise.cuh), grid-stride loops. */
+/* Element-wise kernels (elementwise.cuh), grid-stride loops; salt-and-pepper
+ * reduces each image's min and max in one block first. */
 #include "elementwise.cuh"
 
 __global__ void alcn_blend_kernel(float *out, const float *x, const float *y, const float *a, int N, int D) {
@@ -18,6 +19,38 @@ __global__ void alcn_blend_bwd_y_kernel(float *dy, const float *dout, const floa
 __global__ void alcn_axpby_kernel(float *y, const float *x, size_t n, float alpha, float beta) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
     y[i] = beta == 0.0f ? alpha * x[i] : alpha * x[i] + beta * y[i];
+}
+
+#define ALCN_SP_THREADS 256
+
+/* Block n: min/max of image n (shared-memory tree), then the replacement. */
+__global__ void alcn_salt_pepper_kernel(float *out, float *noise, const float *x, const float *u, int D, float rate) {
+  __shared__ float smin[ALCN_SP_THREADS], smax[ALCN_SP_THREADS];
+  const size_t base = (size_t)blockIdx.x * D;
+  float lo = x[base], hi = x[base];
+  for (int j = threadIdx.x; j < D; j += blockDim.x) {
+    lo = fminf(lo, x[base + j]);
+    hi = fmaxf(hi, x[base + j]);
+  }
+  smin[threadIdx.x] = lo;
+  smax[threadIdx.x] = hi;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+    if (threadIdx.x < w) {
+      smin[threadIdx.x] = fminf(smin[threadIdx.x], smin[threadIdx.x + w]);
+      smax[threadIdx.x] = fmaxf(smax[threadIdx.x], smax[threadIdx.x + w]);
+    }
+    __syncthreads();
+  }
+  lo = smin[0];
+  hi = smax[0];
+  const float half = 0.5f * rate;
+  for (int j = threadIdx.x; j < D; j += blockDim.x) {
+    const float xv = x[base + j], uv = u[base + j];
+    const float v = uv < half ? lo : (uv < rate ? hi : xv);
+    out[base + j] = v;
+    if (noise) noise[base + j] = v - xv;
+  }
 }
 
 __global__ void alcn_add_bias_kernel(float *out, const float *b, size_t total, int K, size_t inner) {
@@ -57,5 +90,13 @@ alcn_status alcn_cuda_add_bias(cudaStream_t s, float *out, const float *b, int N
   alcn_add_bias_kernel<<<alcn_cuda_blocks(total, ALCN_CUDA_THREADS), ALCN_CUDA_THREADS, 0, s>>>(out, b, total, K,
                                                                                                inner);
   ALCN_CUDA_LAUNCH_CHECK("alcn_add_bias_kernel");
+  return ALCN_OK;
+}
+
+alcn_status alcn_cuda_salt_pepper(cudaStream_t s, float *out, float *noise, const float *x, const float *u, int N,
+                                  int D, float rate) {
+  if (N <= 0 || D <= 0) return ALCN_OK;
+  alcn_salt_pepper_kernel<<<N, ALCN_SP_THREADS, 0, s>>>(out, noise, x, u, D, rate);
+  ALCN_CUDA_LAUNCH_CHECK("alcn_salt_pepper_kernel");
   return ALCN_OK;
 }

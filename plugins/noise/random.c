@@ -1,11 +1,10 @@
 /* Noise plugin "random": salt-and-pepper speckle (the paper's "DAE+Random").
  * Each pixel is replaced with probability `rate`: half of those by the
  * image's minimum ("pepper"), half by its maximum ("salt"), so the noise
- * respects whatever normalisation the data set uses. The draw is made on the
- * host from the Philox stream (identical on every backend); the batch makes a
- * round trip through host memory, which is free on the CPU backend. */
+ * respects whatever normalisation the data set uses. The uniforms come from
+ * the Philox stream (identical on every backend) and the replacement runs on
+ * the backend (salt_pepper op): the batch never leaves the device. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "alcn/options.h"
 #include "alcn/plugin.h"
@@ -17,14 +16,13 @@ typedef struct sp_state {
   int max_batch;
   float rate;
   uint64_t seed;
-  float *hx, *hu; /* host: batch, uniforms */
+  float *u; /* backend: the step's uniforms (max_batch, D) */
 } sp_state;
 
 static void sp_destroy(void *state) {
   sp_state *s = state;
   if (!s) return;
-  free(s->hx);
-  free(s->hu);
+  alcn_backend_free(s->be, s->u);
   free(s);
 }
 
@@ -41,11 +39,11 @@ static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void *
   s->rate = rate;
   s->seed = ctx->seed;
   size_t bytes = (size_t)cfg->max_batch * s->D * sizeof(float);
-  s->hx = malloc(bytes);
-  s->hu = malloc(bytes);
-  if (!s->hx || !s->hu) {
+  s->u = alcn_backend_alloc(s->be, bytes);
+  if (!s->u) {
     sp_destroy(s);
-    ALCN_FAIL(ALCN_ERR_NOMEM, "noise random: out of host memory for %zu bytes (hint: lower --batch)", 2 * bytes);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "noise random: out of %s memory for %zu bytes (hint: lower --batch)", ctx->be->name,
+              bytes);
   }
   *out = s;
   return ALCN_OK;
@@ -54,27 +52,10 @@ static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void *
 static alcn_status sp_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
   sp_state *s = state;
   const alcn_backend_ops *o = s->be->ops;
-  size_t count = (size_t)n * s->D, bytes = count * sizeof(float);
-  ALCN_CHECK(o->download(s->be, s->hx, x, bytes));
-  alcn_rng_uniform(s->hu, count, s->seed, step * alcn_rng_span((size_t)s->max_batch * s->D), 0.0f, 1.0f);
-  const float half = 0.5f * s->rate;
-  for (int i = 0; i < n; ++i) {
-    float *img = s->hx + (size_t)i * s->D;
-    float *u = s->hu + (size_t)i * s->D; /* reused for the noise pattern below */
-    float lo = img[0], hi = img[0];
-    for (size_t j = 1; j < s->D; ++j) {
-      if (img[j] < lo) lo = img[j];
-      if (img[j] > hi) hi = img[j];
-    }
-    for (size_t j = 0; j < s->D; ++j) {
-      float v = u[j] < half ? lo : (u[j] < s->rate ? hi : img[j]);
-      u[j] = v - img[j];
-      img[j] = v;
-    }
-  }
-  ALCN_CHECK(o->upload(s->be, x_tilde, s->hx, bytes));
-  if (noise_out) ALCN_CHECK(o->upload(s->be, noise_out, s->hu, bytes));
-  return ALCN_OK;
+  const size_t count = (size_t)n * s->D;
+  ALCN_CHECK(o->rng_uniform(s->be, s->u, count, s->seed, step * alcn_rng_span((size_t)s->max_batch * s->D), 0.0f,
+                            1.0f));
+  return o->salt_pepper(s->be, x_tilde, noise_out, x, s->u, n, (int)s->D, s->rate);
 }
 
 static const alcn_noise_desc sp_desc = {

@@ -22,6 +22,7 @@
  *   sq_err_per_image                    1e-5      -
  *   adam (3 steps; p, m, v)             1e-5      -         sqrtf/division rounding
  *   blend / blend_backward_y / axpby    1e-6      1e-6      FMA contraction on the GPU
+ *   salt_pepper (out, noise)            0 (exact) 0 (exact) min/max and selects only; one subtraction
  *   rng uniform                         exact bits           the same Philox stream
  *   rng normal                          2e-6 (scale ~4)      device logf/sinf/cosf ulps */
 #include <check.h>
@@ -294,7 +295,13 @@ START_TEST(test_elementwise) {
   CP_OK(P.cpu->ops->axpby(P.cpu, out.h, x.h, n, 2.5f, 0.0f));
   CP_OK(P.gpu->ops->axpby(P.gpu, out.d, x.d, n, 2.5f, 0.0f));
   EXPECT_CLOSE(out, TOL_EW, "axpby beta 0");
-  cp_buf *all[] = {&x, &y, &a, &out, &dy};
+  /* salt-and-pepper (rate 0.3) with the same uniforms on both: exact, noise too */
+  cp_buf u = cp_buf_make(&P, n, 163, 0, 1);
+  CP_OK(P.cpu->ops->salt_pepper(P.cpu, out.h, dy.h, x.h, u.h, N, D, 0.3f));
+  CP_OK(P.gpu->ops->salt_pepper(P.gpu, out.d, dy.d, x.d, u.d, N, D, 0.3f));
+  EXPECT_CLOSE(out, 0.0, "salt_pepper");
+  EXPECT_CLOSE(dy, 0.0, "salt_pepper noise");
+  cp_buf *all[] = {&x, &y, &a, &out, &dy, &u};
   for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
 }
 END_TEST

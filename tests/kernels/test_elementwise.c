@@ -1,5 +1,6 @@
 /* Suite "elementwise": the per-sample blend on hand values, its y-gradient
- * against finite differences, and axpby (beta = 0 does not read y). */
+ * against finite differences, axpby (beta = 0 does not read y), and
+ * salt-and-pepper on hand values and on a batch through the OpenMP path. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -70,12 +71,64 @@ START_TEST(test_axpby) {
 }
 END_TEST
 
+START_TEST(test_salt_pepper_hand) {
+  /* N=2, D=4, rate 0.4: u < 0.2 -> image min, u < 0.4 -> image max, else x */
+  const float x[8] = {0.5f, -1.0f, 2.0f, 0.25f, 3, 3, 3, 3};
+  const float u[8] = {0.1f, 0.3f, 0.9f, 0.2f, 0.0f, 0.39f, 0.4f, 0.99f};
+  const float e[8] = {-1.0f, 2.0f, 2.0f, 2.0f, 3, 3, 3, 3};
+  float out[8], noise[8];
+  alcn_cpu_salt_pepper(out, noise, x, u, 2, 4, 0.4f);
+  for (int i = 0; i < 8; ++i) {
+    ck_assert_float_eq(out[i], e[i]);
+    ck_assert_float_eq(noise[i], e[i] - x[i]);
+  }
+  /* rate 0 leaves the image alone; noise may be NULL */
+  alcn_cpu_salt_pepper(out, NULL, x, u, 2, 4, 0.0f);
+  for (int i = 0; i < 8; ++i) ck_assert_float_eq(out[i], x[i]);
+}
+END_TEST
+
+/* 1200 images of 3x32x32 (above the parallel threshold): the replaced
+ * fraction is the rate, half salt and half pepper, every image's extremes. */
+START_TEST(test_salt_pepper_batch) {
+  enum { N = 1200, D = 3 * 32 * 32 };
+  const size_t n = (size_t)N * D;
+  float *x = malloc(n * sizeof *x), *u = malloc(n * sizeof *u), *out = malloc(n * sizeof *out);
+  ck_assert(x && u && out);
+  tu_fill_uniform(x, n, 41, -2, 2);
+  tu_fill_uniform(u, n, 42, 0, 1);
+  alcn_cpu_salt_pepper(out, NULL, x, u, N, D, 0.1f);
+  size_t salt = 0, pepper = 0;
+  for (int i = 0; i < N; ++i) {
+    const float *xi = x + (size_t)i * D, *oi = out + (size_t)i * D, *ui = u + (size_t)i * D;
+    float lo = xi[0], hi = xi[0];
+    for (int j = 1; j < D; ++j) {
+      lo = xi[j] < lo ? xi[j] : lo;
+      hi = xi[j] > hi ? xi[j] : hi;
+    }
+    for (int j = 0; j < D; ++j) {
+      const float want = ui[j] < 0.05f ? lo : (ui[j] < 0.1f ? hi : xi[j]);
+      ck_assert_float_eq(oi[j], want);
+      pepper += ui[j] < 0.05f;
+      salt += ui[j] >= 0.05f && ui[j] < 0.1f;
+    }
+  }
+  ck_assert_double_eq_tol((double)pepper / (double)n, 0.05, 0.002);
+  ck_assert_double_eq_tol((double)salt / (double)n, 0.05, 0.002);
+  free(x);
+  free(u);
+  free(out);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("elementwise");
   TCase *tc = tcase_create("elementwise");
   tcase_add_test(tc, test_blend_hand);
   tcase_add_test(tc, test_blend_backward_fd);
   tcase_add_test(tc, test_axpby);
+  tcase_add_test(tc, test_salt_pepper_hand);
+  tcase_add_test(tc, test_salt_pepper_batch);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }

@@ -86,14 +86,19 @@ typedef struct alcn_backend_ops {
   size_t (*peak_memory)(alcn_backend *be);
   void (*destroy)(alcn_backend *be);
 
-  /* Timing in stream order (added in ABI 1.1, after the 1.0 slots so that
-   * older plugins keep their offsets). timer_mark records slot (0 <=
+  /* ---- ABI 1.1: appended after the 1.0 slots, so that older plugins keep
+   * their offsets. */
+  /* Timing in stream order. timer_mark records slot (0 <=
    * slot < ALCN_TIMER_SLOTS) once every op enqueued so far has run: the CPU
    * backend reads the monotonic host clock (its ops are synchronous), CUDA
    * records a cudaEvent on the stream. timer_elapsed_ms waits for slot `to`
    * and gives the milliseconds from mark `from` to mark `to`. */
   alcn_status (*timer_mark)(alcn_backend *be, int slot);
   alcn_status (*timer_elapsed_ms)(alcn_backend *be, int from, int to, double *ms);
+  /* Salt-and-pepper on the backend (ABI 1.1; ops.h alcn_cpu_salt_pepper):
+   * u (N,D) uniforms in [0,1), e.g. from rng_uniform; noise may be NULL. */
+  alcn_status (*salt_pepper)(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N, int D,
+                             float rate);
 } alcn_backend_ops;
 
 struct alcn_backend {

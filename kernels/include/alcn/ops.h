@@ -144,6 +144,11 @@ void alcn_cpu_blend(float *out, const float *x, const float *y, const float *a, 
 void alcn_cpu_blend_backward_y(float *dy, const float *dout, const float *a, int N, int D);
 /* y[i] = alpha*x[i] + beta*y[i] */
 void alcn_cpu_axpby(float *y, const float *x, size_t n, float alpha, float beta);
+/* Salt-and-pepper (noise "random"): for image n of N (D floats), lo/hi = the
+ * min/max of x[n,:]; out[n,i] = u < rate/2 ? lo : (u < rate ? hi : x[n,i]),
+ * u = u[n,i] in [0,1). noise (may be NULL) = out - x. out and noise must not
+ * alias x or u. */
+void alcn_cpu_salt_pepper(float *out, float *noise, const float *x, const float *u, int N, int D, float rate);
 
 #ifdef __cplusplus
 }
