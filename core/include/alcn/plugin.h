@@ -35,8 +35,9 @@
 extern "C" {
 #endif
 
-/* ABI history: 1.0 first release; 1.1 appends timer_mark / timer_elapsed_ms
- * to alcn_backend_ops (a 1.0 plugin runs unchanged on a 1.1 host). */
+/* ABI history: 1.0 first release; 1.1 appends timer_mark, timer_elapsed_ms
+ * and salt_pepper to alcn_backend_ops (a 1.0 plugin runs unchanged on a 1.1
+ * host; a 1.1 plugin is refused by a 1.0 host). */
 #define ALCN_ABI_MAJOR 1
 #define ALCN_ABI_MINOR 1
 
