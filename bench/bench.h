@@ -57,9 +57,18 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first);
 alcn_status ab_config_load_ini(ab_config *c, const char *path);
 /* The flags and config keys, for --help. */
 void ab_config_usage(FILE *f);
-/* Items of an option list for one plugin id: entries without a prefix and
- * those prefixed "id:" (prefix stripped). *out holds pointers into list. */
-int ab_opts_for(const ab_list *list, const char *id, const char **out, int cap);
+/* Variants: a method or noise of a plan may be written "id@variant" (e.g.
+ * ganomaly@batch) so that one plugin runs under several option sets side by
+ * side; the variant is part of the cell id and of the report label. */
+/* Length of the plugin id in spec (up to '@'). */
+size_t ab_spec_id_len(const char *spec);
+/* The plugin id of spec, copied into buf (truncated to cap). */
+const char *ab_spec_id(const char *spec, char *buf, size_t cap);
+/* Items of an option list for one plugin spec "id" or "id@variant": entries
+ * without a prefix and those prefixed "id:", then those prefixed
+ * "id@variant:" (so that they win; prefixes stripped). *out holds pointers
+ * into list. */
+int ab_opts_for(const ab_list *list, const char *spec, const char **out, int cap);
 /* The root for data set `name` (NULL = its default). */
 const char *ab_config_root(const ab_config *c, const char *name);
 

@@ -340,19 +340,31 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
   return ALCN_OK;
 }
 
-int ab_opts_for(const ab_list *list, const char *id, const char **out, int cap) {
+size_t ab_spec_id_len(const char *spec) {
+  const char *at = strchr(spec, '@');
+  return at ? (size_t)(at - spec) : strlen(spec);
+}
+
+const char *ab_spec_id(const char *spec, char *buf, size_t cap) {
+  snprintf(buf, cap, "%.*s", (int)ab_spec_id_len(spec), spec);
+  return buf;
+}
+
+int ab_opts_for(const ab_list *list, const char *spec, const char **out, int cap) {
   int n = 0;
-  size_t il = strlen(id);
-  for (int i = 0; i < list->n && n < cap; ++i) {
-    const char *it = list->v[i];
-    const char *eq = strchr(it, '=');
-    const char *colon = strchr(it, ':');
-    if (colon && colon < eq) {
-      if ((size_t)(colon - it) == il && !strncmp(it, id, il)) out[n++] = colon + 1;
-    } else {
-      out[n++] = it;
+  const size_t il = ab_spec_id_len(spec), sl = strlen(spec);
+  for (int pass = 0; pass < (il < sl ? 2 : 1); ++pass)
+    for (int i = 0; i < list->n && n < cap; ++i) {
+      const char *it = list->v[i];
+      const char *eq = strchr(it, '=');
+      const char *colon = strchr(it, ':');
+      const size_t want = pass ? sl : il;
+      if (colon && colon < eq) {
+        if ((size_t)(colon - it) == want && !strncmp(it, spec, want)) out[n++] = colon + 1;
+      } else if (pass == 0) {
+        out[n++] = it;
+      }
     }
-  }
   return n;
 }
 

@@ -25,19 +25,35 @@ static void known_names(char *buf, size_t cap, const char *const *names, size_t 
   }
 }
 
-/* Every "id:" prefix of an option list must name a plugin of the plan. */
+/* Every "id:" or "id@variant:" prefix of an option list must name a plugin
+ * (or a variant) of the plan. */
 static alcn_status check_prefixes(const ab_list *opts, const char *flag, const char *const *ids, int n) {
   for (int i = 0; i < opts->n; ++i) {
     const char *it = opts->v[i];
     const char *eq = strchr(it, '='), *colon = strchr(it, ':');
     if (!colon || colon > eq) continue;
+    const size_t pl = (size_t)(colon - it);
     int ok = 0;
     for (int k = 0; k < n; ++k)
-      if (strlen(ids[k]) == (size_t)(colon - it) && !strncmp(ids[k], it, (size_t)(colon - it))) ok = 1;
+      if (!strncmp(ids[k], it, pl) && (strlen(ids[k]) == pl || ab_spec_id_len(ids[k]) == pl)) ok = 1;
     if (!ok)
       ALCN_FAIL(ALCN_ERR_ARG, "%s '%s': '%.*s' is not a %s of this plan", flag, it, (int)(colon - it), it,
                 flag[2] == 'o' ? "method" : "noise");
   }
+  return ALCN_OK;
+}
+
+/* "id@variant": the variant is a non-empty name of letters, digits, '-', '_'
+ * (it becomes part of file names). */
+static alcn_status check_variant(const char *spec, const char *flag) {
+  const char *at = strchr(spec, '@');
+  if (!at) return ALCN_OK;
+  int ok = at[1] != '\0' && at != spec;
+  for (const char *q = at + 1; *q && ok; ++q)
+    ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '-' || *q == '_';
+  if (!ok)
+    ALCN_FAIL(ALCN_ERR_ARG, "%s '%s': write a variant as id@name, the name of letters, digits, '-' or '_' "
+              "(e.g. ganomaly@batch)", flag, spec);
   return ALCN_OK;
 }
 
@@ -57,7 +73,7 @@ static alcn_status push(ab_plan *p, int *cap, const ab_cell *c) {
 
 alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *reg) {
   memset(p, 0, sizeof *p);
-  char valid[2048];
+  char valid[2048], id[128];
   /* methods */
   const char **mids = calloc((size_t)(reg->n_methods + c->methods.n + 1), sizeof *mids);
   const char **nids = calloc((size_t)(reg->n_noises + c->noises.n + 2), sizeof *nids);
@@ -78,10 +94,12 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
                           "ALCN_PLUGIN_DIR)", reg->n_dirs ? reg->dirs[0] : "nothing", reg->n_dirs > 1 ? ", ..." : "");
         goto done;
       }
-    } else if (alcn_registry_method(reg, c->methods.v[i], NULL)) {
-      mids[nm++] = alcn_registry_method(reg, c->methods.v[i], NULL)->id;
+    } else if ((s = check_variant(c->methods.v[i], "--method")) != ALCN_OK) {
+      goto done;
+    } else if (alcn_registry_method(reg, ab_spec_id(c->methods.v[i], id, sizeof id), NULL)) {
+      mids[nm++] = strchr(c->methods.v[i], '@') ? c->methods.v[i] : alcn_registry_method(reg, id, NULL)->id;
     } else {
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown method '%s' (valid: %s)", c->methods.v[i],
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown method '%s' (valid: %s)", id,
                         alcn_registry_method_ids(reg, valid, sizeof valid));
       goto done;
     }
@@ -94,11 +112,13 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
       for (int k = 0; k < reg->n_noises; ++k) nids[nn++] = reg->noises[k].desc->id;
     } else if (!strcmp(c->noises.v[i], "none")) {
       nids[nn++] = "none";
-    } else if (alcn_registry_noise(reg, c->noises.v[i], NULL)) {
-      nids[nn++] = alcn_registry_noise(reg, c->noises.v[i], NULL)->id;
+    } else if ((s = check_variant(c->noises.v[i], "--noise")) != ALCN_OK) {
+      goto done;
+    } else if (alcn_registry_noise(reg, ab_spec_id(c->noises.v[i], id, sizeof id), NULL)) {
+      nids[nn++] = strchr(c->noises.v[i], '@') ? c->noises.v[i] : alcn_registry_noise(reg, id, NULL)->id;
     } else {
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown noise '%s' (valid: none, %s)",
-                        c->noises.v[i], alcn_registry_noise_ids(reg, valid, sizeof valid));
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown noise '%s' (valid: none, %s)", id,
+                        alcn_registry_noise_ids(reg, valid, sizeof valid));
       goto done;
     }
   }
@@ -177,7 +197,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
     for (int pr = 0; pr < c->protocols.n && s == ALCN_OK; ++pr)
       for (int ki = 0; ki < nk && s == ALCN_OK; ++ki)
         for (int m = 0; m < nm && s == ALCN_OK; ++m) {
-          const alcn_method_desc *md = alcn_registry_method(reg, mids[m], NULL);
+          const alcn_method_desc *md = alcn_registry_method(reg, ab_spec_id(mids[m], id, sizeof id), NULL);
           int n_noise = md->hosts_noise ? nn : 1;
           for (int z = 0; z < n_noise && s == ALCN_OK; ++z) {
             const char *noise = md->hosts_noise ? nids[z] : "none";

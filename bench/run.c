@@ -195,12 +195,15 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   memset(&b, 0, sizeof b);
   float *dscores = NULL;
   double *times = NULL;
-  const alcn_method_desc *md = alcn_registry_method(reg, cell->method, &r->method_file);
+  char mid[128], nid[128]; /* plugin ids of the cell's "id@variant" specs */
+  ab_spec_id(cell->method, mid, sizeof mid);
+  ab_spec_id(cell->noise, nid, sizeof nid);
+  const alcn_method_desc *md = alcn_registry_method(reg, mid, &r->method_file);
   const alcn_noise_desc *nd = NULL;
-  if (!md) ALCN_FAIL(ALCN_ERR_NOT_FOUND, "method '%s' is not loaded", cell->method);
-  if (md->hosts_noise) nd = alcn_registry_noise(reg, cell->noise, &r->noise_file);
-  if (md->hosts_noise && !nd && strcmp(cell->noise, "none"))
-    ALCN_FAIL(ALCN_ERR_NOT_FOUND, "noise '%s' is not loaded", cell->noise);
+  if (!md) ALCN_FAIL(ALCN_ERR_NOT_FOUND, "method '%s' is not loaded", mid);
+  if (md->hosts_noise) nd = alcn_registry_noise(reg, nid, &r->noise_file);
+  if (md->hosts_noise && !nd && strcmp(nid, "none"))
+    ALCN_FAIL(ALCN_ERR_NOT_FOUND, "noise '%s' is not loaded", nid);
 
   ALCN_CHECK(load_dataset(st, c, cell));
   const alcn_dataset *ds = &st->ds;

@@ -24,10 +24,10 @@ static double jnum(const cJSON *o, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-void rp_method_label(char *dst, size_t cap, const char *method, const char *noise) {
-  if (!method) method = "?";
+/* The paper's label of a plugin pair (ids without variants). */
+static void base_label(char *dst, size_t cap, const char *method, const char *noise) {
   if (strcmp(method, "dae") == 0) {
-    if (!noise || !*noise || strcmp(noise, "none") == 0) snprintf(dst, cap, "DAE");
+    if (!*noise || strcmp(noise, "none") == 0) snprintf(dst, cap, "DAE");
     else if (strcmp(noise, "random") == 0) snprintf(dst, cap, "DAE+Random");
     else if (strcmp(noise, "gaussian") == 0) snprintf(dst, cap, "DAE+Gaussian");
     else if (strcmp(noise, "alcn") == 0) snprintf(dst, cap, "DAE+ALCN");
@@ -37,6 +37,21 @@ void rp_method_label(char *dst, size_t cap, const char *method, const char *nois
   } else {
     snprintf(dst, cap, "%s", method);
   }
+}
+
+/* Variants ("id@variant", bench.h) follow the label in brackets:
+ * ganomaly@batch -> "GANomaly [batch]", dae@x + alcn@y -> "DAE+ALCN [x+y]". */
+void rp_method_label(char *dst, size_t cap, const char *method, const char *noise) {
+  if (!method) method = "?";
+  if (!noise) noise = "";
+  const char *ma = strchr(method, '@'), *na = strchr(noise, '@');
+  char m[96], n[96], base[160];
+  snprintf(m, sizeof m, "%.*s", (int)(ma ? (size_t)(ma - method) : strlen(method)), method);
+  snprintf(n, sizeof n, "%.*s", (int)(na ? (size_t)(na - noise) : strlen(noise)), noise);
+  base_label(base, sizeof base, m, n);
+  if (!ma && !na) snprintf(dst, cap, "%s", base);
+  else
+    snprintf(dst, cap, "%s [%s%s%s]", base, ma ? ma + 1 : "", ma && na ? "+" : "", na ? na + 1 : "");
 }
 
 int rp_label_order(const char *label) {

@@ -77,4 +77,19 @@ expect 0 "2 to run, 0 already done" "$AB" run "${TINY[@]}" --method toy --classe
 [ "$(field "$T/nan/records/fashion-mnist_p2_c1_toy_none_mse_s1.json" status)" = '"done"' ] || fail "retry"
 expect 0 "0 to run, 2 already done" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report
 expect 0 "2 to run" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report --no-resume
+
+# variants: one plugin under several option sets side by side (id@variant);
+# a variant's options win over the plugin's, whatever their order
+expect 1 "FAILED" "$AB" run "${TINY[@]}" --method toy,toy@nan,toy@slow --classes 0 --opt toy@nan:nan_epoch=1 \
+  --opt toy:nan_epoch=0 --opt toy@slow:sleep_ms=1 --out "$T/var"
+rv="$T/var/records/fashion-mnist_p2_c0_toy"
+[ "$(field "${rv}_none_mse_s1.json" status)" = '"done"' ] || fail "plain toy: $(cat "${rv}_none_mse_s1.json")"
+[ "$(field "${rv}@slow_none_mse_s1.json" status)" = '"done"' ] || fail "toy@slow: $(cat "${rv}@slow_none_mse_s1.json")"
+[ "$(field "${rv}@nan_none_mse_s1.json" status)" = '"failed"' ] || fail "toy@nan did not get nan_epoch=1"
+field "${rv}@nan_none_mse_s1.json" method | grep -q '"toy@nan"' || fail "record method of a variant"
+"$AB" report "$T/var" -o "$T/var/rep" --quiet || fail "report of a plan with variants"
+grep -q "toy \[slow\]" "$T/var/rep/report.md" || fail "variant label missing from the report"
+expect 2 "write a variant as id@name" "$AB" plan --method toy@ --plugin-path "$GOOD"
+expect 2 "'toy@x' is not a method of this plan" "$AB" plan --method toy@y --opt toy@x:sleep_ms=1 --plugin-path "$GOOD"
+echo "ok: variants"
 echo "PASS"

@@ -18,6 +18,7 @@
 #include <png.h>
 
 #include "alcn/report.h"
+#include "report_internal.h" /* rp_method_label */
 #include "test_util.h"
 
 static char fixture[4096];
@@ -563,6 +564,30 @@ START_TEST(test_figure4_rgb_and_errors) {
 }
 END_TEST
 
+START_TEST(test_method_labels) {
+  char l[128];
+  rp_method_label(l, sizeof l, "dae", "none");
+  ck_assert_str_eq(l, "DAE");
+  rp_method_label(l, sizeof l, "dae", "alcn");
+  ck_assert_str_eq(l, "DAE+ALCN");
+  rp_method_label(l, sizeof l, "ganomaly", "none");
+  ck_assert_str_eq(l, "GANomaly");
+  rp_method_label(l, sizeof l, "dae", "uniform");
+  ck_assert_str_eq(l, "DAE+uniform");
+  /* variants (id@variant) follow the label in brackets */
+  rp_method_label(l, sizeof l, "ganomaly@batch", "none");
+  ck_assert_str_eq(l, "GANomaly [batch]");
+  rp_method_label(l, sizeof l, "dae", "alcn@wide");
+  ck_assert_str_eq(l, "DAE+ALCN [wide]");
+  rp_method_label(l, sizeof l, "dae@lr3", "alcn@wide");
+  ck_assert_str_eq(l, "DAE+ALCN [lr3+wide]");
+  rp_method_label(l, sizeof l, "dae@slow", "none");
+  ck_assert_str_eq(l, "DAE [slow]");
+  ck_assert_int_eq(rp_label_order("DAE [slow]"), rp_label_order("DAE"));
+  ck_assert_int_eq(rp_label_order("DAE+ALCN [wide]"), rp_label_order("DAE+ALCN"));
+}
+END_TEST
+
 START_TEST(test_usage_errors) {
   char *none[] = {"report", NULL};
   ck_assert_int_eq(alcn_report_main(1, none), 2);
@@ -593,6 +618,7 @@ int main(void) {
   tcase_add_test(tc, test_svg_format);
   tcase_add_test(tc, test_figure4_rgb_and_errors);
   tcase_add_test(tc, test_usage_errors);
+  tcase_add_test(tc, test_method_labels);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }
