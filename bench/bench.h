@@ -38,6 +38,7 @@ typedef struct ab_config {
   /* training */
   int epochs, batch, threads, image_size, limit_train, limit_test;
   double val_fraction;
+  int early_stop;        /* patience in epochs on the validation score; 0 = off */
   double ffl_alpha;
   char *device;          /* cpu | cuda | auto */
   char *norm;            /* unit | meanstd */
@@ -114,7 +115,14 @@ typedef struct ab_result {
   char manifest_hash[17];
   double auroc, aupr, f1max;
   int epochs_run;
+  int early_stopped;     /* 1: --early-stop ended training before --epochs */
   double *epoch_losses, *epoch_aux;   /* epochs_run each (aux NaN = none) */
+  /* Per-epoch diagnostics, measured after each epoch without touching the
+   * training state; NULL = not measured. epoch_val: mean anomaly score of the
+   * validation normals (--val-fraction > 0), the quantity epochs are chosen
+   * on. epoch_sat: fraction of a learning noise's pattern values within 0.01
+   * of 0 or 1 on a fixed batch of training images. */
+  double *epoch_val, *epoch_sat;
   double train_seconds, infer_ms_per_batch;
   int infer_batch;
   long long params_method, params_noise;

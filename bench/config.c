@@ -110,7 +110,7 @@ static alcn_status parse_seeds(ab_list *l, const char *v, const char *what) {
 /* Keys shared by flags (--key) and the INI file ([section] key = value). */
 static const char *const PLAN_KEYS = "dataset root protocol classes method noise loss seeds out plugin-path";
 static const char *const TRAIN_KEYS =
-    "epochs batch device threads image-size norm val-fraction limit-train limit-test ffl-alpha";
+    "epochs batch device threads image-size norm val-fraction limit-train limit-test ffl-alpha early-stop";
 
 /* Set one key; `what` names the flag or file:line for messages. */
 static alcn_status set_key(ab_config *c, const char *key, const char *v, const char *what) {
@@ -130,6 +130,7 @@ static alcn_status set_key(ab_config *c, const char *key, const char *v, const c
   if (!strcmp(key, "image-size")) return parse_int(what, v, 0, 4096, &c->image_size);
   if (!strcmp(key, "limit-train")) return parse_int(what, v, 0, INT_MAX, &c->limit_train);
   if (!strcmp(key, "limit-test")) return parse_int(what, v, 0, INT_MAX, &c->limit_test);
+  if (!strcmp(key, "early-stop")) return parse_int(what, v, 0, 1000000, &c->early_stop);
   if (!strcmp(key, "val-fraction")) return parse_double(what, v, 0.0, 0.9, &c->val_fraction);
   if (!strcmp(key, "ffl-alpha")) return parse_double(what, v, 0.0, 100.0, &c->ffl_alpha);
   if (!strcmp(key, "device")) {
@@ -337,6 +338,9 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
     }
     ALCN_CHECK(set_key(c, name, v, what));
   }
+  if (c->early_stop > 0 && !(c->val_fraction > 0.0))
+    ALCN_FAIL(ALCN_ERR_ARG, "early-stop %d needs a validation split of the normals (hint: add --val-fraction 0.1)",
+              c->early_stop);
   return ALCN_OK;
 }
 
@@ -398,9 +402,12 @@ void ab_config_usage(FILE *f) {
           "  --config FILE       INI file: [plan] [train] [method.<id>] [noise.<id>] (flags override it)\n"
           "training:\n"
           "  --epochs N (1)  --batch N (128)  --device cpu|cuda|auto (cpu)  --threads N (0 = OpenMP default)\n"
-          "  --image-size N (folder data sets; 0 = 256)  --norm unit|meanstd (unit)\n"
+          "  --image-size N (folder sets: 0 = 256; IDX/CIFAR: 0 = native, else area-resized, e.g. 32)\n"
+          "  --norm unit|meanstd (unit)\n"
           "  --val-fraction F (0)  --limit-train N  --limit-test N (deterministic subsets; 0 = all)\n"
           "  --ffl-alpha F (1)\n"
+          "  --early-stop P (0 = off) stop when the mean validation score of the normals has not fallen\n"
+          "                  by 0.1%% for P epochs (needs --val-fraction > 0; the last epoch is scored)\n"
           "  --opt [METHOD:]KEY=VALUE        method option (e.g. --opt dae:lr=1e-3; a variant's:\n"
           "                                  --opt ganomaly@batch:bn_score=batch); repeatable\n"
           "  --noise-opt [NOISE:]KEY=VALUE   noise option (e.g. --noise-opt alcn:lr=8e-3)\n"

@@ -161,6 +161,7 @@ static cJSON *config_json(const ab_config *c, const ab_cell *cell, const ab_resu
   cJSON_AddNumberToObject(o, "image_size", c->image_size);
   cJSON_AddStringToObject(o, "norm", c->norm);
   cJSON_AddNumberToObject(o, "val_fraction", c->val_fraction);
+  cJSON_AddNumberToObject(o, "early_stop", c->early_stop);
   cJSON_AddNumberToObject(o, "limit_train", c->limit_train);
   cJSON_AddNumberToObject(o, "limit_test", c->limit_test);
   cJSON_AddNumberToObject(o, "ffl_alpha", c->ffl_alpha);
@@ -200,6 +201,7 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   cJSON_AddItemToObject(o, "aupr", r->done ? num_or_null(r->aupr) : cJSON_CreateNull());
   cJSON_AddItemToObject(o, "f1max", r->done ? num_or_null(r->f1max) : cJSON_CreateNull());
   cJSON_AddNumberToObject(o, "epochs", r->epochs_run);
+  cJSON_AddBoolToObject(o, "early_stopped", r->early_stopped);
   cJSON *el = cJSON_CreateArray(), *ea = cJSON_CreateArray();
   for (int e = 0; e < r->epochs_run; ++e) {
     cJSON_AddItemToArray(el, num_or_null(r->epoch_losses[e]));
@@ -207,6 +209,14 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   }
   cJSON_AddItemToObject(o, "epoch_losses", el);
   cJSON_AddItemToObject(o, "epoch_aux_losses", ea);
+  const double *diag[2] = {r->epoch_val, r->epoch_sat};
+  const char *diag_name[2] = {"epoch_val_scores", "epoch_noise_saturation"};
+  for (int k = 0; k < 2; ++k) {
+    if (!diag[k]) continue;
+    cJSON *a = cJSON_CreateArray();
+    for (int e = 0; e < r->epochs_run; ++e) cJSON_AddItemToArray(a, num_or_null(diag[k][e]));
+    cJSON_AddItemToObject(o, diag_name[k], a);
+  }
   cJSON_AddNumberToObject(o, "train_seconds", r->train_seconds);
   cJSON_AddItemToObject(o, "infer_ms_per_batch", r->done ? num_or_null(r->infer_ms_per_batch) : cJSON_CreateNull());
   cJSON_AddNumberToObject(o, "infer_batch", r->infer_batch);
@@ -232,7 +242,10 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   cJSON_AddStringToObject(o, "end", r->end);
   cJSON *ts = cJSON_CreateArray(), *tl = cJSON_CreateArray();
   for (int i = 0; r->test_scores && i < r->n_test; ++i) {
-    cJSON_AddItemToArray(ts, num_or_null((double)r->test_scores[i]));
+    /* %.9g: a float read back exactly, half the bytes of cJSON's %.17g */
+    char num[32];
+    if (isfinite(r->test_scores[i])) snprintf(num, sizeof num, "%.9g", (double)r->test_scores[i]);
+    cJSON_AddItemToArray(ts, isfinite(r->test_scores[i]) ? cJSON_CreateRaw(num) : cJSON_CreateNull());
     cJSON_AddItemToArray(tl, cJSON_CreateNumber(r->test_labels[i]));
   }
   cJSON_AddItemToObject(o, "test_scores", ts);

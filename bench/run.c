@@ -66,14 +66,67 @@ static void choose(int *pos, int n, int k, uint64_t seed) {
   qsort(pos, (size_t)k, sizeof *pos, cmp_int);
 }
 
+/* Keep k of the n training positions pos[] stratified by class (p1 pools
+ * several normal classes): each class keeps its share (largest remainder),
+ * chosen with its own sub-stream. One class: exactly choose(). */
+static alcn_status choose_train(const alcn_dataset *ds, const alcn_manifest *m, int *keep, int k, uint64_t seed) {
+  int nc = ds->n_classes > 0 ? ds->n_classes : 1, n = m->n_train;
+  int *count = calloc((size_t)nc, sizeof(int)), *quota = calloc((size_t)nc, sizeof(int));
+  int *pos = malloc(sizeof(int) * (size_t)n);
+  double *rem = calloc((size_t)nc, sizeof(double));
+  if (!count || !quota || !pos || !rem) {
+    free(count), free(quota), free(pos), free(rem);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory");
+  }
+  int classes = 0;
+  for (int i = 0; i < n; ++i) classes += count[ds->labels[m->train[i]]]++ == 0;
+  if (classes <= 1) {
+    for (int i = 0; i < n; ++i) keep[i] = i;
+    choose(keep, n, k, seed);
+  } else {
+    int given = 0;
+    for (int c = 0; c < nc; ++c) {
+      double q = (double)k * count[c] / n;
+      quota[c] = (int)q;
+      rem[c] = q - quota[c];
+      given += quota[c];
+    }
+    for (; given < k; ++given) { /* largest remainders, lowest class first on ties */
+      int best = -1;
+      for (int c = 0; c < nc; ++c)
+        if (count[c] > quota[c] && (best < 0 || rem[c] > rem[best])) best = c;
+      quota[best]++;
+      rem[best] = -1.0;
+    }
+    int at = 0;
+    for (int c = 0; c < nc; ++c) {
+      if (!quota[c]) continue;
+      int np = 0;
+      for (int i = 0; i < n; ++i)
+        if (ds->labels[m->train[i]] == c) pos[np++] = i;
+      choose(pos, np, quota[c], alcn_rng_derive(seed, 1000 + (uint64_t)c));
+      memcpy(keep + at, pos, sizeof(int) * (size_t)quota[c]);
+      at += quota[c];
+    }
+    qsort(keep, (size_t)k, sizeof *keep, cmp_int);
+  }
+  free(count), free(quota), free(pos), free(rem);
+  return ALCN_OK;
+}
+
 /* --limit-train / --limit-test: deterministic subsets of the manifest
- * (test: stratified, both labels kept), then the hash is recomputed. */
-static alcn_status limit_manifest(alcn_manifest *m, int limit_train, int limit_test, uint64_t seed) {
+ * (train: stratified by class; test: stratified, both labels kept), then the
+ * hash is recomputed. */
+static alcn_status limit_manifest(const alcn_dataset *ds, alcn_manifest *m, int limit_train, int limit_test,
+                                  uint64_t seed) {
   if (limit_train > 0 && limit_train < m->n_train) {
     int *pos = malloc(sizeof(int) * (size_t)m->n_train);
     ALCN_CHECK_ALLOC(pos, sizeof(int) * (size_t)m->n_train);
-    for (int i = 0; i < m->n_train; ++i) pos[i] = i;
-    choose(pos, m->n_train, limit_train, alcn_rng_derive(seed, 1));
+    alcn_status st = choose_train(ds, m, pos, limit_train, alcn_rng_derive(seed, 1));
+    if (st != ALCN_OK) {
+      free(pos);
+      return st;
+    }
     for (int i = 0; i < limit_train; ++i) m->train[i] = m->train[pos[i]];
     m->n_train = limit_train;
     free(pos);
@@ -182,6 +235,40 @@ out:
   free(h);
 }
 
+/* Mean score of the validation normals: the model-selection signal (never
+ * the test set). Scoring is in eval mode and leaves the training state alone. */
+static alcn_status val_score(const alcn_method_desc *md, void *state, ab_batches *b, const alcn_manifest *m,
+                             float *dscores, float *hscores, double *out) {
+  double sum = 0.0;
+  for (int at = 0; at < m->n_val; at += b->batch) {
+    int n = m->n_val - at < b->batch ? m->n_val - at : b->batch;
+    const float *x;
+    ALCN_CHECK(ab_batches_fill(b, m->val + at, n, &x));
+    ALCN_CHECK(md->score(state, x, n, dscores));
+    ALCN_CHECK(b->be->ops->download(b->be, hscores, dscores, sizeof(float) * (size_t)n));
+    for (int i = 0; i < n; ++i) sum += hscores[i];
+  }
+  *out = sum / m->n_val;
+  return ALCN_OK;
+}
+
+/* Saturation of a learning noise: the fraction of its pattern values within
+ * 0.01 of 0 or 1, on the first (up to) 256 training images in manifest order. */
+static alcn_status noise_saturation(const alcn_method_desc *md, void *state, ab_batches *b, const alcn_manifest *m,
+                                    float *noise, float *xt, float *host, double *out) {
+  int n = m->n_train < b->batch ? m->n_train : b->batch;
+  if (n > 256) n = 256;
+  const float *x;
+  ALCN_CHECK(ab_batches_fill(b, m->train, n, &x));
+  ALCN_CHECK(md->corrupt_example(state, x, n, noise, xt));
+  size_t cnt = (size_t)n * b->sample;
+  ALCN_CHECK(b->be->ops->download(b->be, host, noise, cnt * sizeof(float)));
+  size_t sat = 0;
+  for (size_t i = 0; i < cnt; ++i) sat += host[i] <= 0.01f || host[i] >= 0.99f;
+  *out = cnt ? (double)sat / (double)cnt : NAN;
+  return ALCN_OK;
+}
+
 /* Everything of a cell that can fail; r is filled as far as it gets. */
 static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_registry *reg, const ab_cell *cell,
                              ab_progress *pr, ab_result *r) {
@@ -193,7 +280,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   void *state = NULL;
   ab_batches b;
   memset(&b, 0, sizeof b);
-  float *dscores = NULL;
+  float *dscores = NULL, *hval = NULL, *dnoise = NULL, *dxt = NULL, *hnoise = NULL;
   double *times = NULL;
   char mid[128], nid[128]; /* plugin ids of the cell's "id@variant" specs */
   ab_spec_id(cell->method, mid, sizeof mid);
@@ -210,7 +297,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   ALCN_CHECK_GOTO(s, alcn_protocol_split(&m, ds, cell->protocol, cell->class_index, cell->seed, c->val_fraction),
                   out);
   have_m = 1;
-  ALCN_CHECK_GOTO(s, limit_manifest(&m, c->limit_train, c->limit_test, alcn_rng_derive(cell->seed, STREAM_LIMIT)),
+  ALCN_CHECK_GOTO(s, limit_manifest(ds, &m, c->limit_train, c->limit_test, alcn_rng_derive(cell->seed, STREAM_LIMIT)),
                   out);
   snprintf(r->manifest_hash, sizeof r->manifest_hash, "%s", m.hash_hex);
   {
@@ -252,8 +339,29 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of host memory");
     goto out;
   }
+  if (m.n_val > 0) {
+    r->epoch_val = calloc((size_t)c->epochs, sizeof(double));
+    dscores = alcn_backend_alloc(be, sizeof(float) * (size_t)c->batch);
+    hval = malloc(sizeof(float) * (size_t)c->batch);
+    if (!r->epoch_val || !dscores || !hval) {
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for the validation scores");
+      goto out;
+    }
+  }
+  if (nd && nd->learn && md->corrupt_example && m.n_train > 0) {
+    size_t bytes = (size_t)c->batch * b.sample * sizeof(float);
+    r->epoch_sat = calloc((size_t)c->epochs, sizeof(double));
+    dnoise = alcn_backend_alloc(be, bytes);
+    dxt = alcn_backend_alloc(be, bytes);
+    hnoise = malloc(bytes);
+    if (!r->epoch_sat || !dnoise || !dxt || !hnoise) {
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for the noise diagnostics");
+      goto out;
+    }
+  }
   pr->images_per_epoch = m.n_train;
-  double t0 = ab_now();
+  double t0 = ab_now(), t_diag = 0.0, best_val = INFINITY;
+  int since_best = 0;
   for (int e = 0; e < c->epochs; ++e) {
     ab_batches_epoch(&b, e);
     ab_progress_epoch_begin(pr, e + 1);
@@ -281,15 +389,31 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
                         md->hosts_noise ? "noise" : "second network", es.aux_loss);
       goto out;
     }
+    double td = ab_now();
+    if (r->epoch_val) ALCN_CHECK_GOTO(s, val_score(md, state, &b, &m, dscores, hval, &r->epoch_val[e]), out);
+    if (r->epoch_sat)
+      ALCN_CHECK_GOTO(s, noise_saturation(md, state, &b, &m, dnoise, dxt, hnoise, &r->epoch_sat[e]), out);
+    t_diag += ab_now() - td;
     ab_progress_epoch_end(pr, es.loss, es.aux_loss, es.images);
     if (es.note[0]) ab_progress_note(pr, "[cell %d/%d] %s", pr->plan_k, pr->plan_n, es.note);
+    if (c->early_stop > 0 && r->epoch_val) {
+      if (e == 0 || r->epoch_val[e] < best_val * (1.0 - 1e-3)) {
+        best_val = r->epoch_val[e];
+        since_best = 0;
+      } else if (++since_best >= c->early_stop && e + 1 < c->epochs) {
+        r->early_stopped = 1;
+        ab_progress_note(pr, "[cell %d/%d] early stop after epoch %d: the validation score has not fallen by 0.1%% "
+                         "for %d epochs", pr->plan_k, pr->plan_n, e + 1, c->early_stop);
+        break;
+      }
+    }
   }
   ALCN_CHECK_GOTO(s, be->ops->sync(be), out);
-  r->train_seconds = ab_now() - t0;
+  r->train_seconds = ab_now() - t0 - t_diag; /* the diagnostics are not training */
 
   /* ---- scoring */
   int nb = (m.n_test + c->batch - 1) / c->batch;
-  dscores = alcn_backend_alloc(be, sizeof(float) * (size_t)c->batch);
+  if (!dscores) dscores = alcn_backend_alloc(be, sizeof(float) * (size_t)c->batch);
   r->test_scores = malloc(sizeof(float) * (size_t)(m.n_test > 0 ? m.n_test : 1));
   r->test_labels = malloc(sizeof(int) * (size_t)(m.n_test > 0 ? m.n_test : 1));
   times = malloc(sizeof(double) * (size_t)(nb > 0 ? nb : 1));
@@ -347,8 +471,12 @@ out:
   ab_batches_free(&b);
   if (be) {
     alcn_backend_free(be, dscores);
+    alcn_backend_free(be, dnoise);
+    alcn_backend_free(be, dxt);
     alcn_backend_destroy(be);
   }
+  free(hval);
+  free(hnoise);
   free(times);
   if (have_m) alcn_manifest_free(&m);
   return s;
@@ -385,6 +513,8 @@ alcn_status ab_run_cell(ab_run_state *st, const ab_config *c, const alcn_registr
 out:
   free(r.epoch_losses);
   free(r.epoch_aux);
+  free(r.epoch_val);
+  free(r.epoch_sat);
   free(r.test_scores);
   free(r.test_labels);
   return s;

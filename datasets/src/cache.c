@@ -37,6 +37,8 @@ alcn_status alcn_ds_cache_path(char *out, size_t cap, const char *name, const al
       snprintf(cat, sizeof cat, "-all");
     }
     snprintf(tail, sizeof tail, "-%d-c%d%s", o->size, o->channels, o->skip_bad ? "-skipbad" : "");
+  } else if (o->size > 0) { /* IDX / CIFAR resized from their native size */
+    snprintf(tail, sizeof tail, "-%d", o->size);
   }
   /* folder sets with the same name but different roots must not collide */
   char rh[24] = "";

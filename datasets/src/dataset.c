@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/image_io.h"
 #include "ds_internal.h"
 
 typedef enum { FAM_IDX, FAM_CIFAR, FAM_FOLDER } family;
@@ -80,10 +81,34 @@ static alcn_status load_uncached(alcn_dataset *ds, int set, const alcn_dataset_o
   return ALCN_ERR_ARG;
 }
 
+/* IDX and CIFAR sets have a native size; an explicit size (e.g. 32 for
+ * GANomaly's official network on MNIST) area-resizes every channel plane. */
+static alcn_status resize_native(alcn_dataset *ds, int size) {
+  if (size <= 0 || (ds->h == size && ds->w == size)) return ALCN_OK;
+  size_t plane = (size_t)size * size, per = (size_t)ds->c * plane;
+  uint8_t *out = malloc((size_t)ds->n * per);
+  ALCN_CHECK_ALLOC(out, (size_t)ds->n * per);
+  size_t src_plane = (size_t)ds->h * ds->w;
+  for (size_t i = 0; i < (size_t)ds->n * (size_t)ds->c; ++i) {
+    alcn_status st = alcn_resize_area(ds->images + i * src_plane, ds->w, ds->h, 1, out + i * plane, size, size);
+    if (st != ALCN_OK) {
+      free(out);
+      return st;
+    }
+  }
+  free(ds->images);
+  ds->images = out;
+  ds->h = ds->w = size;
+  return ALCN_OK;
+}
+
 static alcn_status load_impl(alcn_dataset *ds, const char *name, const alcn_dataset_opts *in) {
   alcn_dataset_opts o;
   int set;
   ALCN_CHECK(resolve(name, in, &o, &set));
+  /* IDX / CIFAR: size 0 = native; the cache name carries an explicit size */
+  int native_size = k_sets[set].fam != FAM_FOLDER ? (in ? in->size : 0) : 0;
+  if (k_sets[set].fam != FAM_FOLDER) o.size = native_size;
   uint64_t h = 0;
   ALCN_CHECK(source_hash(set, &o, &h));
   char cpath[4096];
@@ -95,6 +120,7 @@ static alcn_status load_impl(alcn_dataset *ds, const char *name, const alcn_data
     }
   }
   ALCN_CHECK(load_uncached(ds, set, &o));
+  ALCN_CHECK(resize_native(ds, native_size));
   snprintf(ds->name, sizeof ds->name, "%s", k_sets[set].name);
   ds->source_hash = h;
   if (ds->n <= 0) ALCN_FAIL(ALCN_ERR_FORMAT, "%s: zero images found under %s", k_sets[set].name, o.root);

@@ -1,6 +1,8 @@
 /* Noise plugin "alcn": adversarially learned continuous noise (the paper's
  * G_noise and Algorithm 1). For training step s, with z ~ N(0,1)^256 and
- * alpha ~ U[alpha_lo, alpha_hi] per image drawn from the Philox stream at s:
+ * alpha ~ U[alpha_lo, alpha_hi] drawn from the Philox stream at s, once per
+ * mini-batch (alpha=batch, the default: Algorithm 1 draws one alpha per step)
+ * or once per image (alpha=image):
  *   learn:   x_tilde = alpha*x + (1-alpha)*G(z); with the DAE frozen, G takes
  *            an Adam step that ASCENDS L(x, DAE(x_tilde)) (gradient of -L);
  *   corrupt: x_tilde recomputed with the updated G (same z, alpha), which the
@@ -8,13 +10,14 @@
  * The paper's second line of Algorithm 1 drops alpha; we read that as a typo
  * and keep the blend (DESIGN.md §6), as the PyTorch peer does. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "alcn/models.h"
 #include "alcn/options.h"
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 
-#define ALCN_OPTIONS "lr beta1 beta2 eps alpha_lo alpha_hi arch"
+#define ALCN_OPTIONS "lr beta1 beta2 eps alpha_lo alpha_hi alpha arch"
 
 typedef struct alcn_state {
   alcn_backend *be;
@@ -22,6 +25,8 @@ typedef struct alcn_state {
   size_t D;
   int max_batch;
   float alpha_lo, alpha_hi;
+  int alpha_per_image;   /* 0: one alpha per mini-batch (Algorithm 1); 1: one per image */
+  float *alpha_host;     /* max_batch: the broadcast per-batch alpha */
   alcn_adam_hparams adam;
   uint64_t seed_z, seed_a;
   float *z, *alpha, *x_tilde, *dx_tilde, *dnoise;
@@ -35,6 +40,7 @@ static void alcn_destroy(void *state) {
   alcn_backend_free(s->be, s->x_tilde);
   alcn_backend_free(s->be, s->dx_tilde);
   alcn_backend_free(s->be, s->dnoise);
+  free(s->alpha_host);
   alcn_net_destroy(s->gen);
   free(s);
 }
@@ -59,6 +65,15 @@ static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void
   ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_lo", 0.2f, &s->alpha_lo), fail);
   ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_hi", 0.9f, &s->alpha_hi), fail);
   ALCN_CHECK_GOTO(st, alcn_opts_str(o, who, "arch", "auto", &arch), fail);
+  const char *alpha_mode;
+  ALCN_CHECK_GOTO(st, alcn_opts_str(o, who, "alpha", "batch", &alpha_mode), fail);
+  if (!strcmp(alpha_mode, "image")) {
+    s->alpha_per_image = 1;
+  } else if (strcmp(alpha_mode, "batch")) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: alpha=%s (valid: batch, one alpha per mini-batch as in "
+                       "Algorithm 1; image, one per image)", who, alpha_mode);
+    goto fail;
+  }
   if (!(s->alpha_lo >= 0.0f && s->alpha_lo <= s->alpha_hi && s->alpha_hi <= 1.0f)) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: need 0 <= alpha_lo <= alpha_hi <= 1, got %g, %g", who,
                        (double)s->alpha_lo, (double)s->alpha_hi);
@@ -72,7 +87,8 @@ static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void
   s->x_tilde = alcn_backend_alloc(s->be, img);
   s->dx_tilde = alcn_backend_alloc(s->be, img);
   s->dnoise = alcn_backend_alloc(s->be, img);
-  if (!s->z || !s->alpha || !s->x_tilde || !s->dx_tilde || !s->dnoise) {
+  s->alpha_host = malloc((size_t)s->max_batch * sizeof(float));
+  if (!s->z || !s->alpha || !s->x_tilde || !s->dx_tilde || !s->dnoise || !s->alpha_host) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "%s: out of %s memory (hint: lower --batch)", who,
                        s->be->name);
     goto fail;
@@ -89,7 +105,12 @@ static alcn_status draw(alcn_state *s, int n, uint64_t step) {
   const alcn_backend_ops *o = s->be->ops;
   uint64_t zspan = alcn_rng_span((size_t)s->max_batch * ALCN_NOISE_ZDIM), aspan = alcn_rng_span((size_t)s->max_batch);
   ALCN_CHECK(o->rng_normal(s->be, s->z, (size_t)n * ALCN_NOISE_ZDIM, s->seed_z, step * zspan, 0.0f, 1.0f));
-  return o->rng_uniform(s->be, s->alpha, (size_t)n, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
+  if (s->alpha_per_image)
+    return o->rng_uniform(s->be, s->alpha, (size_t)n, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
+  /* one alpha for the batch: the first value of the same stream, broadcast */
+  alcn_rng_uniform(s->alpha_host, 1, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
+  for (int i = 1; i < n; ++i) s->alpha_host[i] = s->alpha_host[0];
+  return o->upload(s->be, s->alpha, s->alpha_host, (size_t)n * sizeof(float));
 }
 
 static alcn_status alcn_learn(void *state, const float *x, int n, uint64_t step, const alcn_denoiser *dae,
@@ -128,8 +149,8 @@ static alcn_status alcn_load(void *state, FILE *f, const char *path) {
 static const alcn_noise_desc alcn_desc = {
     .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
     .id = "alcn",
-    .summary = "adversarially learned continuous noise: G_noise(z) blended with alpha~U[0.2,0.9], trained by ascent",
-    .defaults = "lr=8e-3 beta1=0.9 beta2=0.999 eps=1e-8 alpha_lo=0.2 alpha_hi=0.9 arch=auto",
+    .summary = "adversarially learned continuous noise: G_noise(z) blended with alpha~U[0.2,0.9] (per batch), trained by ascent",
+    .defaults = "lr=8e-3 beta1=0.9 beta2=0.999 eps=1e-8 alpha_lo=0.2 alpha_hi=0.9 alpha=batch|image (batch: one alpha per step, Algorithm 1) arch=auto",
     .create = alcn_create, .corrupt = alcn_corrupt, .learn = alcn_learn, .param_count = alcn_param_count,
     .save = alcn_save, .load = alcn_load, .destroy = alcn_destroy,
 };

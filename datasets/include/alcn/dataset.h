@@ -61,7 +61,8 @@ enum { ALCN_CHANNELS_AUTO = 0, ALCN_CHANNELS_GRAY = 1, ALCN_CHANNELS_RGB = 3 };
 
 typedef struct alcn_dataset_opts {
   const char *root;      /* NULL: the name's default (only fashion-mnist has one) */
-  int size;              /* folder sets: output H = W; 0 = ALCN_DATASET_DEFAULT_SIZE */
+  int size;              /* folder sets: output H = W, 0 = ALCN_DATASET_DEFAULT_SIZE;
+                            IDX / CIFAR: 0 = native, else area-resized to size x size */
   int channels;          /* ALCN_CHANNELS_*; folder sets only */
   const char *cache_dir; /* decode cache folder; NULL = no cache */
   int skip_bad;          /* folder sets: skip undecodable images with a warning */
