@@ -1,6 +1,7 @@
 /* Shared types of the report generator (private to reports/): the loaded
  * records, the reference tables, the table model every writer renders, the
- * figure registry, and small string/file helpers. */
+ * method comparisons (statistics per dataset and protocol), the figure
+ * registry, and small string/file helpers. */
 #ifndef ALCN_REPORT_INTERNAL_H
 #define ALCN_REPORT_INTERNAL_H
 
@@ -10,6 +11,7 @@
 #include <cJSON.h>
 
 #include "alcn/status.h"
+#include "stats.h"
 
 /* ---- growable string ------------------------------------------------------ */
 typedef struct rp_buf {
@@ -138,7 +140,7 @@ typedef struct rp_row {
 typedef struct rp_table {
   char id[128];            /* file stem: auroc_mnist_p1 */
   char title[256];
-  char caption[768];
+  char caption[2048];
   int ncol;
   char col[RP_MAXCOL][48];
   int nrow;
@@ -155,6 +157,42 @@ alcn_status rp_build_metric_tables(const rp_results *res, const rp_refs *refs, i
                                    size_t *n);
 /* Table 5 (ours) and the published Table 5; either may come back empty (nrow 0). */
 alcn_status rp_build_table5(const rp_results *res, const rp_refs *refs, rp_table *ours, rp_table *published);
+
+/* ---- method comparisons (compare.c) ------------------------------------------------- */
+/* Significance level of the Nemenyi critical difference. */
+#define RP_CD_ALPHA 0.05
+
+typedef struct rp_cmp_method {
+  const char *label;     /* the table's row label (points into the records) */
+  int is_alcn;           /* its records are method "dae" with noise "alcn" (no variant) */
+  double avg, ci_half;   /* mean over seeds of the per-seed average over classes, and the half
+                            width of its t-based 95% CI (NAN with fewer than 2 seeds) */
+  int n_seeds;           /* seeds with a value for every class (the n of avg and CI) */
+  double mean_rank;      /* Friedman mean rank over the complete blocks (1 = best); NAN: not ranked */
+  rp_wilcoxon w;         /* against the reference; w.n == 0: not tested (the reference itself) */
+  double delta;          /* mean of (this - reference) over the paired (class, seed) cells */
+} rp_cmp_method;
+
+typedef struct rp_comparison {
+  const char *ds, *proto;
+  int metric;
+  int k;                 /* methods (done records with a finite value), paper order */
+  rp_cmp_method *m;
+  int ref;               /* the Wilcoxon reference: DAE+ALCN, else the best avg; -1 when k < 2 */
+  int ref_alcn;          /* 1 when the reference is DAE+ALCN */
+  int n_classes, n_seeds, n_cells; /* distinct classes, seeds, (class, seed) cells with any value */
+  int has_friedman;      /* k >= 2 and at least 2 complete blocks */
+  rp_friedman fr;        /* blocks: (class, seed) cells with a value for every method */
+} rp_comparison;
+
+/* One comparison per (dataset, protocol) of the done records (sorted like the
+ * metric tables); *out malloc'ed, free with rp_free_comparisons. */
+alcn_status rp_build_comparisons(const rp_results *res, int metric, rp_comparison **out, size_t *n);
+void rp_free_comparisons(rp_comparison *c, size_t n);
+/* The statistics table of a comparison (id stats_<metric>_<dataset>_<protocol>). */
+alcn_status rp_comparison_table(const rp_comparison *c, rp_table *t);
+/* p-value as shown in tables: 4 decimals, or 2 significant digits below 0.001; "—" for NAN. */
+void rp_format_p(char *dst, size_t cap, double p);
 
 /* ---- figures ----------------------------------------------------------------------- */
 typedef struct rp_figure {
@@ -175,6 +213,15 @@ typedef struct rp_figures {
 } rp_figures;
 
 rp_figure *rp_fig_add(rp_figures *figs, const char *name, const char *title, const char *section);
+/* gnuplot script helpers (plots.c): terminal, output and common style; a
+ * double-quoted gnuplot string; write NAME.gp + NAME.dat under dir, register
+ * the figure and render it when gnuplot exists. */
+void rp_gp_header(rp_buf *b, const rp_figures *figs, const char *name, const char *title, int w, int h);
+void rp_gp_quote(rp_buf *b, const char *s);
+alcn_status rp_gp_emit(rp_figures *figs, const char *dir, const char *name, const char *title, const char *section,
+                       const rp_buf *gp, const rp_buf *dat);
+/* Critical-difference diagram of a comparison (cdplot.c); nothing when it has no Friedman test. */
+alcn_status rp_cd_figure(rp_figures *figs, const char *dir, const rp_comparison *c);
 /* Find gnuplot on PATH (ALCN_GNUPLOT overrides); "" when absent. */
 void rp_find_gnuplot(char *dst, size_t cap);
 /* Write every figure's .gp/.dat under figures_dir and render them when gnuplot exists. */

@@ -15,6 +15,9 @@ static void usage(FILE *f, const char *argv0) {
           "       [--reference DIR] [--quiet]\n"
           "Turns RESULTS_DIR/records/*.json and RESULTS_DIR/table5/*.json into tables (Markdown, LaTeX),\n"
           "gnuplot figures (.gp + .dat kept beside each), Figure-4 grids, report.md and report.html in OUT_DIR.\n"
+          "Per dataset and protocol, a statistics table gives each method's average over classes with a 95%%\n"
+          "t confidence interval over seeds, Wilcoxon signed-rank p-values against DAE+ALCN over (class, seed)\n"
+          "cells, and a Friedman test over (class, seed) blocks with a Nemenyi critical-difference diagram.\n"
           "  --format     figure format (default png)\n"
           "  --metrics    tables and bars for these metrics (default auroc)\n"
           "  --reference  folder of published-table CSVs (default: the copies built into this program)\n"
@@ -118,23 +121,36 @@ int alcn_report_main(int argc, char **argv) {
   snprintf(path, sizeof path, "%s/tables", out_dir);
   if ((st = rp_mkdir_p(path)) != ALCN_OK) goto fail;
 
-  /* Tables: each requested metric, then Table 5 (ours and published). */
+  /* Tables: each requested metric (per dataset and protocol, its statistics
+   * table right after it), then Table 5 (ours and published). */
   for (int m = 0; m < 3; ++m) {
     if (!metrics[m]) continue;
     rp_table *t;
-    size_t nt;
+    size_t nt, nc = 0;
+    rp_comparison *cmp = NULL;
     if ((st = rp_build_metric_tables(&res, &refs, m, &t, &nt)) != ALCN_OK) goto fail;
-    rp_table *g = realloc(all, (nall + nt + 2) * sizeof *g);
-    if (!g) {
-      for (size_t i = 0; i < nt; ++i) rp_table_free(&t[i]);
-      free(t);
-      st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for tables");
-      goto fail;
+    rp_table *g = realloc(all, (nall + 2 * nt + 2) * sizeof *g);
+    if (g) all = g;
+    if (!g) st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for tables");
+    if (st == ALCN_OK) st = rp_build_comparisons(&res, m, &cmp, &nc);
+    for (size_t i = 0; i < nt; ++i) {
+      if (st != ALCN_OK) {
+        rp_table_free(&t[i]);
+        continue;
+      }
+      all[nall++] = t[i];
+      for (size_t j = 0; j < nc && st == ALCN_OK; ++j) {
+        char id[128], dsl[48], prl[48];
+        rp_slug(dsl, sizeof dsl, cmp[j].ds);
+        rp_slug(prl, sizeof prl, cmp[j].proto);
+        snprintf(id, sizeof id, "%s_%s_%s", rp_metric_id[m], dsl, prl);
+        if (strcmp(id, t[i].id)) continue;
+        if ((st = rp_comparison_table(&cmp[j], &all[nall])) == ALCN_OK) ++nall;
+      }
     }
-    all = g;
-    if (nt) memcpy(all + nall, t, nt * sizeof *t);
-    nall += nt;
     free(t);
+    rp_free_comparisons(cmp, nc);
+    if (st != ALCN_OK) goto fail;
   }
   {
     rp_table *g = realloc(all, (nall + 2) * sizeof *g);

@@ -59,6 +59,8 @@ void rp_buf_tex(rp_buf *b, const char *s) {
       case '~': rp_buf_put(b, "\\textasciitilde{}"); break;
       case '^': rp_buf_put(b, "\\textasciicircum{}"); break;
       case '\\': rp_buf_put(b, "\\textbackslash{}"); break;
+      case '<': rp_buf_put(b, "$<$"); break;
+      case '>': rp_buf_put(b, "$>$"); break;
       default:
         if (!strncmp(s, "\xc2\xb1", 2)) { /* ± */
           rp_buf_put(b, "$\\pm$");
@@ -69,6 +71,33 @@ void rp_buf_tex(rp_buf *b, const char *s) {
         } else if (!strncmp(s, "\xc2\xb7", 2)) { /* middle dot */
           rp_buf_put(b, "$\\cdot$");
           ++s;
+        } else if (!strncmp(s, "\xcf\x87\xc2\xb2", 4)) { /* chi squared */
+          rp_buf_put(b, "$\\chi^2$");
+          s += 3;
+        } else if (!strncmp(s, "\xc2\xb2", 2)) { /* superscript 2 */
+          rp_buf_put(b, "\\textsuperscript{2}");
+          ++s;
+        } else if (!strncmp(s, "\xcf\x87", 2)) { /* chi */
+          rp_buf_put(b, "$\\chi$");
+          ++s;
+        } else if (!strncmp(s, "\xce\xb1", 2)) { /* alpha */
+          rp_buf_put(b, "$\\alpha$");
+          ++s;
+        } else if (!strncmp(s, "\xce\x94", 2)) { /* Delta */
+          rp_buf_put(b, "$\\Delta$");
+          ++s;
+        } else if (!strncmp(s, "\xe2\x88\x9a", 3)) { /* square root */
+          rp_buf_put(b, "$\\surd$");
+          s += 2;
+        } else if (!strncmp(s, "\xe2\x88\x92", 3)) { /* minus */
+          rp_buf_put(b, "$-$");
+          s += 2;
+        } else if (!strncmp(s, "\xe2\x88\x9e", 3)) { /* infinity */
+          rp_buf_put(b, "$\\infty$");
+          s += 2;
+        } else if (!strncmp(s, "\xe2\x89\xa4", 3)) { /* less or equal */
+          rp_buf_put(b, "$\\le$");
+          s += 2;
         } else {
           rp_buf_printf(b, "%c", *s);
         }

@@ -1,5 +1,6 @@
 /* Suite "reports": the committed fixture (tests/reports/fixture) produces every
- * table, figure, Figure-4 grid and index file; the Markdown and LaTeX tables
+ * table (statistics tables included), figure (critical-difference diagrams
+ * included), Figure-4 grid and index file; the Markdown and LaTeX tables
  * parse back to the fixture's numbers; every PNG has the expected size and is
  * not blank; without gnuplot on PATH the tables are still written, exit code 0,
  * and one message names the missing figures. */
@@ -321,13 +322,18 @@ static const char *const figures[] = {
     "bars_aupr_fashion-mnist_p2", "bars_f1max_fashion-mnist_p2",
     "roc_mnist_p1_c0", "roc_mnist_p1_c1", "roc_fashion-mnist_p2_c0", "roc_fashion-mnist_p2_c3",
     "hist_mnist_p1_dae", "hist_mnist_p1_dae-alcn", "hist_fashion-mnist_p2_ganomaly",
-    "hist_fashion-mnist_p2_dae-gaussian", "loss_mnist_p1", "loss_fashion-mnist_p2", "table5_time", "table5_params"};
+    "hist_fashion-mnist_p2_dae-gaussian", "loss_mnist_p1", "loss_fashion-mnist_p2", "table5_time", "table5_params",
+    "cd_auroc_mnist_p1", "cd_aupr_mnist_p1", "cd_f1max_mnist_p1", "cd_auroc_fashion-mnist_p2",
+    "cd_aupr_fashion-mnist_p2", "cd_f1max_fashion-mnist_p2"};
 enum { NFIG = sizeof figures / sizeof *figures };
 
 START_TEST(test_fixture_writes_every_file) {
   ck_assert_int_eq(rc_png, 0);
   static const char *tables[] = {"auroc_mnist_p1", "aupr_mnist_p1", "f1max_mnist_p1", "auroc_fashion-mnist_p2",
-                                 "aupr_fashion-mnist_p2", "f1max_fashion-mnist_p2", "table5", "table5_published"};
+                                 "aupr_fashion-mnist_p2", "f1max_fashion-mnist_p2", "table5", "table5_published",
+                                 "stats_auroc_mnist_p1", "stats_aupr_mnist_p1", "stats_f1max_mnist_p1",
+                                 "stats_auroc_fashion-mnist_p2", "stats_aupr_fashion-mnist_p2",
+                                 "stats_f1max_fashion-mnist_p2"};
   char dir[8192], name[256];
   snprintf(dir, sizeof dir, "%s/tables", out_png);
   for (size_t i = 0; i < sizeof tables / sizeof *tables; ++i) {
@@ -455,6 +461,8 @@ START_TEST(test_pngs_sized_and_not_blank) {
     else if (!strncmp(figures[i], "loss_", 5)) ew = ALCN_REPORT_LOSS_W, eh = ALCN_REPORT_LOSS_H;
     else if (!strncmp(figures[i], "table5_", 7)) ew = ALCN_REPORT_T5_W, eh = ALCN_REPORT_T5_H;
     else if (!strncmp(figures[i], "hist_", 5)) ew = 2 * ALCN_REPORT_HIST_PANEL_W, eh = ALCN_REPORT_HIST_PANEL_H;
+    else if (!strncmp(figures[i], "cd_", 3)) /* two methods: one label row, no group or one */
+      ew = ALCN_REPORT_CD_W, eh = h == ALCN_REPORT_CD_H(2, 1) ? ALCN_REPORT_CD_H(2, 1) : ALCN_REPORT_CD_H(2, 0);
     ck_assert_msg(w == ew && h == eh, "%s is %dx%d, expected %dx%d", figures[i], w, h, ew, eh);
     ck_assert_msg(var > 200.0, "%s looks blank (luminance variance %.1f)", figures[i], var);
   }

@@ -7,7 +7,8 @@
  * Output layout under OUT_DIR:
  *   report.md, report.html
  *   tables/<metric>_<dataset>_<protocol>.{md,tex}, tables/table5.{md,tex}
- *   figures/<name>.{gp,dat,png|svg|pdf}
+ *   tables/stats_<metric>_<dataset>_<protocol>.{md,tex} (CI, Wilcoxon, Friedman)
+ *   figures/<name>.{gp,dat,png|svg|pdf} (cd_<metric>_<dataset>_<protocol>: critical differences)
  *   figure4/<cell>.png
  *
  * Exit codes of alcn_report_main: 0 success (also when gnuplot is missing:
@@ -36,6 +37,10 @@ extern "C" {
 #define ALCN_REPORT_HIST_PANEL_W 300
 #define ALCN_REPORT_HIST_PANEL_H 260
 #define ALCN_REPORT_HIST_COLS 5
+/* Critical-difference diagrams: ALCN_REPORT_CD_W wide; for k methods and g
+ * groups of methods joined by a bar, ALCN_REPORT_CD_H(k, g) high. */
+#define ALCN_REPORT_CD_W 860
+#define ALCN_REPORT_CD_H(k, g) (212 + 30 * (((k) + 1) / 2 - 1) + 12 * (g))
 
 /* Figure-4 grid: each h x w panel is scaled up by the integer factor
  * ceil(ALCN_REPORT_F4_MIN_PANEL / h) (at least 1) and panels are separated
