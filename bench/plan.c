@@ -71,10 +71,26 @@ static alcn_status push(ab_plan *p, int *cap, const ab_cell *c) {
   return ALCN_OK;
 }
 
+/* Append id unless it is already there (the first occurrence keeps its place):
+ * "all" given twice, or a name beside "all", adds nothing new, and the lists
+ * below are sized for distinct entries only. */
+static void add_id(const char **ids, int *n, const char *id) {
+  for (int k = 0; k < *n; ++k)
+    if (!strcmp(ids[k], id)) return;
+  ids[(*n)++] = id;
+}
+
+static void add_class(int *ks, int *n, int k) {
+  for (int q = 0; q < *n; ++q)
+    if (ks[q] == k) return;
+  ks[(*n)++] = k;
+}
+
 alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *reg) {
   memset(p, 0, sizeof *p);
   char valid[2048], id[128];
-  /* methods */
+  /* methods and noises, de-duplicated: at most the registry's ids plus the
+     variants named (and "none") */
   const char **mids = calloc((size_t)(reg->n_methods + c->methods.n + 1), sizeof *mids);
   const char **nids = calloc((size_t)(reg->n_noises + c->noises.n + 2), sizeof *nids);
   int nm = 0, nn = 0, cap = 0;
@@ -87,7 +103,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
   }
   for (int i = 0; i < c->methods.n; ++i) {
     if (!strcmp(c->methods.v[i], "all")) {
-      for (int k = 0; k < reg->n_methods; ++k) mids[nm++] = reg->methods[k].desc->id;
+      for (int k = 0; k < reg->n_methods; ++k) add_id(mids, &nm, reg->methods[k].desc->id);
       if (reg->n_methods == 0) {
         s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND,
                           "--method all: no method plugin was found (searched %s%s; hint: build the plugins or set "
@@ -97,7 +113,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
     } else if ((s = check_variant(c->methods.v[i], "--method")) != ALCN_OK) {
       goto done;
     } else if (alcn_registry_method(reg, ab_spec_id(c->methods.v[i], id, sizeof id), NULL)) {
-      mids[nm++] = strchr(c->methods.v[i], '@') ? c->methods.v[i] : alcn_registry_method(reg, id, NULL)->id;
+      add_id(mids, &nm, strchr(c->methods.v[i], '@') ? c->methods.v[i] : alcn_registry_method(reg, id, NULL)->id);
     } else {
       s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown method '%s' (valid: %s)", id,
                         alcn_registry_method_ids(reg, valid, sizeof valid));
@@ -108,14 +124,14 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
     if (!strcmp(c->noises.v[i], "all")) {
       int has_none = 0;
       for (int k = 0; k < reg->n_noises; ++k) has_none |= !strcmp(reg->noises[k].desc->id, "none");
-      if (!has_none) nids[nn++] = "none";
-      for (int k = 0; k < reg->n_noises; ++k) nids[nn++] = reg->noises[k].desc->id;
+      if (!has_none) add_id(nids, &nn, "none");
+      for (int k = 0; k < reg->n_noises; ++k) add_id(nids, &nn, reg->noises[k].desc->id);
     } else if (!strcmp(c->noises.v[i], "none")) {
-      nids[nn++] = "none";
+      add_id(nids, &nn, "none");
     } else if ((s = check_variant(c->noises.v[i], "--noise")) != ALCN_OK) {
       goto done;
     } else if (alcn_registry_noise(reg, ab_spec_id(c->noises.v[i], id, sizeof id), NULL)) {
-      nids[nn++] = strchr(c->noises.v[i], '@') ? c->noises.v[i] : alcn_registry_noise(reg, id, NULL)->id;
+      add_id(nids, &nn, strchr(c->noises.v[i], '@') ? c->noises.v[i] : alcn_registry_noise(reg, id, NULL)->id);
     } else {
       s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "unknown noise '%s' (valid: none, %s)", id,
                         alcn_registry_noise_ids(reg, valid, sizeof valid));
@@ -158,7 +174,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
       alcn_error_trace(__FILE__, __LINE__, "alcn_dataset_classes");
       goto done;
     }
-    /* the class indices of this data set, in the order given */
+    /* the distinct class indices of this data set, in the order first given */
     int *ks = calloc((size_t)cl.n + (size_t)c->classes.n + 1, sizeof *ks);
     int nk = 0;
     if (!ks) {
@@ -168,7 +184,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
     for (int i = 0; i < c->classes.n && s == ALCN_OK; ++i) {
       const char *v = c->classes.v[i];
       if (!strcmp(v, "all")) {
-        for (int k = 0; k < cl.n; ++k) ks[nk++] = k;
+        for (int k = 0; k < cl.n; ++k) add_class(ks, &nk, k);
         continue;
       }
       char *end = NULL;
@@ -179,7 +195,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
                             "--classes: class %ld is out of range for %s (valid: 0..%d, or a class name)", k, ds,
                             cl.n - 1);
         else
-          ks[nk++] = (int)k;
+          add_class(ks, &nk, (int)k);
         continue;
       }
       int f = alcn_class_list_find(&cl, v);
@@ -191,7 +207,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
         s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOT_FOUND, "--classes: %s has no class '%s' (valid: %s)", ds,
                           v, valid);
       } else {
-        ks[nk++] = f;
+        add_class(ks, &nk, f);
       }
     }
     for (int pr = 0; pr < c->protocols.n && s == ALCN_OK; ++pr)

@@ -146,19 +146,23 @@ alcn_status alcn_ds_load_idx(alcn_dataset *ds, const char *name, const alcn_data
     goto done;
   }
   /* EMNIST labels can exceed its mapping; grow the class list to cover them. */
-  int max_lab = 0;
-  for (int s = 0; s < 2; ++s)
+  int max_lab = 0, max_split[2] = {0, 0};
+  for (int s = 0; s < 2; ++s) {
     for (int i = 0; i < n[s]; ++i)
-      if (lab[s][i] > max_lab) max_lab = lab[s][i];
+      if (lab[s][i] > max_split[s]) max_split[s] = lab[s][i];
+    if (max_split[s] > max_lab) max_lab = max_split[s];
+  }
   if (max_lab >= cl.n) {
     if (emnist) {
       alcn_class_list_free(&cl);
       ALCN_CHECK_GOTO(st, emnist_names(&cl, o, max_lab + 1), done);
     } else {
+      /* Name the label file that holds the bad label: training (1) first, else test (3). */
+      int s = max_split[0] >= cl.n ? 0 : 1;
       char p[4096];
-      find_file(p, sizeof p, name, o, 1);
+      find_file(p, sizeof p, name, o, 2 * s + 1);
       st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_FORMAT,
-                         "%s: label %d out of range (expected 0..%d for %s)", p, max_lab, cl.n - 1, name);
+                         "%s: label %d out of range (expected 0..%d for %s)", p, max_split[s], cl.n - 1, name);
       goto done;
     }
   }

@@ -141,6 +141,16 @@ START_TEST(test_label_out_of_range) {
 }
 END_TEST
 
+/* An out-of-range label in the test label file names the test file, not the training one. */
+START_TEST(test_test_label_out_of_range) {
+  uint8_t lab[8 + 10] = {0, 0, 8, 1, 0, 0, 0, 10};
+  lab[8 + 3] = 11;
+  expect_bad("t10k-labels-idx1-ubyte", lab, sizeof lab, 0, ALCN_ERR_FORMAT, "label 11 out of range");
+  ck_assert_msg(strstr(alcn_last_error(), "train-labels") == NULL, "error names the training labels: %s",
+                alcn_last_error());
+}
+END_TEST
+
 START_TEST(test_truncated_gzip) {
   ck_assert_int_eq(fx_make_mnist(g_dir, 20, 10, 1), 0);
   char p[700];
@@ -273,6 +283,7 @@ int main(void) {
   tcase_add_test(tc, test_zero_images);
   tcase_add_test(tc, test_label_count_mismatch);
   tcase_add_test(tc, test_label_out_of_range);
+  tcase_add_test(tc, test_test_label_out_of_range);
   tcase_add_test(tc, test_truncated_gzip);
   tcase_add_test(tc, test_missing_file_and_root);
   tcase_add_test(tc, test_cache_roundtrip_and_stale);

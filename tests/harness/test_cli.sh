@@ -1,7 +1,9 @@
 #!/bin/bash
 # alcnbench flags, config file and errors: unknown flags / keys / names are
 # refused naming them (exit 2) and listing valid names; config + flag
-# precedence; shards; a failing cell (NaN loss) is recorded and the run goes on.
+# precedence; shards; a name or "all" given twice; a failing cell (NaN loss)
+# is recorded and the run goes on.
+set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 expect 2 "--bogus" "$AB" run --bogus
@@ -49,26 +51,52 @@ limit_train = 100
 sleep_ms = 0
 INI
 out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD") || fail "plan --config: $out"
-[ "$(echo "$out" | grep -c '^[0-9]')" = 6 ] || fail "expected 6 cells: $out"
-echo "$out" | grep -q "fashion-mnist_p2_c4_toy_none_mse_s2	Coat	pending" || fail "class by name: $out"
-out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --classes 3 --seeds 7)
-[ "$(echo "$out" | grep -c '^[0-9]')" = 1 ] || fail "flags must override the config: $out"
-echo "$out" | grep -q "c3_toy_none_mse_s7" || fail "override: $out"
-out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --shard 1/2)
-[ "$(echo "$out" | grep '^[0-9]' | cut -f1 | tr '\n' ' ')" = "1 3 5 " ] || fail "shard 1/2: $out"
+[ "$(lines "$out" '^[0-9]')" = 6 ] || fail "expected 6 cells: $out"
+has "$out" "fashion-mnist_p2_c4_toy_none_mse_s2	Coat	pending" || fail "class by name: $out"
+out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --classes 3 --seeds 7) || fail "plan override: $out"
+[ "$(lines "$out" '^[0-9]')" = 1 ] || fail "flags must override the config: $out"
+has "$out" "c3_toy_none_mse_s7" || fail "override: $out"
+out=$("$AB" plan --config "$T/good.ini" --plugin-path "$GOOD" --shard 1/2) || fail "plan --shard 1/2: $out"
+[ "$(grep '^[0-9]' <<< "$out" | cut -f1 | tr '\n' ' ')" = "1 3 5 " ] || fail "shard 1/2: $out"
 echo "ok: config, precedence, shards"
 
+# "all" (or a name) given more than once: the same plan as once, first occurrence
+# first (the id lists were sized as if each "all" added one entry: heap overflow)
+plan_ok() { # plan_ok ARGS...: the plan's output in $out; fails the test on a non-zero exit
+  local rc=0
+  out=$("$AB" plan --plugin-path "$GOOD" --out "$T/dup" "$@" 2>&1) || rc=$?
+  [ "$rc" = 0 ] || fail "plan $* exited $rc: $out"
+}
+plan_ok --method all --noise all --classes all
+once=$out
+n_once=$(lines "$once" '^[0-9]')
+[ "$n_once" -ge 10 ] || fail "plan --method all --noise all --classes all: only $n_once cells: $once"
+many=all
+for _ in $(seq 1 31); do many=$many,all; done
+for args in "--method all,all,all,all --noise all --classes all" "--method all --noise all,all,all --classes all" \
+            "--method all --noise all --classes all,all" "--method $many --noise $many --classes $many"; do
+  # shellcheck disable=SC2086
+  plan_ok $args
+  [ "$(lines "$out" '^[0-9]')" = "$n_once" ] || fail "plan $args: not the $n_once cells of 'all' once: $out"
+  [ "$out" = "$once" ] || fail "plan $args differs from 'all' given once"
+done
+plan_ok --method toy,all,toy --noise none,all --classes 3,all,3,Coat
+[ "$(lines "$out" '^[0-9]')" = "$n_once" ] || fail "plan with names beside 'all': not $n_once cells: $out"
+first=$(grep -m1 '^[0-9]' <<< "$out")
+has "$first" "fashion-mnist_p2_c3_toy_none_mse_s1" || fail "the first occurrence must come first: $first"
+echo "ok: repeated names and 'all' give each cell once"
+
 # list names plugins, files and defaults
-out=$("$AB" list --plugin-path "$GOOD")
-echo "$out" | grep -q "harness_toy.so" || fail "list: $out"
-echo "$out" | grep -q "sleep_ms=0 nan_epoch=0" || fail "list defaults: $out"
+out=$("$AB" list --plugin-path "$GOOD") || fail "list: $out"
+has "$out" "harness_toy.so" || fail "list: $out"
+has "$out" "sleep_ms=0 nan_epoch=0" || fail "list defaults: $out"
 
 # a NaN loss fails its cell with the reason; the next cell still runs; exit 1
 expect 1 "FAILED" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --opt toy:nan_epoch=1 --out "$T/nan" --no-report
 for c in 0 1; do
   r="$T/nan/records/fashion-mnist_p2_c${c}_toy_none_mse_s1.json"
   [ "$(field "$r" status)" = '"failed"' ] || fail "NaN cell $c not failed: $(cat "$r")"
-  field "$r" reason | grep -q "epoch 1: the training loss is nan" || fail "reason: $(field "$r" reason)"
+  has "$(field "$r" reason)" "epoch 1: the training loss is nan" || fail "reason: $(field "$r" reason)"
 done
 # an option the plugin refuses is a failed cell naming it
 expect 1 "unknown option 'bogus'" "$AB" run "${TINY[@]}" --method toy --classes 0 --opt bogus=1 --out "$T/opt" --no-report
@@ -86,7 +114,7 @@ rv="$T/var/records/fashion-mnist_p2_c0_toy"
 [ "$(field "${rv}_none_mse_s1.json" status)" = '"done"' ] || fail "plain toy: $(cat "${rv}_none_mse_s1.json")"
 [ "$(field "${rv}@slow_none_mse_s1.json" status)" = '"done"' ] || fail "toy@slow: $(cat "${rv}@slow_none_mse_s1.json")"
 [ "$(field "${rv}@nan_none_mse_s1.json" status)" = '"failed"' ] || fail "toy@nan did not get nan_epoch=1"
-field "${rv}@nan_none_mse_s1.json" method | grep -q '"toy@nan"' || fail "record method of a variant"
+[ "$(field "${rv}@nan_none_mse_s1.json" method)" = '"toy@nan"' ] || fail "record method of a variant"
 "$AB" report "$T/var" -o "$T/var/rep" --quiet || fail "report of a plan with variants"
 grep -q "toy \[slow\]" "$T/var/rep/report.md" || fail "variant label missing from the report"
 expect 2 "write a variant as id@name" "$AB" plan --method toy@ --plugin-path "$GOOD"

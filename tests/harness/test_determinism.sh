@@ -2,12 +2,14 @@
 # Determinism on the CPU backend: the same plan, seeds and device give
 # identical metrics, losses, scores and manifest hashes (timings aside); a
 # different seed gives a different shuffle (so the comparison can fail).
+set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 plan=("${TINY[@]}" --method toy --classes 0,1 --seeds 1,2 --device cpu --quiet --no-report)
 "$AB" run "${plan[@]}" --out "$T/a" || fail "run a"
 "$AB" run "${plan[@]}" --out "$T/b" || fail "run b"
-if "$AB" list | grep -q '^  dae '; then
+lst=$("$AB" list) || fail "list: $lst"
+if [ "$(lines "$lst" '^  dae ')" != 0 ]; then
   dplan=("${TINY[@]}" --method dae --noise none,alcn --classes 0 --seeds 1 --device cpu --quiet --no-report)
   "$AB" run "${dplan[@]}" --out "$T/a" || fail "dae run a"
   "$AB" run "${dplan[@]}" --out "$T/b" || fail "dae run b"

@@ -9,7 +9,7 @@ tmp=$(mktemp -d /tmp/alcn-sdk-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
-pc=$(find "$tmp/prefix" -name alcnbench.pc | head -n1)
+pc=$(find "$tmp/prefix" -name alcnbench.pc -print -quit)
 [[ -n $pc ]] || { echo "FAIL: alcnbench.pc not installed"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc")
 for h in plugin.h options.h backend.h rng.h; do
