@@ -54,7 +54,7 @@ void ab_batches_epoch(ab_batches *b, int epoch) {
 alcn_status ab_batches_fill(ab_batches *b, const int32_t *idx, int n, const float **dev) {
   if (n > b->batch) ALCN_FAIL(ALCN_ERR_ARG, "batch of %d images exceeds the buffer of %d", n, b->batch);
   ALCN_CHECK(alcn_norm_fill(b->nm, b->ds, idx, n, b->host));
-  ALCN_CHECK(b->be->ops->upload(b->be, b->dev, b->host, (size_t)n * b->sample * sizeof(float)));
+  ALCN_CHECK(alcn_upload(b->be, b->dev, b->host, (size_t)n * b->sample * sizeof(float)));
   *dev = b->dev;
   return ALCN_OK;
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "alcn/rng.h"
 
 typedef struct layer {

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     alcn_backend_destroy(be);
     return 1;
   }
-  printf("# bench_cuda_step: %s, batch %d, 1x%dx%d, loss %s, %d iters after %d warm-up\n", b.be->description, B, S,
+  printf("# bench_cuda_step: %s, batch %d, 1x%dx%d, loss %s, %d iters after %d warm-up\n", alcn_backend_description(b.be), B, S,
          S, lossname, iters, warmup);
   /* the peer's printing order; indices into SB_CASES */
   static const int order[4] = {1, 0, 2, 3};
@@ -78,8 +78,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   float lossv = NAN;
-  (void)b.be->ops->download(b.be, &lossv, b.lossv, sizeof lossv);
-  const size_t peak = b.be->ops->peak_memory ? b.be->ops->peak_memory(b.be) : 0;
+  (void)alcn_download(b.be, &lossv, b.lossv, sizeof lossv);
+  const size_t peak = alcn_backend_peak_memory(b.be);
   printf("# last training loss %.6g, peak backend memory %.1f MiB\n", (double)lossv, (double)peak / 1048576.0);
   if (json) {
     FILE *f = fopen(json, "w");
@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     } else {
       fprintf(f, "{\"program\": \"bench_cuda_step\", \"device\": \"%s\", \"batch\": %d, \"size\": %d, \"loss\": \"%s\", "
                  "\"iters\": %d, \"warmup\": %d, \"peak_backend_bytes\": %zu, \"rows\": [",
-              b.be->description, B, S, lossname, iters, warmup, peak);
+              alcn_backend_description(b.be), B, S, lossname, iters, warmup, peak);
       for (int c = 0; c < 4; ++c)
         fprintf(f, "%s\n  {\"case\": \"%s\", \"loss\": \"%s\", \"B\": %d, \"median_s\": %.6g, \"min_s\": %.6g, "
                    "\"max_s\": %.6g, \"imgs_per_s\": %.6g}",

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "alcn/rng.h"
 
 static double now_s(void) {

@@ -65,7 +65,7 @@ typedef struct lcase {
     for (int it_ = 0; it_ < (iters) + 1; ++it_) {    \
       double t0_ = sb_now_s();                          \
       ALCN_CHECK(expr);                              \
-      ALCN_CHECK(be->ops->sync(be));                 \
+      ALCN_CHECK(alcn_sync(be));                 \
       double dt_ = sb_now_s() - t0_;                    \
       if (it_ > 0 && dt_ < best_) best_ = dt_;       \
     }                                                \
@@ -77,7 +77,6 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
       {"dae.conv1  Conv(1,16,5)    28->24", 1, 28, 16, 0}, {"dae.conv2  Conv(16,32,5)   24->20", 16, 24, 32, 0},
       {"dae.convt1 ConvT(32,16,5)  20->24", 32, 20, 16, 1}, {"dae.convt2 ConvT(16,1,5)   24->28", 16, 24, 1, 1},
   };
-  const alcn_backend_ops *o = be->ops;
   const size_t big = (size_t)B * 32 * 28 * 28;
   float *in = alcn_backend_alloc(be, big * 4), *out = alcn_backend_alloc(be, big * 4);
   float *gin = alcn_backend_alloc(be, big * 4), *gout = alcn_backend_alloc(be, big * 4);
@@ -87,13 +86,13 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
   float *lossv = alcn_backend_alloc(be, 4), *m = alcn_backend_alloc(be, np * 4), *v = alcn_backend_alloc(be, np * 4);
   if (!in || !out || !gin || !gout || !w || !dw || !bias || !db || !lossv || !m || !v)
     ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for the per-layer breakdown at batch %d", B);
-  ALCN_CHECK(o->rng_uniform(be, in, big, 1, 0, 0.0f, 1.0f));
-  ALCN_CHECK(o->rng_uniform(be, gout, big, 2, 0, -1.0f, 1.0f));
-  ALCN_CHECK(o->rng_uniform(be, w, np, 3, 0, -0.05f, 0.05f));
-  ALCN_CHECK(o->rng_uniform(be, bias, 12800, 4, 0, -0.05f, 0.05f));
-  ALCN_CHECK(o->zero(be, dw, np * 4));
-  ALCN_CHECK(o->zero(be, m, np * 4));
-  ALCN_CHECK(o->zero(be, v, np * 4));
+  ALCN_CHECK(alcn_fill_uniform(be, in, big, 1, 0, 0.0f, 1.0f));
+  ALCN_CHECK(alcn_fill_uniform(be, gout, big, 2, 0, -1.0f, 1.0f));
+  ALCN_CHECK(alcn_fill_uniform(be, w, np, 3, 0, -0.05f, 0.05f));
+  ALCN_CHECK(alcn_fill_uniform(be, bias, 12800, 4, 0, -0.05f, 0.05f));
+  ALCN_CHECK(alcn_zero(be, dw, np * 4));
+  ALCN_CHECK(alcn_zero(be, m, np * 4));
+  ALCN_CHECK(alcn_zero(be, v, np * 4));
   printf("# per-layer, batch %d (min of %d runs; ms and GFLOP/s)\n", B, iters);
   printf("#   %-36s %9s %7s %9s %7s %9s %7s\n", "layer", "fwd ms", "GF/s", "dgrad ms", "GF/s", "wgrad ms", "GF/s");
   double tot[3] = {0, 0, 0};
@@ -103,9 +102,9 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
     const double fl = 2.0 * B * 25.0 * L[i].C * L[i].K *
                       (L[i].transposed ? (double)L[i].H * L[i].H : (double)d.P * d.Q);
     double tf, td, tw;
-    TIME_MIN(tf, iters, o->conv_forward(be, out, in, w, bias, &d));
-    TIME_MIN(td, iters, o->conv_backward(be, gin, NULL, NULL, gout, in, w, &d));
-    TIME_MIN(tw, iters, o->conv_backward(be, NULL, dw, db, gout, in, w, &d));
+    TIME_MIN(tf, iters, alcn_conv_forward(be, out, in, w, bias, &d));
+    TIME_MIN(td, iters, alcn_conv_backward(be, gin, NULL, NULL, gout, in, w, &d));
+    TIME_MIN(tw, iters, alcn_conv_backward(be, NULL, dw, db, gout, in, w, &d));
     tot[0] += tf;
     tot[1] += td;
     tot[2] += tw;
@@ -115,19 +114,19 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
   {
     const double fl = 2.0 * B * 256 * 12800;
     double tf, td, tw;
-    TIME_MIN(tf, iters, o->linear_forward(be, out, in, w, bias, B, 256, 12800));
-    TIME_MIN(td, iters, o->linear_backward(be, gin, NULL, NULL, gout, in, w, B, 256, 12800));
-    TIME_MIN(tw, iters, o->linear_backward(be, NULL, dw, db, gout, in, w, B, 256, 12800));
+    TIME_MIN(tf, iters, alcn_linear_forward(be, out, in, w, bias, B, 256, 12800));
+    TIME_MIN(td, iters, alcn_linear_backward(be, gin, NULL, NULL, gout, in, w, B, 256, 12800));
+    TIME_MIN(tw, iters, alcn_linear_backward(be, NULL, dw, db, gout, in, w, B, 256, 12800));
     printf("#   %-36s %9.2f %7.1f %9.2f %7.1f %9.2f %7.1f\n", "gen.fc     Linear(256,12800)", tf * 1e3,
            fl / tf / 1e9, td * 1e3, fl / td / 1e9, tw * 1e3, fl / tw / 1e9);
   }
   alcn_loss_cfg lc = {lk, 1.0f};
   double tl, ta, tr, ts;
-  TIME_MIN(tl, iters, o->loss(be, &lc, lossv, gin, out, in, B, 1, 28, 28, 1.0f));
+  TIME_MIN(tl, iters, alcn_loss(be, &lc, lossv, gin, out, in, B, 1, 28, 28, 1.0f));
   alcn_adam_hparams h = {1e-5f, 0.9f, 0.999f, 1e-8f, 0.0f};
-  TIME_MIN(ta, iters, o->adam_step(be, w, dw, m, v, np, &h, 1));
-  TIME_MIN(tr, iters, o->act_forward(be, out, in, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
-  TIME_MIN(ts, iters, o->act_backward(be, gin, gout, out, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
+  TIME_MIN(ta, iters, alcn_adam_step(be, w, dw, m, v, np, &h, 1));
+  TIME_MIN(tr, iters, alcn_act_forward(be, out, in, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
+  TIME_MIN(ts, iters, alcn_act_backward(be, gin, gout, out, (size_t)B * 32 * 20 * 20, ALCN_ACT_RELU, 0.0f));
   printf("#   %-36s %9.2f (fwd+grad)\n", lk == ALCN_LOSS_FFL ? "loss FFL 1x28x28" : "loss MSE 1x28x28", tl * 1e3);
   printf("#   %-36s %9.2f\n", "adam on G_noise's 3.3 M params", ta * 1e3);
   printf("#   %-36s %9.2f fwd %9.2f bwd\n", "relu on 32x20x20", tr * 1e3, ts * 1e3);
@@ -218,7 +217,7 @@ int main(int argc, char **argv) {
   }
   const flops F = flop_table(1, 28, 28);
   printf("# bench_layers: %s, 1x28x28, %d iters after %d warm-up (median [min, max]), OPENBLAS_CORETYPE=%s\n",
-         be->description, iters, warmup, getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
+         alcn_backend_description(be), iters, warmup, getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
   result *res = calloc((size_t)nb * nl * nc, sizeof *res);
   int nres = 0, rc = 0;
   for (int k = 0; k < nb && !rc; ++k) {

@@ -222,9 +222,9 @@ static void figure4(const ab_config *c, const ab_cell *cell, const alcn_method_d
   if (md->corrupt_example && (s = md->corrupt_example(state, x, n, noi, xt)) != ALCN_OK) goto out;
   float *hin = h, *hn = h + (size_t)n * d, *hx = h + 2 * (size_t)n * d, *hr = h + 3 * (size_t)n * d;
   memcpy(hin, b->host, bytes);
-  if ((s = be->ops->download(be, hr, rec, bytes)) != ALCN_OK) goto out;
-  if (noi && (s = be->ops->download(be, hn, noi, bytes)) != ALCN_OK) goto out;
-  if (xt && (s = be->ops->download(be, hx, xt, bytes)) != ALCN_OK) goto out;
+  if ((s = alcn_download(be, hr, rec, bytes)) != ALCN_OK) goto out;
+  if (noi && (s = alcn_download(be, hn, noi, bytes)) != ALCN_OK) goto out;
+  if (xt && (s = alcn_download(be, hx, xt, bytes)) != ALCN_OK) goto out;
   s = ab_figure4_write(c->out, cell->id, n, b->ds->c, b->ds->h, b->ds->w, hin, noi ? hn : NULL, xt ? hx : NULL, hr);
   if (s == ALCN_OK) snprintf(r->figure4, sizeof r->figure4, "figure4/%s.f4", cell->id);
 out:
@@ -245,7 +245,7 @@ static alcn_status val_score(const alcn_method_desc *md, void *state, ab_batches
     const float *x;
     ALCN_CHECK(ab_batches_fill(b, m->val + at, n, &x));
     ALCN_CHECK(md->score(state, x, n, dscores));
-    ALCN_CHECK(b->be->ops->download(b->be, hscores, dscores, sizeof(float) * (size_t)n));
+    ALCN_CHECK(alcn_download(b->be, hscores, dscores, sizeof(float) * (size_t)n));
     for (int i = 0; i < n; ++i) sum += hscores[i];
   }
   *out = sum / m->n_val;
@@ -262,7 +262,7 @@ static alcn_status noise_saturation(const alcn_method_desc *md, void *state, ab_
   ALCN_CHECK(ab_batches_fill(b, m->train, n, &x));
   ALCN_CHECK(md->corrupt_example(state, x, n, noise, xt));
   size_t cnt = (size_t)n * b->sample;
-  ALCN_CHECK(b->be->ops->download(b->be, host, noise, cnt * sizeof(float)));
+  ALCN_CHECK(alcn_download(b->be, host, noise, cnt * sizeof(float)));
   size_t sat = 0;
   for (size_t i = 0; i < cnt; ++i) sat += host[i] <= 0.01f || host[i] >= 0.99f;
   *out = cnt ? (double)sat / (double)cnt : NAN;
@@ -310,7 +310,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   ALCN_CHECK_GOTO(s, alcn_norm_parse(&nk, c->norm), out);
   ALCN_CHECK_GOTO(s, alcn_norm_fit(&nm, nk, ds, m.train, m.n_train), out);
   ALCN_CHECK_GOTO(s, alcn_backend_create(&be, c->device, c->threads, c->quiet || pr->plan_k > 1), out);
-  snprintf(r->device, sizeof r->device, "%s", be->description);
+  snprintf(r->device, sizeof r->device, "%s", alcn_backend_description(be));
 
   const char *mo[256], *no[256];
   alcn_method_config mc;
@@ -408,7 +408,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
       }
     }
   }
-  ALCN_CHECK_GOTO(s, be->ops->sync(be), out);
+  ALCN_CHECK_GOTO(s, alcn_sync(be), out);
   r->train_seconds = ab_now() - t0 - t_diag; /* the diagnostics are not training */
 
   /* ---- scoring */
@@ -430,12 +430,12 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     int at = k * c->batch, n = m.n_test - at < c->batch ? m.n_test - at : c->batch;
     const float *x;
     ALCN_CHECK_GOTO(s, ab_batches_fill(&b, m.test + at, n, &x), out);
-    ALCN_CHECK_GOTO(s, be->ops->sync(be), out);
+    ALCN_CHECK_GOTO(s, alcn_sync(be), out);
     double ts = ab_now();
     ALCN_CHECK_GOTO(s, md->score(state, x, n, dscores), out);
-    ALCN_CHECK_GOTO(s, be->ops->sync(be), out);
+    ALCN_CHECK_GOTO(s, alcn_sync(be), out);
     double te = ab_now();
-    ALCN_CHECK_GOTO(s, be->ops->download(be, r->test_scores + at, dscores, sizeof(float) * (size_t)n), out);
+    ALCN_CHECK_GOTO(s, alcn_download(be, r->test_scores + at, dscores, sizeof(float) * (size_t)n), out);
     /* full batches first in the median (a partial last batch is faster) */
     if (n == c->batch) {
       times[n_times++] = times[n_full];
@@ -464,7 +464,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   size_t np = 0;
   r->params_method = (long long)md->param_count(state, &np);
   r->params_noise = (long long)np;
-  if (be->ops->peak_memory) r->peak_device_bytes = (long long)be->ops->peak_memory(be);
+  if (alcn_backend_peak_memory(be)) r->peak_device_bytes = (long long)alcn_backend_peak_memory(be); /* 0: untracked */
 
 out:
   if (state) md->destroy(state);

@@ -11,7 +11,7 @@
  *   infer at the latency batch (default 1);
  *   images/s, peak host memory (getrusage, each method in its own child
  *   process so that the peaks are its own) and peak device memory
- *   (be->ops->peak_memory when the backend tracks it).
+ *   (1 when the backend tracks it).
  * Each time is the median [min, max] of --iters runs after --warmup runs,
  * taken between two backend timer marks (CUDA events on the GPU, the
  * monotonic clock on the CPU). When python3 imports torch and the
@@ -279,8 +279,8 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
   float *x = NULL, *scores = NULL;
   alcn_status st;
   ALCN_CHECK(alcn_backend_create(&be, o->device, o->threads, 1));
-  snprintf(it->device, sizeof it->device, "%s", be->description);
-  snprintf(it->be_name, sizeof it->be_name, "%s", be->name);
+  snprintf(it->device, sizeof it->device, "%s", alcn_backend_description(be));
+  snprintf(it->be_name, sizeof it->be_name, "%s", alcn_backend_name(be));
   const int maxb = o->batch > o->lat_batch ? o->batch : o->lat_batch;
   const size_t D = (size_t)o->C * o->H * o->W, bytes = (size_t)maxb * D * sizeof(float);
   alcn_loss_cfg loss = {strcmp(o->loss, "ffl") ? ALCN_LOSS_MSE : ALCN_LOSS_FFL, 1.0f};
@@ -294,7 +294,7 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
   scores = alcn_backend_alloc(be, (size_t)maxb * sizeof(float));
   if (!x || !scores) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "table5: out of %s memory for batch %d (hint: lower "
-                       "--batch)", be->name, maxb);
+                       "--batch)", alcn_backend_name(be), maxb);
     goto done;
   }
   {
@@ -304,7 +304,7 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
       goto done;
     }
     alcn_rng_uniform(h, (size_t)maxb * D, 7, 0, 0.0f, 1.0f); /* uniform pixels, as the peer's make_batch */
-    st = be->ops->upload(be, x, h, bytes);
+    st = alcn_upload(be, x, h, bytes);
     free(h);
     if (st != ALCN_OK) goto done;
   }
@@ -318,7 +318,7 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
     ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER, o->lat_batch, &it->c[it->n++]), done);
     if (with_noise) ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER_NOISE, o->lat_batch, &it->c[it->n++]), done);
   }
-  it->peak_device = be->ops->peak_memory ? (long long)be->ops->peak_memory(be) : -1;
+  it->peak_device = alcn_backend_peak_memory(be) ? (long long)alcn_backend_peak_memory(be) : -1;
   st = ALCN_OK;
 done:
   if (state) m->destroy(state);

@@ -13,12 +13,11 @@ alcn_status bt_time_case(alcn_backend *be, bt_case_fn fn, void *ctx, int iters, 
     ALCN_FAIL(ALCN_ERR_ARG, "timing needs iters >= 1 and warmup >= 0 (got %d, %d)", iters, warmup);
   double *ts = malloc((size_t)iters * sizeof *ts);
   ALCN_CHECK_ALLOC(ts, (size_t)iters * sizeof *ts);
-  const alcn_backend_ops *o = be->ops;
   alcn_status st = ALCN_OK;
   for (int i = 0; i < warmup + iters; ++i) {
     double ms = 0.0;
-    if ((st = o->timer_mark(be, 0)) != ALCN_OK || (st = fn(ctx)) != ALCN_OK ||
-        (st = o->timer_mark(be, 1)) != ALCN_OK || (st = o->timer_elapsed_ms(be, 0, 1, &ms)) != ALCN_OK)
+    if ((st = alcn_timer_mark(be, 0)) != ALCN_OK || (st = fn(ctx)) != ALCN_OK ||
+        (st = alcn_timer_mark(be, 1)) != ALCN_OK || (st = alcn_timer_elapsed_ms(be, 0, 1, &ms)) != ALCN_OK)
       break;
     if (i >= warmup) ts[i - warmup] = ms;
   }

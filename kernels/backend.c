@@ -1,13 +1,15 @@
-/* Backend selection by name (cpu | cuda | auto) and the no-CUDA fallbacks. */
+/* Backend selection by name (cpu | cuda | auto), the no-CUDA fallbacks, and
+ * the SDK's backend functions (alcn/backend.h): each checks its arguments,
+ * then calls the backend's private vtable (backend_impl.h). */
 #include <stdio.h>
 #include <string.h>
 
-#include "alcn/backend.h"
+#include "backend_impl.h"
 
 #ifndef ALCN_HAVE_CUDA
 alcn_status alcn_backend_cuda_create(alcn_backend **out, int ordinal) {
   (void)ordinal;
-  *out = NULL;
+  if (out) *out = NULL;
   ALCN_FAIL(ALCN_ERR_UNSUPPORTED, "this build has no CUDA backend (hint: install the CUDA toolkit with nvcc and "
             "cuDNN, then reconfigure; or use --device cpu)");
 }
@@ -19,6 +21,7 @@ int alcn_cuda_available(char *reason, size_t cap) {
 #endif
 
 alcn_status alcn_backend_create(alcn_backend **out, const char *name, int threads, int quiet) {
+  if (!out) ALCN_FAIL(ALCN_ERR_ARG, "alcn_backend_create: out is NULL");
   *out = NULL;
   if (!name || strcmp(name, "cpu") == 0) return alcn_backend_cpu_create(out, threads);
   if (strcmp(name, "cuda") == 0) {
@@ -44,4 +47,209 @@ alcn_status alcn_backend_create(alcn_backend **out, const char *name, int thread
 
 void alcn_backend_destroy(alcn_backend *be) {
   if (be && be->ops && be->ops->destroy) be->ops->destroy(be);
+}
+
+/* ------------------------------------------------------------- checks */
+#define NEED(cond, what)                                                               \
+  do {                                                                                 \
+    if (!(cond)) ALCN_FAIL(ALCN_ERR_ARG, "%s: %s (hint: a plugin bug)", __func__, what); \
+  } while (0)
+#define NEED_BE() NEED(be && be->ops, "backend handle is NULL")
+
+alcn_device alcn_backend_device(const alcn_backend *be) { return be ? be->device : ALCN_DEVICE_CPU; }
+const char *alcn_backend_name(const alcn_backend *be) { return be ? be->name : "(null)"; }
+const char *alcn_backend_description(const alcn_backend *be) { return be ? be->description : "(null)"; }
+size_t alcn_backend_peak_memory(alcn_backend *be) {
+  return be && be->ops && be->ops->peak_memory ? be->ops->peak_memory(be) : 0;
+}
+
+/* ------------------------------------------------------------- memory */
+void *alcn_backend_alloc(alcn_backend *be, size_t bytes) { return be && be->ops ? be->ops->alloc(be, bytes) : NULL; }
+void alcn_backend_free(alcn_backend *be, void *p) {
+  if (be && be->ops && p) be->ops->free(be, p);
+}
+alcn_status alcn_upload(alcn_backend *be, void *dst, const void *src_host, size_t bytes) {
+  NEED_BE();
+  NEED(bytes == 0 || (dst && src_host), "NULL buffer");
+  return be->ops->upload(be, dst, src_host, bytes);
+}
+alcn_status alcn_download(alcn_backend *be, void *dst_host, const void *src, size_t bytes) {
+  NEED_BE();
+  NEED(bytes == 0 || (dst_host && src), "NULL buffer");
+  return be->ops->download(be, dst_host, src, bytes);
+}
+alcn_status alcn_copy(alcn_backend *be, void *dst, const void *src, size_t bytes) {
+  NEED_BE();
+  NEED(bytes == 0 || (dst && src), "NULL buffer");
+  return be->ops->copy(be, dst, src, bytes);
+}
+alcn_status alcn_zero(alcn_backend *be, void *p, size_t bytes) {
+  NEED_BE();
+  NEED(bytes == 0 || p, "NULL buffer");
+  return be->ops->zero(be, p, bytes);
+}
+alcn_status alcn_sync(alcn_backend *be) {
+  NEED_BE();
+  return be->ops->sync(be);
+}
+
+/* ------------------------------------------------------------- layers */
+alcn_status alcn_conv_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                              const alcn_conv_dims *d) {
+  NEED_BE();
+  NEED(out && in && w && d, "NULL out, in, w or dims");
+  NEED(d->N > 0 && d->C > 0 && d->K > 0 && d->P > 0 && d->Q > 0, "dims not set (hint: alcn_conv_dims_init)");
+  return be->ops->conv_forward(be, out, in, w, b, d);
+}
+alcn_status alcn_conv_backward(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                               const float *in, const float *w, const alcn_conv_dims *d) {
+  NEED_BE();
+  NEED(dout && in && w && d, "NULL dout, in, w or dims");
+  NEED(d->N > 0 && d->C > 0 && d->K > 0 && d->P > 0 && d->Q > 0, "dims not set (hint: alcn_conv_dims_init)");
+  return be->ops->conv_backward(be, din, dw, db, dout, in, w, d);
+}
+alcn_status alcn_linear_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b, int N,
+                                int I, int O) {
+  NEED_BE();
+  NEED(out && in && w, "NULL out, in or w");
+  NEED(N > 0 && I > 0 && O > 0, "sizes must be positive");
+  return be->ops->linear_forward(be, out, in, w, b, N, I, O);
+}
+alcn_status alcn_linear_backward(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                 const float *in, const float *w, int N, int I, int O) {
+  NEED_BE();
+  NEED(dout && in && w, "NULL dout, in or w");
+  NEED(N > 0 && I > 0 && O > 0, "sizes must be positive");
+  return be->ops->linear_backward(be, din, dw, db, dout, in, w, N, I, O);
+}
+alcn_status alcn_act_forward(alcn_backend *be, float *out, const float *in, size_t n, alcn_act act, float slope) {
+  NEED_BE();
+  NEED(n == 0 || (out && in), "NULL buffer");
+  NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
+  return be->ops->act_forward(be, out, in, n, act, slope);
+}
+alcn_status alcn_act_backward(alcn_backend *be, float *din, const float *dout, const float *out, size_t n,
+                              alcn_act act, float slope) {
+  NEED_BE();
+  NEED(n == 0 || (din && dout && out), "NULL buffer");
+  NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
+  return be->ops->act_backward(be, din, dout, out, n, act, slope);
+}
+alcn_status alcn_bn_forward(alcn_backend *be, int train, float *out, const float *in, const float *gamma,
+                            const float *beta, float *running_mean, float *running_var, float *save_mean,
+                            float *save_invstd, const alcn_bn_dims *d) {
+  NEED_BE();
+  NEED(out && in && gamma && beta && d, "NULL buffer or dims");
+  NEED(train || (running_mean && running_var), "eval mode needs the running statistics");
+  NEED(!train || (save_mean && save_invstd), "train mode needs save_mean and save_invstd");
+  NEED(d->N > 0 && d->C > 0 && d->HW > 0, "sizes must be positive");
+  return be->ops->bn_forward(be, train, out, in, gamma, beta, running_mean, running_var, save_mean, save_invstd, d);
+}
+alcn_status alcn_bn_backward(alcn_backend *be, float *din, float *dgamma, float *dbeta, const float *dout,
+                             const float *in, const float *gamma, const float *save_mean, const float *save_invstd,
+                             const alcn_bn_dims *d) {
+  NEED_BE();
+  NEED(dout && in && gamma && save_mean && save_invstd && d, "NULL buffer or dims");
+  NEED(d->N > 0 && d->C > 0 && d->HW > 0, "sizes must be positive");
+  return be->ops->bn_backward(be, din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd, d);
+}
+
+/* ------------------------------------------------------------- losses */
+alcn_status alcn_loss(alcn_backend *be, const alcn_loss_cfg *cfg, float *loss, float *dpred, const float *pred,
+                      const float *target, int N, int C, int H, int W, float scale) {
+  NEED_BE();
+  NEED(cfg && loss && pred && target, "NULL cfg, loss, pred or target");
+  NEED(cfg->kind >= ALCN_LOSS_MSE && cfg->kind <= ALCN_LOSS_FFL, "unknown loss kind");
+  NEED(N > 0 && C > 0 && H > 0 && W > 0, "sizes must be positive");
+  return be->ops->loss(be, cfg, loss, dpred, pred, target, N, C, H, W, scale);
+}
+alcn_status alcn_sq_err_per_image(alcn_backend *be, float *scores, const float *a, const float *b, int N, int D) {
+  NEED_BE();
+  NEED(scores && a && b, "NULL buffer");
+  NEED(N > 0 && D > 0, "sizes must be positive");
+  return be->ops->sq_err_per_image(be, scores, a, b, N, D);
+}
+
+/* ------------------------------------------------------------- optimiser */
+alcn_status alcn_adam_step(alcn_backend *be, float *p, const float *g, float *m, float *v, size_t n,
+                           const alcn_adam_hparams *h, int t) {
+  NEED_BE();
+  NEED(n == 0 || (p && g && m && v), "NULL buffer");
+  NEED(h && t >= 1, "NULL hyper-parameters or step t < 1");
+  return be->ops->adam_step(be, p, g, m, v, n, h, t);
+}
+
+/* ------------------------------------------------------------- element-wise */
+alcn_status alcn_blend(alcn_backend *be, float *out, const float *x, const float *y, const float *a, int N, int D) {
+  NEED_BE();
+  NEED(out && x && y && a, "NULL buffer");
+  NEED(N >= 0 && D >= 0, "negative size");
+  return be->ops->blend(be, out, x, y, a, N, D);
+}
+alcn_status alcn_blend_backward_y(alcn_backend *be, float *dy, const float *dout, const float *a, int N, int D) {
+  NEED_BE();
+  NEED(dy && dout && a, "NULL buffer");
+  NEED(N >= 0 && D >= 0, "negative size");
+  return be->ops->blend_backward_y(be, dy, dout, a, N, D);
+}
+alcn_status alcn_axpby(alcn_backend *be, float *y, const float *x, size_t n, float alpha, float beta) {
+  NEED_BE();
+  NEED(n == 0 || (y && x), "NULL buffer");
+  return be->ops->axpby(be, y, x, n, alpha, beta);
+}
+alcn_status alcn_mul(alcn_backend *be, float *out, const float *a, const float *b, size_t n) {
+  NEED_BE();
+  NEED(n == 0 || (out && a && b), "NULL buffer");
+  return be->ops->mul(be, out, a, b, n);
+}
+alcn_status alcn_select(alcn_backend *be, float *out, const float *mask, const float *a, const float *b, size_t n) {
+  NEED_BE();
+  NEED(n == 0 || (out && mask && a && b), "NULL buffer");
+  return be->ops->select(be, out, mask, a, b, n);
+}
+alcn_status alcn_clamp(alcn_backend *be, float *out, const float *in, size_t n, float lo, float hi) {
+  NEED_BE();
+  NEED(n == 0 || (out && in), "NULL buffer");
+  NEED(lo <= hi, "needs lo <= hi");
+  return be->ops->clamp(be, out, in, n, lo, hi);
+}
+alcn_status alcn_clamp_backward(alcn_backend *be, float *din, const float *dout, const float *in, size_t n, float lo,
+                                float hi) {
+  NEED_BE();
+  NEED(n == 0 || (din && dout && in), "NULL buffer");
+  NEED(lo <= hi, "needs lo <= hi");
+  return be->ops->clamp_backward(be, din, dout, in, n, lo, hi);
+}
+alcn_status alcn_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N, int D,
+                             float rate) {
+  NEED_BE();
+  NEED(out && x && u, "NULL buffer");
+  NEED(N >= 0 && D > 0, "bad size");
+  NEED(rate >= 0.0f && rate <= 1.0f, "rate must be in [0, 1]");
+  return be->ops->salt_pepper(be, out, noise, x, u, N, D, rate);
+}
+
+/* ------------------------------------------------------------- random fills */
+alcn_status alcn_fill_uniform(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float lo,
+                              float hi) {
+  NEED_BE();
+  NEED(n == 0 || out, "NULL buffer");
+  return be->ops->rng_uniform(be, out, n, seed, offset, lo, hi);
+}
+alcn_status alcn_fill_normal(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float mean,
+                             float std) {
+  NEED_BE();
+  NEED(n == 0 || out, "NULL buffer");
+  return be->ops->rng_normal(be, out, n, seed, offset, mean, std);
+}
+
+/* ------------------------------------------------------------- timing */
+alcn_status alcn_timer_mark(alcn_backend *be, int slot) {
+  NEED_BE();
+  return be->ops->timer_mark(be, slot);
+}
+alcn_status alcn_timer_elapsed_ms(alcn_backend *be, int from, int to, double *ms) {
+  NEED_BE();
+  NEED(ms, "NULL result");
+  return be->ops->timer_elapsed_ms(be, from, to, ms);
 }

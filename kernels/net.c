@@ -260,7 +260,7 @@ alcn_status alcn_net_finalize(alcn_net *n, int max_batch, uint64_t seed, alcn_in
     size_t total = 4 * pb + 2 * n->act_max_floats * sizeof(float);
     for (int i = 0; i < n->n_slots; ++i) total += n->slot_floats[i] * sizeof(float);
     ALCN_FAIL(ALCN_ERR_NOMEM, "net '%s': out of %s memory allocating %.1f MiB for batch %d (hint: lower --batch)",
-              n->name, be->name, (double)total / 1048576.0, max_batch);
+              n->name, alcn_backend_name(be), (double)total / 1048576.0, max_batch);
   }
   float *hp = calloc(p ? p : 1, sizeof(float)), *hb = calloc(b ? b : 1, sizeof(float));
   if (!hp || !hb) {
@@ -269,14 +269,14 @@ alcn_status alcn_net_finalize(alcn_net *n, int max_batch, uint64_t seed, alcn_in
     ALCN_FAIL(ALCN_ERR_NOMEM, "net '%s': out of host memory for initial weights", n->name);
   }
   init_params(n, hp, hb, seed, init);
-  alcn_status st = be->ops->upload(be, n->params, hp, p * sizeof(float));
-  if (st == ALCN_OK) st = be->ops->upload(be, n->buffers, hb, b * sizeof(float));
+  alcn_status st = alcn_upload(be, n->params, hp, p * sizeof(float));
+  if (st == ALCN_OK) st = alcn_upload(be, n->buffers, hb, b * sizeof(float));
   free(hp);
   free(hb);
   ALCN_CHECK(st);
-  ALCN_CHECK(be->ops->zero(be, n->grads, pb));
-  ALCN_CHECK(be->ops->zero(be, n->m, pb));
-  ALCN_CHECK(be->ops->zero(be, n->v, pb));
+  ALCN_CHECK(alcn_zero(be, n->grads, pb));
+  ALCN_CHECK(alcn_zero(be, n->m, pb));
+  ALCN_CHECK(alcn_zero(be, n->v, pb));
   n->max_batch = max_batch;
   n->finalized = 1;
   return ALCN_OK;
@@ -316,7 +316,6 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
   if (N <= 0 || N > n->max_batch)
     ALCN_FAIL(ALCN_ERR_ARG, "net '%s': batch %d outside 1..%d (the size it was built for)", n->name, N, n->max_batch);
   alcn_backend *be = n->be;
-  const alcn_backend_ops *o = be->ops;
   n->input = in;
   n->batch = N;
   for (int i = 0; i < n->n_layers; ++i) {
@@ -329,25 +328,25 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
       case L_CONVT: {
         alcn_conv_dims d;
         conv_dims_of(l, N, &d);
-        ALCN_CHECK(o->conv_forward(be, y, x, w, b, &d));
+        ALCN_CHECK(alcn_conv_forward(be, y, x, w, b, &d));
         break;
       }
       case L_LINEAR:
-        ALCN_CHECK(o->linear_forward(be, y, x, w, b, N, (int)in_floats(l), l->outC));
+        ALCN_CHECK(alcn_linear_forward(be, y, x, w, b, N, (int)in_floats(l), l->outC));
         break;
       case L_ACT:
-        ALCN_CHECK(o->act_forward(be, y, x, (size_t)N * out_floats(l), l->act, l->slope));
+        ALCN_CHECK(alcn_act_forward(be, y, x, (size_t)N * out_floats(l), l->act, l->slope));
         break;
       case L_BN: {
         alcn_bn_dims d = {N, l->inC, l->inH * l->inW, l->eps, l->momentum};
         float *bm = n->buffers + l->buf_off, *st = n->stats + l->stat_off;
         /* ALCN_NET_BATCH_STATS: batch statistics, running statistics left as they are */
         float *rm = train == ALCN_NET_BATCH_STATS ? NULL : bm, *rv = train == ALCN_NET_BATCH_STATS ? NULL : bm + l->inC;
-        ALCN_CHECK(o->bn_forward(be, train != ALCN_NET_EVAL, y, x, w, b, rm, rv, st, st + l->inC, &d));
+        ALCN_CHECK(alcn_bn_forward(be, train != ALCN_NET_EVAL, y, x, w, b, rm, rv, st, st + l->inC, &d));
         break;
       }
       case L_RESHAPE:
-        if (i == 0) ALCN_CHECK(o->copy(be, y, x, (size_t)N * out_floats(l) * sizeof(float)));
+        if (i == 0) ALCN_CHECK(alcn_copy(be, y, x, (size_t)N * out_floats(l) * sizeof(float)));
         break;
     }
   }
@@ -358,7 +357,6 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
 alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
   if (!n->finalized || !n->input) ALCN_FAIL(ALCN_ERR_ARG, "net '%s': backward without a forward", n->name);
   alcn_backend *be = n->be;
-  const alcn_backend_ops *o = be->ops;
   const int N = n->batch;
   if (n->frozen && !din) return ALCN_OK; /* nothing is wanted */
   const float *g = dout;
@@ -382,23 +380,23 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
       case L_CONVT: {
         alcn_conv_dims d;
         conv_dims_of(l, N, &d);
-        ALCN_CHECK(o->conv_backward(be, gi, dw, db, g, x, w, &d));
+        ALCN_CHECK(alcn_conv_backward(be, gi, dw, db, g, x, w, &d));
         break;
       }
       case L_LINEAR:
-        ALCN_CHECK(o->linear_backward(be, gi, dw, db, g, x, w, N, (int)in_floats(l), l->outC));
+        ALCN_CHECK(alcn_linear_backward(be, gi, dw, db, g, x, w, N, (int)in_floats(l), l->outC));
         break;
       case L_ACT:
-        if (gi) ALCN_CHECK(o->act_backward(be, gi, g, y, (size_t)N * out_floats(l), l->act, l->slope));
+        if (gi) ALCN_CHECK(alcn_act_backward(be, gi, g, y, (size_t)N * out_floats(l), l->act, l->slope));
         break;
       case L_BN: {
         alcn_bn_dims d = {N, l->inC, l->inH * l->inW, l->eps, l->momentum};
         const float *st = n->stats + l->stat_off;
-        ALCN_CHECK(o->bn_backward(be, gi, dw, db, g, x, w, st, st + l->inC, &d));
+        ALCN_CHECK(alcn_bn_backward(be, gi, dw, db, g, x, w, st, st + l->inC, &d));
         break;
       }
       case L_RESHAPE:
-        if (gi) ALCN_CHECK(o->copy(be, gi, g, (size_t)N * out_floats(l) * sizeof(float)));
+        if (gi) ALCN_CHECK(alcn_copy(be, gi, g, (size_t)N * out_floats(l) * sizeof(float)));
         break;
     }
     g = gi;
@@ -409,13 +407,13 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
 
 alcn_status alcn_net_zero_grad(alcn_net *n) {
   if (!n->finalized) return ALCN_OK;
-  return n->be->ops->zero(n->be, n->grads, n->n_params * sizeof(float));
+  return alcn_zero(n->be, n->grads, n->n_params * sizeof(float));
 }
 
 alcn_status alcn_net_adam_step(alcn_net *n, const alcn_adam_hparams *h) {
   if (n->frozen || !n->n_params) return ALCN_OK;
   n->adam_t++;
-  return n->be->ops->adam_step(n->be, n->params, n->grads, n->m, n->v, n->n_params, h, n->adam_t);
+  return alcn_adam_step(n->be, n->params, n->grads, n->m, n->v, n->n_params, h, n->adam_t);
 }
 
 void alcn_net_freeze(alcn_net *n, int frozen) { n->frozen = frozen; }
@@ -455,7 +453,7 @@ alcn_status alcn_net_check_finite(alcn_net *n, int *finite) {
   if (!n->n_params) return ALCN_OK;
   float *h = malloc(n->n_params * sizeof(float));
   ALCN_CHECK_ALLOC(h, n->n_params * sizeof(float));
-  alcn_status st = n->be->ops->download(n->be, h, n->params, n->n_params * sizeof(float));
+  alcn_status st = alcn_download(n->be, h, n->params, n->n_params * sizeof(float));
   if (st == ALCN_OK)
     for (size_t i = 0; i < n->n_params; ++i)
       if (!isfinite(h[i])) {
@@ -498,8 +496,8 @@ alcn_status alcn_net_save(alcn_net *n, FILE *f) {
   size_t total = n->n_params + n->n_buffers;
   float *h = malloc((total ? total : 1) * sizeof(float));
   ALCN_CHECK_ALLOC(h, total * sizeof(float));
-  alcn_status st = n->be->ops->download(n->be, h, n->params, n->n_params * sizeof(float));
-  if (st == ALCN_OK) st = n->be->ops->download(n->be, h + n->n_params, n->buffers, n->n_buffers * sizeof(float));
+  alcn_status st = alcn_download(n->be, h, n->params, n->n_params * sizeof(float));
+  if (st == ALCN_OK) st = alcn_download(n->be, h + n->n_params, n->buffers, n->n_buffers * sizeof(float));
   if (st != ALCN_OK) {
     free(h);
     ALCN_CHECK(st);
@@ -535,8 +533,8 @@ alcn_status alcn_net_load(alcn_net *n, FILE *f, const char *path) {
     free(h);
     ALCN_FAIL(ALCN_ERR_FORMAT, "%s: truncated weight file", path);
   }
-  alcn_status st = n->be->ops->upload(n->be, n->params, h, n->n_params * sizeof(float));
-  if (st == ALCN_OK) st = n->be->ops->upload(n->be, n->buffers, h + n->n_params, n->n_buffers * sizeof(float));
+  alcn_status st = alcn_upload(n->be, n->params, h, n->n_params * sizeof(float));
+  if (st == ALCN_OK) st = alcn_upload(n->be, n->buffers, h + n->n_params, n->n_buffers * sizeof(float));
   free(h);
   return st;
 }

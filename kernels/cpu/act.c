@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 #define ALCN_ACT_PAR_MIN ((size_t)1 << 22)
 #define ALCN_ACT_BLOCK ((ptrdiff_t)1 << 16)

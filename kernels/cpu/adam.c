@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

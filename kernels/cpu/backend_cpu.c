@@ -12,8 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "alcn/backend.h"
 #include "alcn/rng.h"
+#include "backend_impl.h"
+#include "cpu_ops.h"
 
 #define FFL_CACHE 4
 
@@ -218,6 +219,32 @@ static alcn_status cpu_axpby(alcn_backend *be, float *y, const float *x, size_t 
   alcn_cpu_axpby(y, x, n, alpha, beta);
   return ALCN_OK;
 }
+static alcn_status cpu_mul(alcn_backend *be, float *out, const float *a, const float *b, size_t n) {
+  (void)be;
+  alcn_cpu_mul(out, a, b, n);
+  return ALCN_OK;
+}
+
+static alcn_status cpu_select(alcn_backend *be, float *out, const float *mask, const float *a, const float *b,
+                              size_t n) {
+  (void)be;
+  alcn_cpu_select(out, mask, a, b, n);
+  return ALCN_OK;
+}
+
+static alcn_status cpu_clamp(alcn_backend *be, float *out, const float *in, size_t n, float lo, float hi) {
+  (void)be;
+  alcn_cpu_clamp(out, in, n, lo, hi);
+  return ALCN_OK;
+}
+
+static alcn_status cpu_clamp_bwd(alcn_backend *be, float *din, const float *dout, const float *in, size_t n,
+                                 float lo, float hi) {
+  (void)be;
+  alcn_cpu_clamp_backward(din, dout, in, n, lo, hi);
+  return ALCN_OK;
+}
+
 static alcn_status cpu_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N,
                                    int D, float rate) {
   (void)be;
@@ -277,6 +304,10 @@ static const alcn_backend_ops cpu_ops = {
     .timer_mark = cpu_timer_mark,
     .timer_elapsed_ms = cpu_timer_elapsed,
     .salt_pepper = cpu_salt_pepper,
+    .mul = cpu_mul,
+    .select = cpu_select,
+    .clamp = cpu_clamp,
+    .clamp_backward = cpu_clamp_bwd,
 };
 
 /* Denormal floats cost ~100x a normal one on x86: small gradients (e.g. FFL's

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 /* Below this many elements in total, stay on one thread. */
 #define ALCN_BN_PAR_MIN 16384

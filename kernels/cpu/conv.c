@@ -37,7 +37,7 @@
  * (3.8 MB), mostly the 32 dw partials. */
 #include <string.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "conv_direct.h"
 
 /* After ops.h: OpenBLAS's cblas.h pulls in <complex.h>, whose macro I would

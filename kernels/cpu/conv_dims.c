@@ -1,5 +1,5 @@
 /* Shape arithmetic shared by every conv implementation (ops.h). */
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 alcn_status alcn_conv_dims_init(alcn_conv_dims *d, int N, int C, int H, int W, int K, int R, int S, int stride,
                                 int pad, int out_pad, int transposed) {

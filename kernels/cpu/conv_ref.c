@@ -2,7 +2,7 @@
  * form with double accumulators, one output element at a time. Slow on
  * purpose and written independently of the fast path (conv.c), so that the
  * tests can compare the two. Semantics are PyTorch's (see ops.h). */
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 /* Conv2d forward. in (N,C,H,W), w (K,C,R,S), b (K) or NULL -> out (N,K,P,Q). */
 void alcn_ref_conv2d_forward(float *out, const float *in, const float *w, const float *b,

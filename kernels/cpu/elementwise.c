@@ -8,7 +8,7 @@
  * change results. */
 #include <stddef.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 #define ALCN_EW_PAR_MIN ((size_t)1 << 22)
 #define ALCN_EW_BLOCK ((ptrdiff_t)1 << 16)

@@ -14,10 +14,11 @@
  * sums are added in plane order, so the loss does not depend on the threads. */
 #include <fftw3.h>
 #include <math.h>
+#include <pthread.h>
 #include <omp.h>
 #include <stdlib.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 struct alcn_ffl {
   int max_n, C, H, W, Wh; /* Wh = W/2 + 1 */
@@ -30,14 +31,17 @@ struct alcn_ffl {
   double *plane_loss;     /* (max_n*C) */
 };
 
+/* One lock for FFTW's planner in libalcn (a static mutex rather than a named
+ * OpenMP critical section, whose lock would be an exported symbol). */
+static pthread_mutex_t fftw_planner = PTHREAD_MUTEX_INITIALIZER;
+
 void alcn_cpu_ffl_destroy(alcn_ffl *f) {
   if (!f) return;
   /* FFTW's planner is not thread-safe; neither is destroying plans. */
-#pragma omp critical(alcn_fftw_planner)
-  {
-    if (f->fwd) fftwf_destroy_plan(f->fwd);
-    if (f->inv) fftwf_destroy_plan(f->inv);
-  }
+  pthread_mutex_lock(&fftw_planner);
+  if (f->fwd) fftwf_destroy_plan(f->fwd);
+  if (f->inv) fftwf_destroy_plan(f->inv);
+  pthread_mutex_unlock(&fftw_planner);
   for (int t = 0; t < f->nthr; ++t) {
     if (f->rbuf) fftwf_free(f->rbuf[t]);
     if (f->cbuf) fftwf_free(f->cbuf[t]);
@@ -80,11 +84,10 @@ alcn_status alcn_cpu_ffl_create(alcn_ffl **out, int max_n, int C, int H, int W, 
     ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory for FFL buffers (%d threads, %dx%d planes, batch %d x %d)",
               omp_get_max_threads(), H, W, max_n, C);
   }
-#pragma omp critical(alcn_fftw_planner)
-  {
-    f->fwd = fftwf_plan_dft_r2c_2d(H, W, f->rbuf[0], f->cbuf[0], FFTW_ESTIMATE);
-    f->inv = fftwf_plan_dft_c2r_2d(H, W, f->cbuf[0], f->rbuf[0], FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
-  }
+  pthread_mutex_lock(&fftw_planner);
+  f->fwd = fftwf_plan_dft_r2c_2d(H, W, f->rbuf[0], f->cbuf[0], FFTW_ESTIMATE);
+  f->inv = fftwf_plan_dft_c2r_2d(H, W, f->cbuf[0], f->rbuf[0], FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
+  pthread_mutex_unlock(&fftw_planner);
   if (!f->fwd || !f->inv) {
     alcn_cpu_ffl_destroy(f);
     ALCN_FAIL(ALCN_ERR_UNSUPPORTED, "FFTW could not plan a %dx%d real 2-D transform", H, W);

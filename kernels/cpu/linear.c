@@ -7,7 +7,7 @@
  * a call they keep spinning for a while and compete with our OpenMP threads
  * for the cores. Every output element is computed by the same sgemm call
  * geometry whatever the thread count: reproducible and thread-independent. */
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 #include <cblas.h>
 #include <omp.h>

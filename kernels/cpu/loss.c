@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 
 #define ALCN_LOSS_MAX_BLOCKS 256
 #define ALCN_LOSS_MIN_BLOCK 8192

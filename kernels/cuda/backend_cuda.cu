@@ -23,6 +23,7 @@
 #include "elementwise.cuh"
 #include "ffl.cuh"
 #include "linear.cuh"
+#include "masking.cuh"
 #include "loss.cuh"
 #include "rng.cuh"
 
@@ -296,6 +297,24 @@ static alcn_status cu_axpby(alcn_backend *be, float *y, const float *x, size_t n
   return alcn_cuda_axpby(alcn_cuda_ctx_of(be)->stream, y, x, n, alpha, beta);
 }
 
+static alcn_status cu_mul(alcn_backend *be, float *out, const float *a, const float *b, size_t n) {
+  return alcn_cuda_mul(alcn_cuda_ctx_of(be)->stream, out, a, b, n);
+}
+
+static alcn_status cu_select(alcn_backend *be, float *out, const float *mask, const float *a, const float *b,
+                             size_t n) {
+  return alcn_cuda_select(alcn_cuda_ctx_of(be)->stream, out, mask, a, b, n);
+}
+
+static alcn_status cu_clamp(alcn_backend *be, float *out, const float *in, size_t n, float lo, float hi) {
+  return alcn_cuda_clamp(alcn_cuda_ctx_of(be)->stream, out, in, n, lo, hi);
+}
+
+static alcn_status cu_clamp_bwd(alcn_backend *be, float *din, const float *dout, const float *in, size_t n,
+                                float lo, float hi) {
+  return alcn_cuda_clamp_backward(alcn_cuda_ctx_of(be)->stream, din, dout, in, n, lo, hi);
+}
+
 static alcn_status cu_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N,
                                   int D, float rate) {
   return alcn_cuda_salt_pepper(alcn_cuda_ctx_of(be)->stream, out, noise, x, u, N, D, rate);
@@ -340,6 +359,7 @@ static void cu_destroy(alcn_backend *be) {
   free(be);
 }
 
+/* Positional, in the order of backend_impl.h (C++17 has no designated initialisers). */
 static const alcn_backend_ops cuda_ops = {
     /* .alloc = */ cu_alloc,
     /* .free = */ cu_free,
@@ -362,13 +382,17 @@ static const alcn_backend_ops cuda_ops = {
     /* .blend = */ cu_blend,
     /* .blend_backward_y = */ cu_blend_backward_y,
     /* .axpby = */ cu_axpby,
+    /* .mul = */ cu_mul,
+    /* .select = */ cu_select,
+    /* .clamp = */ cu_clamp,
+    /* .clamp_backward = */ cu_clamp_bwd,
+    /* .salt_pepper = */ cu_salt_pepper,
     /* .rng_uniform = */ cu_rng_uniform,
     /* .rng_normal = */ cu_rng_normal,
-    /* .peak_memory = */ cu_peak_memory,
-    /* .destroy = */ cu_destroy,
     /* .timer_mark = */ cu_timer_mark,
     /* .timer_elapsed_ms = */ cu_timer_elapsed,
-    /* .salt_pepper = */ cu_salt_pepper,
+    /* .peak_memory = */ cu_peak_memory,
+    /* .destroy = */ cu_destroy,
 };
 
 /* Fill the context of a fresh backend; on failure the caller destroys it. */

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alcn/backend.h"
+#include "backend_impl.h"
 #include "alcn/status.h"
 
 /* ------------------------------------------------------------ error strings */

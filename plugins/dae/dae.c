@@ -33,15 +33,14 @@ typedef struct dae_state {
 static alcn_status dae_loss_and_input_grad(void *self, const float *x_in, const float *target, int n,
                                            float grad_scale, float *loss_host, float *dx_in) {
   dae_state *s = self;
-  const alcn_backend_ops *o = s->be->ops;
   const float *y;
   int was_frozen = alcn_net_frozen(s->net);
   alcn_net_freeze(s->net, 1);
   alcn_status st = alcn_net_forward(s->net, x_in, n, 1, &y);
   if (st == ALCN_OK)
-    st = o->loss(s->be, &s->loss, s->loss_dev, dx_in ? s->dpred : NULL, y, target, n, s->C, s->H, s->W, grad_scale);
+    st = alcn_loss(s->be, &s->loss, s->loss_dev, dx_in ? s->dpred : NULL, y, target, n, s->C, s->H, s->W, grad_scale);
   if (st == ALCN_OK && dx_in) st = alcn_net_backward(s->net, s->dpred, dx_in);
-  if (st == ALCN_OK) st = o->download(s->be, loss_host, s->loss_dev, sizeof(float));
+  if (st == ALCN_OK) st = alcn_download(s->be, loss_host, s->loss_dev, sizeof(float));
   alcn_net_freeze(s->net, was_frozen);
   ALCN_CHECK(st);
   return ALCN_OK;
@@ -93,7 +92,7 @@ static alcn_status dae_create(const alcn_method_config *cfg, alcn_ctx *ctx, void
   s->loss_dev = alcn_backend_alloc(s->be, sizeof(float));
   if (!s->x_tilde || !s->dpred || !s->scratch || !s->loss_dev) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "method dae: out of %s memory for batch %d (hint: lower "
-                       "--batch)", s->be->name, s->max_batch);
+                       "--batch)", alcn_backend_name(s->be), s->max_batch);
     goto fail;
   }
   if (s->noise) {
@@ -111,7 +110,6 @@ fail:
 
 /* One step on batch x (n images); *loss_host, *noise_loss = the two losses. */
 static alcn_status dae_step(dae_state *s, const float *x, int n, float *loss_host, float *noise_loss) {
-  const alcn_backend_ops *o = s->be->ops;
   const float *input = x;
   *noise_loss = NAN;
   if (s->noise) {
@@ -124,11 +122,11 @@ static alcn_status dae_step(dae_state *s, const float *x, int n, float *loss_hos
   }
   const float *y;
   ALCN_CHECK(alcn_net_forward(s->net, input, n, 1, &y));
-  ALCN_CHECK(o->loss(s->be, &s->loss, s->loss_dev, s->dpred, y, x, n, s->C, s->H, s->W, 1.0f));
+  ALCN_CHECK(alcn_loss(s->be, &s->loss, s->loss_dev, s->dpred, y, x, n, s->C, s->H, s->W, 1.0f));
   ALCN_CHECK(alcn_net_zero_grad(s->net));
   ALCN_CHECK(alcn_net_backward(s->net, s->dpred, NULL));
   ALCN_CHECK(alcn_net_adam_step(s->net, &s->adam));
-  ALCN_CHECK(o->download(s->be, loss_host, s->loss_dev, sizeof(float)));
+  ALCN_CHECK(alcn_download(s->be, loss_host, s->loss_dev, sizeof(float)));
   s->step++;
   return ALCN_OK;
 }
@@ -170,7 +168,7 @@ static alcn_status dae_score(void *state, const float *x, int n, float *scores) 
   dae_state *s = state;
   const float *y;
   ALCN_CHECK(alcn_net_forward(s->net, x, n, 0, &y));
-  return s->be->ops->sq_err_per_image(s->be, scores, y, x, n, (int)s->D);
+  return alcn_sq_err_per_image(s->be, scores, y, x, n, (int)s->D);
 }
 
 static alcn_status dae_score_with_noise(void *state, const float *x, int n, float *scores) {
@@ -183,14 +181,14 @@ static alcn_status dae_reconstruct(void *state, const float *x, int n, float *ou
   dae_state *s = state;
   const float *y;
   ALCN_CHECK(alcn_net_forward(s->net, x, n, 0, &y));
-  return s->be->ops->copy(s->be, out, y, (size_t)n * s->D * sizeof(float));
+  return alcn_copy(s->be, out, y, (size_t)n * s->D * sizeof(float));
 }
 
 static alcn_status dae_corrupt_example(void *state, const float *x, int n, float *noise, float *x_tilde) {
   dae_state *s = state;
   if (!s->noise) {
-    ALCN_CHECK(s->be->ops->zero(s->be, noise, (size_t)n * s->D * sizeof(float)));
-    return s->be->ops->copy(s->be, x_tilde, x, (size_t)n * s->D * sizeof(float));
+    ALCN_CHECK(alcn_zero(s->be, noise, (size_t)n * s->D * sizeof(float)));
+    return alcn_copy(s->be, x_tilde, x, (size_t)n * s->D * sizeof(float));
   }
   return s->noise->corrupt(s->noise_state, x, n, s->step, x_tilde, noise);
 }

@@ -12,6 +12,7 @@
  * return status codes (ALCN_FAIL records file:line and a hint), never exit(). */
 #include <stdlib.h>
 
+#include <alcn/backend.h>
 #include <alcn/options.h>
 #include <alcn/plugin.h>
 #include <alcn/rng.h>
@@ -47,7 +48,7 @@ static alcn_status uniform_create(const alcn_noise_config *cfg, alcn_ctx *ctx, v
   s->noise = alcn_backend_alloc(s->be, (size_t)cfg->max_batch * s->D * sizeof(float));
   if (!s->noise) {
     uniform_destroy(s);
-    ALCN_FAIL(ALCN_ERR_NOMEM, "noise uniform: out of %s memory (hint: lower --batch)", ctx->be->name);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "noise uniform: out of %s memory (hint: lower --batch)", alcn_backend_name(ctx->be));
   }
   *out = s;
   return ALCN_OK;
@@ -57,13 +58,12 @@ static alcn_status uniform_create(const alcn_noise_config *cfg, alcn_ctx *ctx, v
 static alcn_status uniform_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde,
                                    float *noise_out) {
   uniform_state *s = state;
-  const alcn_backend_ops *o = s->be->ops;
   size_t count = (size_t)n * s->D;
   float *noise = noise_out ? noise_out : s->noise;
   uint64_t offset = step * alcn_rng_span((size_t)s->max_batch * s->D); /* a fresh draw per step */
-  ALCN_CHECK(o->rng_uniform(s->be, noise, count, s->seed, offset, -s->amplitude, s->amplitude));
-  ALCN_CHECK(o->copy(s->be, x_tilde, x, count * sizeof(float)));
-  return o->axpby(s->be, x_tilde, noise, count, 1.0f, 1.0f);
+  ALCN_CHECK(alcn_fill_uniform(s->be, noise, count, s->seed, offset, -s->amplitude, s->amplitude));
+  ALCN_CHECK(alcn_copy(s->be, x_tilde, x, count * sizeof(float)));
+  return alcn_axpby(s->be, x_tilde, noise, count, 1.0f, 1.0f);
 }
 
 static const alcn_noise_desc uniform_desc = {

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "alcn/options.h"
+#include "alcn/backend.h"
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 #include "ganomaly_impl.h"
@@ -130,15 +131,15 @@ static alcn_status alloc_buffers(gan_state *s) {
   if (!s->feat_real || !s->gfeat || !s->dlogit || !s->ones || !s->zeros || !s->dx_a || !s->dx_b || !s->dz_hat ||
       !s->dz || !s->loss_dev)
     ALCN_FAIL(ALCN_ERR_NOMEM, GAN_OWNER ": out of %s memory for the scratch buffers of batch %d (hint: lower "
-              "--batch)", be->name, s->max_batch);
+              "--batch)", alcn_backend_name(be), s->max_batch);
   float *host = malloc(B * sizeof(float));
   ALCN_CHECK_ALLOC(host, B * sizeof(float));
   for (size_t i = 0; i < B; ++i) host[i] = 1.0f;
-  alcn_status st = be->ops->upload(be, s->ones, host, B * sizeof(float));
+  alcn_status st = alcn_upload(be, s->ones, host, B * sizeof(float));
   free(host);
   ALCN_CHECK(st);
-  ALCN_CHECK(be->ops->zero(be, s->zeros, B * sizeof(float)));
-  ALCN_CHECK(be->ops->zero(be, s->loss_dev, GAN_N_LOSSES * sizeof(float)));
+  ALCN_CHECK(alcn_zero(be, s->zeros, B * sizeof(float)));
+  ALCN_CHECK(alcn_zero(be, s->loss_dev, GAN_N_LOSSES * sizeof(float)));
   return ALCN_OK;
 }
 
@@ -190,19 +191,17 @@ static alcn_status zero_all_grads(gan_state *s) {
  * BCE against target (scale 0.5 -> L_D's half) into loss_dev[slot], and D's
  * parameter gradients (accumulated). dfeat's saved activations stay those of `in`. */
 static alcn_status d_half(gan_state *s, const float *in, int n, const float *target, int slot, const float **feat) {
-  const alcn_backend_ops *o = s->be->ops;
   const alcn_loss_cfg bce = {ALCN_LOSS_BCE_LOGITS, 1.0f};
   const float *logit;
   ALCN_CHECK(alcn_net_forward(s->dfeat, in, n, 1, feat));
   ALCN_CHECK(alcn_net_forward(s->dcls, *feat, n, 1, &logit));
-  ALCN_CHECK(o->loss(s->be, &bce, s->loss_dev + slot, s->dlogit, logit, target, n, 1, 1, 1, 0.5f));
+  ALCN_CHECK(alcn_loss(s->be, &bce, s->loss_dev + slot, s->dlogit, logit, target, n, 1, 1, 1, 0.5f));
   ALCN_CHECK(alcn_net_backward(s->dcls, s->dlogit, s->gfeat));
   ALCN_CHECK(alcn_net_backward(s->dfeat, s->gfeat, NULL));
   return ALCN_OK;
 }
 
 alcn_status gan_compute_grads(gan_state *s, const float *x, int n) {
-  const alcn_backend_ops *o = s->be->ops;
   alcn_backend *be = s->be;
   const alcn_loss_cfg mse = {ALCN_LOSS_MSE, 1.0f}, l1 = {ALCN_LOSS_L1, 1.0f};
   const size_t nD = (size_t)n * s->D, nF = (size_t)n * s->F, nZ = (size_t)n * (size_t)s->nz;
@@ -212,50 +211,48 @@ alcn_status gan_compute_grads(gan_state *s, const float *x, int n) {
   ALCN_CHECK(forward_g(s, x, n, &z, &x_hat, &z_hat));
   /* D on real x; keep D_f(x) (N,F) as the feature-matching target */
   ALCN_CHECK(d_half(s, x, n, s->ones, GAN_L_D_REAL, &feat));
-  ALCN_CHECK(o->copy(be, s->feat_real, feat, nF * sizeof(float)));
+  ALCN_CHECK(alcn_copy(be, s->feat_real, feat, nF * sizeof(float)));
   /* D on x_hat (detached: no gradient to G from L_D) */
   ALCN_CHECK(d_half(s, x_hat, n, s->zeros, GAN_L_D_FAKE, &feat));
   /* feature matching: dx_a = w_adv * dL_adv/dx_hat through D_f (frozen) */
-  ALCN_CHECK(o->loss(be, &mse, s->loss_dev + GAN_L_ADV, s->gfeat, feat, s->feat_real, n, (int)s->F, 1, 1, s->w_adv));
+  ALCN_CHECK(alcn_loss(be, &mse, s->loss_dev + GAN_L_ADV, s->gfeat, feat, s->feat_real, n, (int)s->F, 1, 1, s->w_adv));
   alcn_net_freeze(s->dfeat, 1);
   alcn_status st = alcn_net_backward(s->dfeat, s->gfeat, s->dx_a);
   alcn_net_freeze(s->dfeat, 0);
   ALCN_CHECK(st);
   /* contextual L1: dx_b = w_con * dL_con/dx_hat, then dx_b += dx_a */
-  ALCN_CHECK(o->loss(be, &l1, s->loss_dev + GAN_L_CON, s->dx_b, x_hat, x, n, p->C, p->H, p->W, s->w_con));
-  ALCN_CHECK(o->axpby(be, s->dx_b, s->dx_a, nD, 1.0f, 1.0f));
+  ALCN_CHECK(alcn_loss(be, &l1, s->loss_dev + GAN_L_CON, s->dx_b, x_hat, x, n, p->C, p->H, p->W, s->w_con));
+  ALCN_CHECK(alcn_axpby(be, s->dx_b, s->dx_a, nD, 1.0f, 1.0f));
   /* latent L2: dz_hat = w_enc * dL_enc/dz_hat; E2 backward adds its input gradient */
-  ALCN_CHECK(o->loss(be, &mse, s->loss_dev + GAN_L_ENC, s->dz_hat, z_hat, z, n, s->nz, 1, 1, s->w_enc));
+  ALCN_CHECK(alcn_loss(be, &mse, s->loss_dev + GAN_L_ENC, s->dz_hat, z_hat, z, n, s->nz, 1, 1, s->w_enc));
   ALCN_CHECK(alcn_net_backward(s->enc2, s->dz_hat, s->dx_a));
-  ALCN_CHECK(o->axpby(be, s->dx_b, s->dx_a, nD, 1.0f, 1.0f));
+  ALCN_CHECK(alcn_axpby(be, s->dx_b, s->dx_a, nD, 1.0f, 1.0f));
   /* decoder, then the gradient at z: Dec's input gradient - dz_hat */
   ALCN_CHECK(alcn_net_backward(s->dec, s->dx_b, s->dz));
-  ALCN_CHECK(o->axpby(be, s->dz, s->dz_hat, nZ, -1.0f, 1.0f));
+  ALCN_CHECK(alcn_axpby(be, s->dz, s->dz_hat, nZ, -1.0f, 1.0f));
   ALCN_CHECK(alcn_net_backward(s->enc1, s->dz, NULL));
   return ALCN_OK;
 }
 
 alcn_status gan_generator_loss(gan_state *s, const float *x, int n, double *loss) {
-  const alcn_backend_ops *o = s->be->ops;
   alcn_backend *be = s->be;
   const alcn_loss_cfg mse = {ALCN_LOSS_MSE, 1.0f}, l1 = {ALCN_LOSS_L1, 1.0f};
   const gan_plan *p = &s->plan;
   const float *z, *x_hat, *z_hat, *feat;
   ALCN_CHECK(forward_g(s, x, n, &z, &x_hat, &z_hat));
   ALCN_CHECK(alcn_net_forward(s->dfeat, x, n, 1, &feat));
-  ALCN_CHECK(o->copy(be, s->feat_real, feat, (size_t)n * s->F * sizeof(float)));
+  ALCN_CHECK(alcn_copy(be, s->feat_real, feat, (size_t)n * s->F * sizeof(float)));
   ALCN_CHECK(alcn_net_forward(s->dfeat, x_hat, n, 1, &feat));
-  ALCN_CHECK(o->loss(be, &mse, s->loss_dev + GAN_L_ADV, NULL, feat, s->feat_real, n, (int)s->F, 1, 1, 1.0f));
-  ALCN_CHECK(o->loss(be, &l1, s->loss_dev + GAN_L_CON, NULL, x_hat, x, n, p->C, p->H, p->W, 1.0f));
-  ALCN_CHECK(o->loss(be, &mse, s->loss_dev + GAN_L_ENC, NULL, z_hat, z, n, s->nz, 1, 1, 1.0f));
+  ALCN_CHECK(alcn_loss(be, &mse, s->loss_dev + GAN_L_ADV, NULL, feat, s->feat_real, n, (int)s->F, 1, 1, 1.0f));
+  ALCN_CHECK(alcn_loss(be, &l1, s->loss_dev + GAN_L_CON, NULL, x_hat, x, n, p->C, p->H, p->W, 1.0f));
+  ALCN_CHECK(alcn_loss(be, &mse, s->loss_dev + GAN_L_ENC, NULL, z_hat, z, n, s->nz, 1, 1, 1.0f));
   float h[3];
-  ALCN_CHECK(o->download(be, h, s->loss_dev, sizeof h));
+  ALCN_CHECK(alcn_download(be, h, s->loss_dev, sizeof h));
   *loss = (double)s->w_adv * h[GAN_L_ADV] + (double)s->w_con * h[GAN_L_CON] + (double)s->w_enc * h[GAN_L_ENC];
   return ALCN_OK;
 }
 
 alcn_status gan_discriminator_loss(gan_state *s, const float *x, int n, double *loss) {
-  const alcn_backend_ops *o = s->be->ops;
   const alcn_loss_cfg bce = {ALCN_LOSS_BCE_LOGITS, 1.0f};
   const float *z, *x_hat, *z_hat, *feat, *logit;
   ALCN_CHECK(forward_g(s, x, n, &z, &x_hat, &z_hat));
@@ -263,10 +260,10 @@ alcn_status gan_discriminator_loss(gan_state *s, const float *x, int n, double *
   for (int i = 0; i < 2; ++i) {
     ALCN_CHECK(alcn_net_forward(s->dfeat, in[i], n, 1, &feat));
     ALCN_CHECK(alcn_net_forward(s->dcls, feat, n, 1, &logit));
-    ALCN_CHECK(o->loss(s->be, &bce, s->loss_dev + GAN_L_D_REAL + i, NULL, logit, target[i], n, 1, 1, 1, 1.0f));
+    ALCN_CHECK(alcn_loss(s->be, &bce, s->loss_dev + GAN_L_D_REAL + i, NULL, logit, target[i], n, 1, 1, 1, 1.0f));
   }
   float h[2];
-  ALCN_CHECK(o->download(s->be, h, s->loss_dev + GAN_L_D_REAL, sizeof h));
+  ALCN_CHECK(alcn_download(s->be, h, s->loss_dev + GAN_L_D_REAL, sizeof h));
   *loss = 0.5 * ((double)h[0] + (double)h[1]);
   return ALCN_OK;
 }
@@ -288,10 +285,10 @@ alcn_status gan_reinit_discriminator(gan_state *s) {
                          np_new, np_old);
       goto done;
     }
-    ALCN_CHECK_GOTO(st, s->be->ops->copy(s->be, dst, src, np_old * sizeof(float)), done);
+    ALCN_CHECK_GOTO(st, alcn_copy(s->be, dst, src, np_old * sizeof(float)), done);
   }
   /* the copies must finish before the temporary nets are freed */
-  ALCN_CHECK_GOTO(st, s->be->ops->sync(s->be), done);
+  ALCN_CHECK_GOTO(st, alcn_sync(s->be), done);
   s->reinits++;
 done:
   alcn_net_destroy(fresh[0]);
@@ -315,7 +312,7 @@ static alcn_status gan_step(gan_state *s, const float *x, int n, double *g_loss,
   *reinit = 0;
   ALCN_CHECK(gan_compute_grads(s, x, n));
   ALCN_CHECK(adam_all(s));
-  ALCN_CHECK(s->be->ops->download(s->be, h, s->loss_dev, sizeof h));
+  ALCN_CHECK(alcn_download(s->be, h, s->loss_dev, sizeof h));
   s->step++;
   *g_loss = (double)s->w_adv * h[GAN_L_ADV] + (double)s->w_con * h[GAN_L_CON] + (double)s->w_enc * h[GAN_L_ENC];
   *d_loss = 0.5 * ((double)h[GAN_L_D_REAL] + (double)h[GAN_L_D_FAKE]);
@@ -371,7 +368,7 @@ static alcn_status gan_score(void *state, const float *x, int n, float *scores) 
   gan_state *s = state;
   const float *z, *x_hat, *z_hat;
   ALCN_CHECK(forward_eval(s, x, n, &z, &x_hat, &z_hat));
-  ALCN_CHECK(s->be->ops->sq_err_per_image(s->be, scores, z, z_hat, n, s->nz));
+  ALCN_CHECK(alcn_sq_err_per_image(s->be, scores, z, z_hat, n, s->nz));
   return ALCN_OK;
 }
 
@@ -379,7 +376,7 @@ static alcn_status gan_reconstruct(void *state, const float *x, int n, float *ou
   gan_state *s = state;
   const float *z, *x_hat;
   ALCN_CHECK(forward_eval(s, x, n, &z, &x_hat, NULL));
-  return s->be->ops->copy(s->be, out, x_hat, (size_t)n * s->D * sizeof(float));
+  return alcn_copy(s->be, out, x_hat, (size_t)n * s->D * sizeof(float));
 }
 
 static size_t gan_param_count(void *state, size_t *noise_params) {

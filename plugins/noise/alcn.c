@@ -90,7 +90,7 @@ static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void
   s->alpha_host = malloc((size_t)s->max_batch * sizeof(float));
   if (!s->z || !s->alpha || !s->x_tilde || !s->dx_tilde || !s->dnoise || !s->alpha_host) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "%s: out of %s memory (hint: lower --batch)", who,
-                       s->be->name);
+                       alcn_backend_name(s->be));
     goto fail;
   }
   *out = s;
@@ -102,28 +102,26 @@ fail:
 
 /* z and alpha of step `step` (the same in learn and corrupt). */
 static alcn_status draw(alcn_state *s, int n, uint64_t step) {
-  const alcn_backend_ops *o = s->be->ops;
   uint64_t zspan = alcn_rng_span((size_t)s->max_batch * ALCN_NOISE_ZDIM), aspan = alcn_rng_span((size_t)s->max_batch);
-  ALCN_CHECK(o->rng_normal(s->be, s->z, (size_t)n * ALCN_NOISE_ZDIM, s->seed_z, step * zspan, 0.0f, 1.0f));
+  ALCN_CHECK(alcn_fill_normal(s->be, s->z, (size_t)n * ALCN_NOISE_ZDIM, s->seed_z, step * zspan, 0.0f, 1.0f));
   if (s->alpha_per_image)
-    return o->rng_uniform(s->be, s->alpha, (size_t)n, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
+    return alcn_fill_uniform(s->be, s->alpha, (size_t)n, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
   /* one alpha for the batch: the first value of the same stream, broadcast */
   alcn_rng_uniform(s->alpha_host, 1, s->seed_a, step * aspan, s->alpha_lo, s->alpha_hi);
   for (int i = 1; i < n; ++i) s->alpha_host[i] = s->alpha_host[0];
-  return o->upload(s->be, s->alpha, s->alpha_host, (size_t)n * sizeof(float));
+  return alcn_upload(s->be, s->alpha, s->alpha_host, (size_t)n * sizeof(float));
 }
 
 static alcn_status alcn_learn(void *state, const float *x, int n, uint64_t step, const alcn_denoiser *dae,
                               float *loss_host) {
   alcn_state *s = state;
-  const alcn_backend_ops *o = s->be->ops;
   const float *g;
   ALCN_CHECK(draw(s, n, step));
   ALCN_CHECK(alcn_net_forward(s->gen, s->z, n, 1, &g));
-  ALCN_CHECK(o->blend(s->be, s->x_tilde, x, g, s->alpha, n, (int)s->D));
+  ALCN_CHECK(alcn_blend(s->be, s->x_tilde, x, g, s->alpha, n, (int)s->D));
   /* gradient of -L w.r.t. x_tilde: Adam then ascends L */
   ALCN_CHECK(dae->loss_and_input_grad(dae->self, s->x_tilde, x, n, -1.0f, loss_host, s->dx_tilde));
-  ALCN_CHECK(o->blend_backward_y(s->be, s->dnoise, s->dx_tilde, s->alpha, n, (int)s->D));
+  ALCN_CHECK(alcn_blend_backward_y(s->be, s->dnoise, s->dx_tilde, s->alpha, n, (int)s->D));
   ALCN_CHECK(alcn_net_zero_grad(s->gen));
   ALCN_CHECK(alcn_net_backward(s->gen, s->dnoise, NULL));
   return alcn_net_adam_step(s->gen, &s->adam);
@@ -131,12 +129,11 @@ static alcn_status alcn_learn(void *state, const float *x, int n, uint64_t step,
 
 static alcn_status alcn_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
   alcn_state *s = state;
-  const alcn_backend_ops *o = s->be->ops;
   const float *g;
   ALCN_CHECK(draw(s, n, step));
   ALCN_CHECK(alcn_net_forward(s->gen, s->z, n, 1, &g));
-  ALCN_CHECK(o->blend(s->be, x_tilde, x, g, s->alpha, n, (int)s->D));
-  if (noise_out) ALCN_CHECK(o->copy(s->be, noise_out, g, (size_t)n * s->D * sizeof(float)));
+  ALCN_CHECK(alcn_blend(s->be, x_tilde, x, g, s->alpha, n, (int)s->D));
+  if (noise_out) ALCN_CHECK(alcn_copy(s->be, noise_out, g, (size_t)n * s->D * sizeof(float)));
   return ALCN_OK;
 }
 

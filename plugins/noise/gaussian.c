@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "alcn/options.h"
+#include "alcn/backend.h"
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 
@@ -37,7 +38,7 @@ static alcn_status gauss_create(const alcn_noise_config *cfg, alcn_ctx *ctx, voi
   s->noise = alcn_backend_alloc(s->be, (size_t)cfg->max_batch * s->D * sizeof(float));
   if (!s->noise) {
     gauss_destroy(s);
-    ALCN_FAIL(ALCN_ERR_NOMEM, "noise gaussian: out of %s memory (hint: lower --batch)", ctx->be->name);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "noise gaussian: out of %s memory (hint: lower --batch)", alcn_backend_name(ctx->be));
   }
   *out = s;
   return ALCN_OK;
@@ -45,13 +46,12 @@ static alcn_status gauss_create(const alcn_noise_config *cfg, alcn_ctx *ctx, voi
 
 static alcn_status gauss_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
   gauss_state *s = state;
-  const alcn_backend_ops *o = s->be->ops;
   size_t count = (size_t)n * s->D;
   float *noise = noise_out ? noise_out : s->noise;
   uint64_t offset = step * alcn_rng_span((size_t)s->max_batch * s->D);
-  ALCN_CHECK(o->rng_normal(s->be, noise, count, s->seed, offset, 0.0f, s->sigma));
-  ALCN_CHECK(o->copy(s->be, x_tilde, x, count * sizeof(float)));
-  return o->axpby(s->be, x_tilde, noise, count, 1.0f, 1.0f);
+  ALCN_CHECK(alcn_fill_normal(s->be, noise, count, s->seed, offset, 0.0f, s->sigma));
+  ALCN_CHECK(alcn_copy(s->be, x_tilde, x, count * sizeof(float)));
+  return alcn_axpby(s->be, x_tilde, noise, count, 1.0f, 1.0f);
 }
 
 static const alcn_noise_desc gauss_desc = {

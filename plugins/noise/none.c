@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "alcn/options.h"
+#include "alcn/backend.h"
 #include "alcn/plugin.h"
 
 typedef struct none_state { alcn_backend *be; size_t D; } none_state;
@@ -19,8 +20,8 @@ static alcn_status none_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void
 static alcn_status none_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
   none_state *s = state;
   size_t bytes = (size_t)n * s->D * sizeof(float);
-  if (noise_out) ALCN_CHECK(s->be->ops->zero(s->be, noise_out, bytes));
-  return s->be->ops->copy(s->be, x_tilde, x, bytes);
+  if (noise_out) ALCN_CHECK(alcn_zero(s->be, noise_out, bytes));
+  return alcn_copy(s->be, x_tilde, x, bytes);
 }
 
 static void none_destroy(void *state) { free(state); }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "alcn/options.h"
+#include "alcn/backend.h"
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 
@@ -42,7 +43,7 @@ static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void *
   s->u = alcn_backend_alloc(s->be, bytes);
   if (!s->u) {
     sp_destroy(s);
-    ALCN_FAIL(ALCN_ERR_NOMEM, "noise random: out of %s memory for %zu bytes (hint: lower --batch)", ctx->be->name,
+    ALCN_FAIL(ALCN_ERR_NOMEM, "noise random: out of %s memory for %zu bytes (hint: lower --batch)", alcn_backend_name(ctx->be),
               bytes);
   }
   *out = s;
@@ -51,11 +52,10 @@ static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void *
 
 static alcn_status sp_corrupt(void *state, const float *x, int n, uint64_t step, float *x_tilde, float *noise_out) {
   sp_state *s = state;
-  const alcn_backend_ops *o = s->be->ops;
   const size_t count = (size_t)n * s->D;
-  ALCN_CHECK(o->rng_uniform(s->be, s->u, count, s->seed, step * alcn_rng_span((size_t)s->max_batch * s->D), 0.0f,
+  ALCN_CHECK(alcn_fill_uniform(s->be, s->u, count, s->seed, step * alcn_rng_span((size_t)s->max_batch * s->D), 0.0f,
                             1.0f));
-  return o->salt_pepper(s->be, x_tilde, noise_out, x, s->u, n, (int)s->D, s->rate);
+  return alcn_salt_pepper(s->be, x_tilde, noise_out, x, s->u, n, (int)s->D, s->rate);
 }
 
 static const alcn_noise_desc sp_desc = {

@@ -33,7 +33,7 @@ void cp_open_or_skip(cp_pair *p, const char *suite) {
     fprintf(stderr, "%s: cannot create the backends: %s\n", suite, alcn_last_error());
     exit(1);
   }
-  printf("%s: %s vs %s\n", suite, p->cpu->description, p->gpu->description);
+  printf("%s: %s vs %s\n", suite, alcn_backend_description(p->cpu), alcn_backend_description(p->gpu));
 }
 
 void cp_close(cp_pair *p) {
@@ -53,17 +53,17 @@ cp_buf cp_buf_make(cp_pair *p, size_t n, uint64_t seed, float lo, float hi) {
     for (size_t i = 0; i < n; ++i) b.h[i] = lo;
   else
     tu_fill_uniform(b.h, n, seed, lo, hi);
-  CP_OK(p->gpu->ops->upload(p->gpu, b.d, b.h, n * sizeof(float)));
+  CP_OK(alcn_upload(p->gpu, b.d, b.h, n * sizeof(float)));
   return b;
 }
 
 void cp_buf_fill(cp_pair *p, cp_buf *b, float v) {
   for (size_t i = 0; i < b->n; ++i) b->h[i] = v;
-  CP_OK(p->gpu->ops->upload(p->gpu, b->d, b->h, b->n * sizeof(float)));
+  CP_OK(alcn_upload(p->gpu, b->d, b->h, b->n * sizeof(float)));
 }
 
 void cp_buf_fetch(cp_pair *p, cp_buf *b) {
-  CP_OK(p->gpu->ops->download(p->gpu, b->back, b->d, b->n * sizeof(float)));
+  CP_OK(alcn_download(p->gpu, b->back, b->d, b->n * sizeof(float)));
 }
 
 void cp_buf_free(cp_pair *p, cp_buf *b) {

@@ -71,7 +71,7 @@ static double err_of(cp_buf *b) {
 /* Device scalar (1 float) next to its host value. */
 static double scalar_err(const float *dptr, float ref) {
   float v = NAN;
-  CP_OK(P.gpu->ops->download(P.gpu, &v, dptr, sizeof v));
+  CP_OK(alcn_download(P.gpu, &v, dptr, sizeof v));
   double den = fabs((double)ref) > FLOOR ? fabs((double)ref) : FLOOR;
   return isnan(v) ? INFINITY : fabs((double)v - (double)ref) / den;
 }
@@ -100,24 +100,24 @@ START_TEST(test_conv) {
            d.H, d.W, d.K, d.R, d.S, d.stride, d.pad, d.out_pad);
   cp_buf in = cp_buf_make(&P, nin, 100 + _i, -1, 1), w = cp_buf_make(&P, nw, 200 + _i, -0.3f, 0.3f);
   cp_buf b = cp_buf_make(&P, d.K, 300 + _i, -1, 1), out = cp_buf_make(&P, nout, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->conv_forward(P.cpu, out.h, in.h, w.h, b.h, &d));
-  CP_OK(P.gpu->ops->conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
+  CP_OK(alcn_conv_forward(P.cpu, out.h, in.h, w.h, b.h, &d));
+  CP_OK(alcn_conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
   EXPECT_CLOSE(out, TOL_CONV_FWD, what);
 
   cp_buf dout = cp_buf_make(&P, nout, 400 + _i, -1, 1), din = cp_buf_make(&P, nin, 0, NAN, NAN);
   cp_buf dw = cp_buf_make(&P, nw, 500 + _i, -1, 1), db = cp_buf_make(&P, d.K, 600 + _i, -1, 1); /* += onto these */
-  CP_OK(P.cpu->ops->conv_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, &d));
-  CP_OK(P.gpu->ops->conv_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, &d));
+  CP_OK(alcn_conv_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, &d));
+  CP_OK(alcn_conv_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, &d));
   EXPECT_CLOSE(din, TOL_CONV_BWD, "conv din");
   EXPECT_CLOSE(dw, TOL_CONV_BWD, "conv dw (+=)");
   EXPECT_CLOSE(db, TOL_CONV_BWD, "conv db (+=)");
   /* NULL grads skipped; dw accumulates a second time */
-  CP_OK(P.cpu->ops->conv_backward(P.cpu, NULL, dw.h, NULL, dout.h, in.h, w.h, &d));
-  CP_OK(P.gpu->ops->conv_backward(P.gpu, NULL, dw.d, NULL, dout.d, in.d, w.d, &d));
+  CP_OK(alcn_conv_backward(P.cpu, NULL, dw.h, NULL, dout.h, in.h, w.h, &d));
+  CP_OK(alcn_conv_backward(P.gpu, NULL, dw.d, NULL, dout.d, in.d, w.d, &d));
   EXPECT_CLOSE(dw, TOL_CONV_BWD, "conv dw, second accumulation");
   EXPECT_CLOSE(db, TOL_CONV_BWD, "conv db untouched with NULL");
   /* the same shape again: cached algorithm and workspace */
-  CP_OK(P.gpu->ops->conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
+  CP_OK(alcn_conv_forward(P.gpu, out.d, in.d, w.d, b.d, &d));
   EXPECT_CLOSE(out, TOL_CONV_FWD, "conv forward, cached plan");
   cp_buf *all[] = {&in, &w, &b, &out, &dout, &din, &dw, &db};
   for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
@@ -130,18 +130,18 @@ START_TEST(test_linear) {
   const int N = cases[_i][0], I = cases[_i][1], O = cases[_i][2];
   cp_buf in = cp_buf_make(&P, (size_t)N * I, 10 + _i, -1, 1), w = cp_buf_make(&P, (size_t)O * I, 20 + _i, -0.2f, 0.2f);
   cp_buf b = cp_buf_make(&P, O, 30 + _i, -1, 1), out = cp_buf_make(&P, (size_t)N * O, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->linear_forward(P.cpu, out.h, in.h, w.h, b.h, N, I, O));
-  CP_OK(P.gpu->ops->linear_forward(P.gpu, out.d, in.d, w.d, b.d, N, I, O));
+  CP_OK(alcn_linear_forward(P.cpu, out.h, in.h, w.h, b.h, N, I, O));
+  CP_OK(alcn_linear_forward(P.gpu, out.d, in.d, w.d, b.d, N, I, O));
   EXPECT_CLOSE(out, TOL_LINEAR_FWD, "linear out");
   cp_buf dout = cp_buf_make(&P, (size_t)N * O, 40 + _i, -1, 1), din = cp_buf_make(&P, (size_t)N * I, 0, NAN, NAN);
   cp_buf dw = cp_buf_make(&P, (size_t)O * I, 50 + _i, -1, 1), db = cp_buf_make(&P, O, 60 + _i, -1, 1);
-  CP_OK(P.cpu->ops->linear_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, N, I, O));
-  CP_OK(P.gpu->ops->linear_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, N, I, O));
+  CP_OK(alcn_linear_backward(P.cpu, din.h, dw.h, db.h, dout.h, in.h, w.h, N, I, O));
+  CP_OK(alcn_linear_backward(P.gpu, din.d, dw.d, db.d, dout.d, in.d, w.d, N, I, O));
   EXPECT_CLOSE(din, TOL_LINEAR_BWD, "linear din");
   EXPECT_CLOSE(dw, TOL_LINEAR_BWD, "linear dw (+=)");
   EXPECT_CLOSE(db, TOL_LINEAR_BWD, "linear db (+=)");
-  CP_OK(P.cpu->ops->linear_backward(P.cpu, NULL, NULL, db.h, dout.h, in.h, w.h, N, I, O));
-  CP_OK(P.gpu->ops->linear_backward(P.gpu, NULL, NULL, db.d, dout.d, in.d, w.d, N, I, O));
+  CP_OK(alcn_linear_backward(P.cpu, NULL, NULL, db.h, dout.h, in.h, w.h, N, I, O));
+  CP_OK(alcn_linear_backward(P.gpu, NULL, NULL, db.d, dout.d, in.d, w.d, N, I, O));
   EXPECT_CLOSE(db, TOL_LINEAR_BWD, "linear db, second accumulation");
   EXPECT_CLOSE(dw, TOL_LINEAR_BWD, "linear dw untouched with NULL");
   cp_buf *all[] = {&in, &w, &b, &out, &dout, &din, &dw, &db};
@@ -155,18 +155,18 @@ START_TEST(test_act) {
   const double tol = (act == ALCN_ACT_RELU || act == ALCN_ACT_LRELU) ? 0.0 : TOL_ACT_SMOOTH;
   const size_t n = 10007;
   cp_buf in = cp_buf_make(&P, n, 70 + _i, -4, 4), out = cp_buf_make(&P, n, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->act_forward(P.cpu, out.h, in.h, n, act, 0.2f));
-  CP_OK(P.gpu->ops->act_forward(P.gpu, out.d, in.d, n, act, 0.2f));
+  CP_OK(alcn_act_forward(P.cpu, out.h, in.h, n, act, 0.2f));
+  CP_OK(alcn_act_forward(P.gpu, out.d, in.d, n, act, 0.2f));
   EXPECT_CLOSE(out, tol, "activation forward");
   /* backward from the CPU's forward output on both sides */
-  CP_OK(P.gpu->ops->upload(P.gpu, out.d, out.h, n * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, out.d, out.h, n * sizeof(float)));
   cp_buf dout = cp_buf_make(&P, n, 80 + _i, -1, 1), din = cp_buf_make(&P, n, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->act_backward(P.cpu, din.h, dout.h, out.h, n, act, 0.2f));
-  CP_OK(P.gpu->ops->act_backward(P.gpu, din.d, dout.d, out.d, n, act, 0.2f));
+  CP_OK(alcn_act_backward(P.cpu, din.h, dout.h, out.h, n, act, 0.2f));
+  CP_OK(alcn_act_backward(P.gpu, din.d, dout.d, out.d, n, act, 0.2f));
   EXPECT_CLOSE(din, tol, "activation backward");
   /* in place (out aliases in) */
-  CP_OK(P.cpu->ops->act_forward(P.cpu, in.h, in.h, n, act, 0.2f));
-  CP_OK(P.gpu->ops->act_forward(P.gpu, in.d, in.d, n, act, 0.2f));
+  CP_OK(alcn_act_forward(P.cpu, in.h, in.h, n, act, 0.2f));
+  CP_OK(alcn_act_forward(P.gpu, in.d, in.d, n, act, 0.2f));
   EXPECT_CLOSE(in, tol, "activation in place");
   cp_buf *all[] = {&in, &out, &dout, &din};
   for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
@@ -182,8 +182,8 @@ START_TEST(test_batchnorm) {
   cp_buf g = cp_buf_make(&P, d.C, 91 + _i, 0.5f, 1.5f), be = cp_buf_make(&P, d.C, 92 + _i, -0.5f, 0.5f);
   cp_buf rm = cp_buf_make(&P, d.C, 93 + _i, -0.1f, 0.1f), rv = cp_buf_make(&P, d.C, 94 + _i, 0.9f, 1.1f);
   cp_buf sm = cp_buf_make(&P, d.C, 0, NAN, NAN), si = cp_buf_make(&P, d.C, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->bn_forward(P.cpu, 1, out.h, in.h, g.h, be.h, rm.h, rv.h, sm.h, si.h, &d));
-  CP_OK(P.gpu->ops->bn_forward(P.gpu, 1, out.d, in.d, g.d, be.d, rm.d, rv.d, sm.d, si.d, &d));
+  CP_OK(alcn_bn_forward(P.cpu, 1, out.h, in.h, g.h, be.h, rm.h, rv.h, sm.h, si.h, &d));
+  CP_OK(alcn_bn_forward(P.gpu, 1, out.d, in.d, g.d, be.d, rm.d, rv.d, sm.d, si.d, &d));
   EXPECT_CLOSE(out, TOL_BN_FWD, "bn train out");
   EXPECT_CLOSE(sm, TOL_BN_FWD, "bn save_mean");
   EXPECT_CLOSE(si, TOL_BN_FWD, "bn save_invstd");
@@ -192,19 +192,19 @@ START_TEST(test_batchnorm) {
   cp_buf dout = cp_buf_make(&P, n, 95 + _i, -1, 1), din = cp_buf_make(&P, n, 0, NAN, NAN);
   cp_buf dg = cp_buf_make(&P, d.C, 96 + _i, -1, 1), dbe = cp_buf_make(&P, d.C, 97 + _i, -1, 1);
   /* both sides from the CPU's saved statistics */
-  CP_OK(P.gpu->ops->upload(P.gpu, sm.d, sm.h, d.C * sizeof(float)));
-  CP_OK(P.gpu->ops->upload(P.gpu, si.d, si.h, d.C * sizeof(float)));
-  CP_OK(P.cpu->ops->bn_backward(P.cpu, din.h, dg.h, dbe.h, dout.h, in.h, g.h, sm.h, si.h, &d));
-  CP_OK(P.gpu->ops->bn_backward(P.gpu, din.d, dg.d, dbe.d, dout.d, in.d, g.d, sm.d, si.d, &d));
+  CP_OK(alcn_upload(P.gpu, sm.d, sm.h, d.C * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, si.d, si.h, d.C * sizeof(float)));
+  CP_OK(alcn_bn_backward(P.cpu, din.h, dg.h, dbe.h, dout.h, in.h, g.h, sm.h, si.h, &d));
+  CP_OK(alcn_bn_backward(P.gpu, din.d, dg.d, dbe.d, dout.d, in.d, g.d, sm.d, si.d, &d));
   if (d.N * d.HW > 1) EXPECT_CLOSE(din, TOL_BN_BWD, "bn din");
   EXPECT_CLOSE(dg, TOL_BN_BWD, "bn dgamma (+=)");
   EXPECT_CLOSE(dbe, TOL_BN_BWD, "bn dbeta (+=)");
   /* eval mode from the running statistics */
   cp_buf_fill(&P, &out, NAN);
-  CP_OK(P.gpu->ops->upload(P.gpu, rm.d, rm.h, d.C * sizeof(float)));
-  CP_OK(P.gpu->ops->upload(P.gpu, rv.d, rv.h, d.C * sizeof(float)));
-  CP_OK(P.cpu->ops->bn_forward(P.cpu, 0, out.h, in.h, g.h, be.h, rm.h, rv.h, NULL, NULL, &d));
-  CP_OK(P.gpu->ops->bn_forward(P.gpu, 0, out.d, in.d, g.d, be.d, rm.d, rv.d, NULL, NULL, &d));
+  CP_OK(alcn_upload(P.gpu, rm.d, rm.h, d.C * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, rv.d, rv.h, d.C * sizeof(float)));
+  CP_OK(alcn_bn_forward(P.cpu, 0, out.h, in.h, g.h, be.h, rm.h, rv.h, NULL, NULL, &d));
+  CP_OK(alcn_bn_forward(P.gpu, 0, out.d, in.d, g.d, be.d, rm.d, rv.d, NULL, NULL, &d));
   EXPECT_CLOSE(out, TOL_BN_FWD, "bn eval out");
   cp_buf *all[] = {&in, &out, &g, &be, &rm, &rv, &sm, &si, &dout, &din, &dg, &dbe};
   for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
@@ -226,14 +226,14 @@ START_TEST(test_loss) {
     float loss_cpu = NAN;
     float *loss_gpu = alcn_backend_alloc(P.gpu, sizeof(float));
     ck_assert_ptr_nonnull(loss_gpu);
-    CP_OK(P.cpu->ops->loss(P.cpu, &cfg, &loss_cpu, dpred.h, pred.h, tgt.h, N, C, H, W, -0.5f));
-    CP_OK(P.gpu->ops->loss(P.gpu, &cfg, loss_gpu, dpred.d, pred.d, tgt.d, N, C, H, W, -0.5f));
+    CP_OK(alcn_loss(P.cpu, &cfg, &loss_cpu, dpred.h, pred.h, tgt.h, N, C, H, W, -0.5f));
+    CP_OK(alcn_loss(P.gpu, &cfg, loss_gpu, dpred.d, pred.d, tgt.d, N, C, H, W, -0.5f));
     double e = scalar_err(loss_gpu, loss_cpu);
     ck_assert_msg(e <= (ffl ? TOL_FFL : TOL_LOSS_VALUE), "loss %d shape %d: value cpu %.8g, relative error %.3g", _i,
                   s, (double)loss_cpu, e);
     EXPECT_CLOSE(dpred, ffl ? TOL_FFL : TOL_LOSS_GRAD, "loss gradient");
     /* without a gradient */
-    CP_OK(P.gpu->ops->loss(P.gpu, &cfg, loss_gpu, NULL, pred.d, tgt.d, N, C, H, W, 1.0f));
+    CP_OK(alcn_loss(P.gpu, &cfg, loss_gpu, NULL, pred.d, tgt.d, N, C, H, W, 1.0f));
     ck_assert_double_le(scalar_err(loss_gpu, loss_cpu), ffl ? TOL_FFL : TOL_LOSS_VALUE);
     alcn_backend_free(P.gpu, loss_gpu);
     cp_buf_free(&P, &pred);
@@ -247,8 +247,8 @@ START_TEST(test_sq_err_per_image) {
   const int N = 7, D = 784;
   cp_buf a = cp_buf_make(&P, (size_t)N * D, 130, 0, 1), b = cp_buf_make(&P, (size_t)N * D, 131, 0, 1);
   cp_buf s = cp_buf_make(&P, N, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->sq_err_per_image(P.cpu, s.h, a.h, b.h, N, D));
-  CP_OK(P.gpu->ops->sq_err_per_image(P.gpu, s.d, a.d, b.d, N, D));
+  CP_OK(alcn_sq_err_per_image(P.cpu, s.h, a.h, b.h, N, D));
+  CP_OK(alcn_sq_err_per_image(P.gpu, s.d, a.d, b.d, N, D));
   EXPECT_CLOSE(s, TOL_SQERR, "sq_err_per_image");
   cp_buf_free(&P, &a);
   cp_buf_free(&P, &b);
@@ -263,8 +263,8 @@ START_TEST(test_adam) {
   cp_buf p = cp_buf_make(&P, n, 140, -1, 1), m = cp_buf_make(&P, n, 0, 0, 0), v = cp_buf_make(&P, n, 0, 0, 0);
   for (int t = 1; t <= 3; ++t) {
     cp_buf g = cp_buf_make(&P, n, 150 + t, -1, 1);
-    CP_OK(P.cpu->ops->adam_step(P.cpu, p.h, g.h, m.h, v.h, n, &h, t));
-    CP_OK(P.gpu->ops->adam_step(P.gpu, p.d, g.d, m.d, v.d, n, &h, t));
+    CP_OK(alcn_adam_step(P.cpu, p.h, g.h, m.h, v.h, n, &h, t));
+    CP_OK(alcn_adam_step(P.gpu, p.d, g.d, m.d, v.d, n, &h, t));
     cp_buf_free(&P, &g);
   }
   EXPECT_CLOSE(p, TOL_ADAM, "adam p");
@@ -282,23 +282,23 @@ START_TEST(test_elementwise) {
   const size_t n = (size_t)N * D;
   cp_buf x = cp_buf_make(&P, n, 160, 0, 1), y = cp_buf_make(&P, n, 161, 0, 1), a = cp_buf_make(&P, N, 162, 0.2f, 0.9f);
   cp_buf out = cp_buf_make(&P, n, 0, NAN, NAN), dy = cp_buf_make(&P, n, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->blend(P.cpu, out.h, x.h, y.h, a.h, N, D));
-  CP_OK(P.gpu->ops->blend(P.gpu, out.d, x.d, y.d, a.d, N, D));
+  CP_OK(alcn_blend(P.cpu, out.h, x.h, y.h, a.h, N, D));
+  CP_OK(alcn_blend(P.gpu, out.d, x.d, y.d, a.d, N, D));
   EXPECT_CLOSE(out, TOL_EW, "blend");
-  CP_OK(P.cpu->ops->blend_backward_y(P.cpu, dy.h, x.h, a.h, N, D));
-  CP_OK(P.gpu->ops->blend_backward_y(P.gpu, dy.d, x.d, a.d, N, D));
+  CP_OK(alcn_blend_backward_y(P.cpu, dy.h, x.h, a.h, N, D));
+  CP_OK(alcn_blend_backward_y(P.gpu, dy.d, x.d, a.d, N, D));
   EXPECT_CLOSE(dy, TOL_EW, "blend_backward_y");
-  CP_OK(P.cpu->ops->axpby(P.cpu, y.h, x.h, n, 0.7f, -1.3f));
-  CP_OK(P.gpu->ops->axpby(P.gpu, y.d, x.d, n, 0.7f, -1.3f));
+  CP_OK(alcn_axpby(P.cpu, y.h, x.h, n, 0.7f, -1.3f));
+  CP_OK(alcn_axpby(P.gpu, y.d, x.d, n, 0.7f, -1.3f));
   EXPECT_CLOSE(y, TOL_EW, "axpby");
   cp_buf_fill(&P, &out, NAN); /* beta = 0 must not read y */
-  CP_OK(P.cpu->ops->axpby(P.cpu, out.h, x.h, n, 2.5f, 0.0f));
-  CP_OK(P.gpu->ops->axpby(P.gpu, out.d, x.d, n, 2.5f, 0.0f));
+  CP_OK(alcn_axpby(P.cpu, out.h, x.h, n, 2.5f, 0.0f));
+  CP_OK(alcn_axpby(P.gpu, out.d, x.d, n, 2.5f, 0.0f));
   EXPECT_CLOSE(out, TOL_EW, "axpby beta 0");
   /* salt-and-pepper (rate 0.3) with the same uniforms on both: exact, noise too */
   cp_buf u = cp_buf_make(&P, n, 163, 0, 1);
-  CP_OK(P.cpu->ops->salt_pepper(P.cpu, out.h, dy.h, x.h, u.h, N, D, 0.3f));
-  CP_OK(P.gpu->ops->salt_pepper(P.gpu, out.d, dy.d, x.d, u.d, N, D, 0.3f));
+  CP_OK(alcn_salt_pepper(P.cpu, out.h, dy.h, x.h, u.h, N, D, 0.3f));
+  CP_OK(alcn_salt_pepper(P.gpu, out.d, dy.d, x.d, u.d, N, D, 0.3f));
   EXPECT_CLOSE(out, 0.0, "salt_pepper");
   EXPECT_CLOSE(dy, 0.0, "salt_pepper noise");
   cp_buf *all[] = {&x, &y, &a, &out, &dy, &u};
@@ -311,12 +311,12 @@ START_TEST(test_rng) {
   const size_t n = 100003; /* not a multiple of 4 */
   const uint64_t seed = 0x1234abcdULL, offset = 77;
   cp_buf u = cp_buf_make(&P, n, 0, NAN, NAN), z = cp_buf_make(&P, n, 0, NAN, NAN);
-  CP_OK(P.cpu->ops->rng_uniform(P.cpu, u.h, n, seed, offset, -2.0f, 3.0f));
-  CP_OK(P.gpu->ops->rng_uniform(P.gpu, u.d, n, seed, offset, -2.0f, 3.0f));
+  CP_OK(alcn_fill_uniform(P.cpu, u.h, n, seed, offset, -2.0f, 3.0f));
+  CP_OK(alcn_fill_uniform(P.gpu, u.d, n, seed, offset, -2.0f, 3.0f));
   cp_buf_fetch(&P, &u);
   ck_assert_msg(memcmp(u.h, u.back, n * sizeof(float)) == 0, "uniform streams differ in their bits");
-  CP_OK(P.cpu->ops->rng_normal(P.cpu, z.h, n, seed, offset, 0.5f, 2.0f));
-  CP_OK(P.gpu->ops->rng_normal(P.gpu, z.d, n, seed, offset, 0.5f, 2.0f));
+  CP_OK(alcn_fill_normal(P.cpu, z.h, n, seed, offset, 0.5f, 2.0f));
+  CP_OK(alcn_fill_normal(P.gpu, z.d, n, seed, offset, 0.5f, 2.0f));
   EXPECT_CLOSE(z, TOL_RNG_NORMAL, "normal stream");
   cp_buf_free(&P, &u);
   cp_buf_free(&P, &z);
@@ -333,21 +333,20 @@ START_TEST(test_memory) {
   ck_assert_ptr_nonnull(d1);
   ck_assert_ptr_nonnull(d2);
   tu_fill_uniform(h, n, 170, -1, 1);
-  CP_OK(P.gpu->ops->upload(P.gpu, d1, h, n * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, d1, h, n * sizeof(float)));
   const float keep0 = h[0];
   h[0] = 1234.0f; /* the caller may reuse its buffer as soon as upload returns */
-  CP_OK(P.gpu->ops->copy(P.gpu, d2, d1, n * sizeof(float)));
-  CP_OK(P.gpu->ops->zero(P.gpu, d1, 16 * sizeof(float)));
-  CP_OK(P.gpu->ops->download(P.gpu, back, d2, n * sizeof(float)));
+  CP_OK(alcn_copy(P.gpu, d2, d1, n * sizeof(float)));
+  CP_OK(alcn_zero(P.gpu, d1, 16 * sizeof(float)));
+  CP_OK(alcn_download(P.gpu, back, d2, n * sizeof(float)));
   ck_assert_float_eq(back[0], keep0);
   ck_assert_int_eq(memcmp(back + 1, h + 1, (n - 1) * sizeof(float)), 0);
-  CP_OK(P.gpu->ops->download(P.gpu, back, d1, 32 * sizeof(float)));
+  CP_OK(alcn_download(P.gpu, back, d1, 32 * sizeof(float)));
   for (int i = 0; i < 16; ++i) ck_assert_float_eq(back[i], 0.0f);
   ck_assert_float_eq(back[16], h[16]);
-  CP_OK(P.gpu->ops->sync(P.gpu));
-  if (P.gpu->device == ALCN_DEVICE_CUDA) { /* not in the CPU self-test */
-    ck_assert_ptr_nonnull(P.gpu->ops->peak_memory);
-    ck_assert_uint_ge(P.gpu->ops->peak_memory(P.gpu), 2 * n * sizeof(float));
+  CP_OK(alcn_sync(P.gpu));
+  if (alcn_backend_device(P.gpu) == ALCN_DEVICE_CUDA) { /* not in the CPU self-test */
+    ck_assert_uint_ge(alcn_backend_peak_memory(P.gpu), 2 * n * sizeof(float));
   }
   alcn_backend_free(P.gpu, d1);
   alcn_backend_free(P.gpu, d2);

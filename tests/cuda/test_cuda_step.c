@@ -50,19 +50,18 @@ typedef struct step_out {
 static float *fetch(alcn_backend *be, const float *src, size_t n) {
   float *h = malloc(n * sizeof(float));
   ck_assert_ptr_nonnull(h);
-  CP_OK(be->ops->download(be, h, src, n * sizeof(float)));
+  CP_OK(alcn_download(be, h, src, n * sizeof(float)));
   return h;
 }
 
 static void *balloc(alcn_backend *be, size_t bytes) {
   void *p = alcn_backend_alloc(be, bytes);
-  ck_assert_msg(p != NULL, "%s alloc of %zu bytes: %s", be->name, bytes, alcn_last_error());
+  ck_assert_msg(p != NULL, "%s alloc of %zu bytes: %s", alcn_backend_name(be), bytes, alcn_last_error());
   return p;
 }
 
 /* One Algorithm-1 step on backend be from the host batch x (BATCH,1,28,28). */
 static void run_step(alcn_backend *be, alcn_loss_kind kind, const float *x_host, step_out *r) {
-  const alcn_backend_ops *o = be->ops;
   const int N = BATCH, C = 1, H = IMG, W = IMG, D = C * H * W;
   const alcn_loss_cfg cfg = {kind, 1.0f};
   const alcn_adam_hparams hg = {LR_NOISE, 0.9f, 0.999f, 1e-8f, 0.0f}, hd = {LR_DAE, 0.9f, 0.999f, 1e-8f, 0.0f};
@@ -75,34 +74,34 @@ static void run_step(alcn_backend *be, alcn_loss_kind kind, const float *x_host,
   float *x = balloc(be, img), *xt = balloc(be, img), *dxt = balloc(be, img), *dnoise = balloc(be, img);
   float *dpred = balloc(be, img), *z = balloc(be, (size_t)N * ALCN_NOISE_ZDIM * sizeof(float));
   float *a = balloc(be, N * sizeof(float)), *loss = balloc(be, sizeof(float));
-  CP_OK(o->upload(be, x, x_host, img));
-  CP_OK(o->rng_normal(be, z, (size_t)N * ALCN_NOISE_ZDIM, 21, 0, 0.0f, 1.0f));
-  CP_OK(o->rng_uniform(be, a, (size_t)N, 22, 0, 0.2f, 0.9f));
+  CP_OK(alcn_upload(be, x, x_host, img));
+  CP_OK(alcn_fill_normal(be, z, (size_t)N * ALCN_NOISE_ZDIM, 21, 0, 0.0f, 1.0f));
+  CP_OK(alcn_fill_uniform(be, a, (size_t)N, 22, 0, 0.2f, 0.9f));
   const float *g, *y;
 
   /* 1) noise generator ascends L with the DAE frozen */
   CP_OK(alcn_net_forward(gen, z, N, 1, &g));
-  CP_OK(o->blend(be, xt, x, g, a, N, D));
+  CP_OK(alcn_blend(be, xt, x, g, a, N, D));
   alcn_net_freeze(dae, 1);
   CP_OK(alcn_net_forward(dae, xt, N, 1, &y));
-  CP_OK(o->loss(be, &cfg, loss, dpred, y, x, N, C, H, W, -1.0f));
+  CP_OK(alcn_loss(be, &cfg, loss, dpred, y, x, N, C, H, W, -1.0f));
   CP_OK(alcn_net_backward(dae, dpred, dxt));
-  CP_OK(o->blend_backward_y(be, dnoise, dxt, a, N, D));
+  CP_OK(alcn_blend_backward_y(be, dnoise, dxt, a, N, D));
   CP_OK(alcn_net_zero_grad(gen));
   CP_OK(alcn_net_backward(gen, dnoise, NULL));
   CP_OK(alcn_net_adam_step(gen, &hg));
-  CP_OK(o->download(be, &r->loss_g, loss, sizeof(float)));
+  CP_OK(alcn_download(be, &r->loss_g, loss, sizeof(float)));
   alcn_net_freeze(dae, 0);
 
   /* 2) the DAE descends L on the blend with the updated generator */
   CP_OK(alcn_net_forward(gen, z, N, 1, &g));
-  CP_OK(o->blend(be, xt, x, g, a, N, D));
+  CP_OK(alcn_blend(be, xt, x, g, a, N, D));
   CP_OK(alcn_net_zero_grad(dae));
   CP_OK(alcn_net_forward(dae, xt, N, 1, &y));
-  CP_OK(o->loss(be, &cfg, loss, dpred, y, x, N, C, H, W, 1.0f));
+  CP_OK(alcn_loss(be, &cfg, loss, dpred, y, x, N, C, H, W, 1.0f));
   CP_OK(alcn_net_backward(dae, dpred, NULL));
   CP_OK(alcn_net_adam_step(dae, &hd));
-  CP_OK(o->download(be, &r->loss_d, loss, sizeof(float)));
+  CP_OK(alcn_download(be, &r->loss_d, loss, sizeof(float)));
 
   const float *gp = alcn_net_params(gen, &r->ngen), *gg = alcn_net_grads(gen, &r->ngen);
   const float *dp = alcn_net_params(dae, &r->ndae), *dg = alcn_net_grads(dae, &r->ndae);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "alcn/options.h"
+#include "alcn/backend.h"
 #include "alcn/plugin.h"
 
 typedef struct toy {
@@ -55,7 +56,7 @@ static alcn_status toy_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_
     int n, r = it->next(it->self, &x, &n);
     if (r < 0) ALCN_FAIL((alcn_status)-r, "method toy: the batch source stopped");
     if (r == 0) break;
-    ALCN_CHECK(t->be->ops->download(t->be, t->host, x, sizeof(float) * (size_t)n * (size_t)t->D));
+    ALCN_CHECK(alcn_download(t->be, t->host, x, sizeof(float) * (size_t)n * (size_t)t->D));
     for (int d = 0; d < t->D; ++d) {
       double m = 0.0;
       for (int i = 0; i < n; ++i) m += t->host[(size_t)i * t->D + d];
@@ -83,7 +84,7 @@ static alcn_status toy_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_
 
 static alcn_status toy_score(void *state, const float *x, int n, float *scores) {
   toy *t = state;
-  ALCN_CHECK(t->be->ops->download(t->be, t->host, x, sizeof(float) * (size_t)n * (size_t)t->D));
+  ALCN_CHECK(alcn_download(t->be, t->host, x, sizeof(float) * (size_t)n * (size_t)t->D));
   float s[4096];
   if (n > 4096) ALCN_FAIL(ALCN_ERR_ARG, "toy: batch too large");
   for (int i = 0; i < n; ++i) {
@@ -94,14 +95,14 @@ static alcn_status toy_score(void *state, const float *x, int n, float *scores) 
     }
     s[i] = (float)(a / t->D);
   }
-  return t->be->ops->upload(t->be, scores, s, sizeof(float) * (size_t)n);
+  return alcn_upload(t->be, scores, s, sizeof(float) * (size_t)n);
 }
 
 static alcn_status toy_reconstruct(void *state, const float *x, int n, float *out) {
   toy *t = state;
   (void)x;
   for (int i = 0; i < n; ++i) memcpy(t->host + (size_t)i * t->D, t->mean, sizeof(float) * (size_t)t->D);
-  return t->be->ops->upload(t->be, out, t->host, sizeof(float) * (size_t)n * (size_t)t->D);
+  return alcn_upload(t->be, out, t->host, sizeof(float) * (size_t)n * (size_t)t->D);
 }
 
 static size_t toy_params(void *state, size_t *noise_params) {

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "test_util.h"
 
 enum { NA = 64 };

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "test_util.h"
 
 /* fast vs reference: max |a-b| / max(|b|, 1) (outputs are O(1..10)). */

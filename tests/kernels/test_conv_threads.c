@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "test_util.h"
 
 /* omp_set_num_threads from the libgomp that libalcn loaded (the test is not

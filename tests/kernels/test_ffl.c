@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "test_util.h"
 
 static float *fz(size_t n) { return calloc(n ? n : 1, sizeof(float)); }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "test_util.h"
 
 typedef struct lin_ctx {

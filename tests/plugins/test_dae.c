@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "alcn/backend.h"
 #include "alcn/metrics.h"
 #include "alcn/rng.h"
 #include "plugin_util.h"

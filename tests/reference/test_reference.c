@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "alcn/backend.h"
-#include "alcn/ops.h"
+#include "cpu_ops.h"
 #include "ref_io.h"
 
 /* ----------------------------------------------------------- tolerances */
@@ -105,7 +105,7 @@ static float *ctx_zeros(path_ctx *c, size_t n) {
   if (ctx_is_be(c)) {
     p = alcn_backend_alloc(c->be, (n ? n : 1) * sizeof(float));
     ck_assert_ptr_nonnull(p);
-    OK(c->be->ops->zero(c->be, p, n * sizeof(float)));
+    OK(alcn_zero(c->be, p, n * sizeof(float)));
     c->owned[c->nowned++] = p;
     return p;
   }
@@ -117,7 +117,7 @@ static float *ctx_zeros(path_ctx *c, size_t n) {
 
 static void ctx_put(path_ctx *c, float *dst, const float *host, size_t n) {
   if (ctx_is_be(c)) {
-    OK(c->be->ops->upload(c->be, dst, host, n * sizeof(float)));
+    OK(alcn_upload(c->be, dst, host, n * sizeof(float)));
     return;
   }
   memcpy(dst, host, n * sizeof(float));
@@ -135,8 +135,8 @@ static float *ctx_get(path_ctx *c, const float *src, size_t n) {
   float *h = malloc((n ? n : 1) * sizeof(float));
   ck_assert_ptr_nonnull(h);
   if (ctx_is_be(c)) {
-    OK(c->be->ops->sync(c->be));
-    alcn_status s = c->be->ops->download(c->be, h, src, n * sizeof(float));
+    OK(alcn_sync(c->be));
+    alcn_status s = alcn_download(c->be, h, src, n * sizeof(float));
     if (s != ALCN_OK) free(h);
     ck_assert_msg(s == ALCN_OK, "download failed: %s", alcn_last_error());
     return h;
@@ -170,7 +170,7 @@ static void p_conv_fwd(path_ctx *c, float *out, const float *in, const float *w,
     if (d->transposed) alcn_cpu_convt2d_forward(out, in, w, b, d, c->ws);
     else alcn_cpu_conv2d_forward(out, in, w, b, d, c->ws);
   } else {
-    OK(c->be->ops->conv_forward(c->be, out, in, w, b, d));
+    OK(alcn_conv_forward(c->be, out, in, w, b, d));
   }
 }
 
@@ -190,13 +190,13 @@ static void p_conv_bwd(path_ctx *c, float *din, float *dw, float *db, const floa
     if (d->transposed) alcn_cpu_convt2d_backward(din, dw, db, dout, in, w, d, c->ws);
     else alcn_cpu_conv2d_backward(din, dw, db, dout, in, w, d, c->ws);
   } else {
-    OK(c->be->ops->conv_backward(c->be, din, dw, db, dout, in, w, d));
+    OK(alcn_conv_backward(c->be, din, dw, db, dout, in, w, d));
   }
 }
 
 static void p_act_fwd(path_ctx *c, float *out, const float *in, size_t n, alcn_act a, float slope) {
   if (ctx_is_be(c)) {
-    OK(c->be->ops->act_forward(c->be, out, in, n, a, slope));
+    OK(alcn_act_forward(c->be, out, in, n, a, slope));
     return;
   }
   alcn_cpu_act_forward(out, in, n, a, slope);
@@ -205,7 +205,7 @@ static void p_act_fwd(path_ctx *c, float *out, const float *in, size_t n, alcn_a
 static void p_act_bwd(path_ctx *c, float *din, const float *dout, const float *out, size_t n, alcn_act a,
                       float slope) {
   if (ctx_is_be(c)) {
-    OK(c->be->ops->act_backward(c->be, din, dout, out, n, a, slope));
+    OK(alcn_act_backward(c->be, din, dout, out, n, a, slope));
     return;
   }
   alcn_cpu_act_backward(din, dout, out, n, a, slope);
@@ -218,7 +218,7 @@ static float p_loss(path_ctx *c, alcn_loss_kind kind, float alpha, float *dpred,
   if (ctx_is_be(c)) {
     alcn_loss_cfg cfg = {kind, alpha};
     float *dl = ctx_zeros(c, 1);
-    OK(c->be->ops->loss(c->be, &cfg, dl, dpred, pred, target, N, C, H, W, scale));
+    OK(alcn_loss(c->be, &cfg, dl, dpred, pred, target, N, C, H, W, scale));
     float *h = ctx_get(c, dl, 1), v = h[0];
     free(h);
     return v;
@@ -371,10 +371,10 @@ START_TEST(test_linear) {
   float *py = ctx_zeros(&c, y->numel), *pdx = ctx_zeros(&c, x->numel), *pdw = ctx_zeros(&c, w->numel),
         *pdb = ctx_zeros(&c, O);
   if (ctx_is_be(&c)) {
-    OK(c.be->ops->linear_forward(c.be, py, px, pw, pb, N, In, O));
+    OK(alcn_linear_forward(c.be, py, px, pw, pb, N, In, O));
     ctx_fill(&c, pdx, x->numel, 999.0f);
-    OK(c.be->ops->linear_backward(c.be, pdx, pdw, pdb, pdy, px, pw, N, In, O));
-    OK(c.be->ops->linear_backward(c.be, NULL, pdw, pdb, pdy, px, pw, N, In, O));
+    OK(alcn_linear_backward(c.be, pdx, pdw, pdb, pdy, px, pw, N, In, O));
+    OK(alcn_linear_backward(c.be, NULL, pdw, pdb, pdy, px, pw, N, In, O));
   } else
   {
     alcn_cpu_linear_forward(py, px, pw, pb, N, In, O);
@@ -449,8 +449,8 @@ START_TEST(test_bn_train) {
   float *py = ctx_zeros(&c, n), *psm = ctx_zeros(&c, C), *psi = ctx_zeros(&c, C), *pdx = ctx_zeros(&c, n),
         *pdg = ctx_zeros(&c, C), *pdb = ctx_zeros(&c, C);
   if (ctx_is_be(&c)) {
-    OK(c.be->ops->bn_forward(c.be, 1, py, px, pg, pb, prm, prv, psm, psi, &d));
-    OK(c.be->ops->bn_backward(c.be, pdx, pdg, pdb, pdy, px, pg, psm, psi, &d));
+    OK(alcn_bn_forward(c.be, 1, py, px, pg, pb, prm, prv, psm, psi, &d));
+    OK(alcn_bn_backward(c.be, pdx, pdg, pdb, pdy, px, pg, psm, psi, &d));
   } else
   {
     alcn_cpu_bn_forward_train(py, px, pg, pb, prm, prv, psm, psi, &d);
@@ -481,7 +481,7 @@ START_TEST(test_bn_eval) {
   float *px = ctx_copy(&c, x->data, n), *pg = ctx_copy(&c, g->data, C), *pb = ctx_copy(&c, be->data, C),
         *prm = ctx_copy(&c, rm->data, C), *prv = ctx_copy(&c, rv->data, C), *py = ctx_zeros(&c, n);
   if (ctx_is_be(&c))
-    OK(c.be->ops->bn_forward(c.be, 0, py, px, pg, pb, prm, prv, NULL, NULL, &d));
+    OK(alcn_bn_forward(c.be, 0, py, px, pg, pb, prm, prv, NULL, NULL, &d));
   else
     alcn_cpu_bn_forward_eval(py, px, pg, pb, prm, prv, &d);
   expect_close(&c, nm, "y", py, y, TOL_BN, 1.0);
@@ -552,7 +552,7 @@ START_TEST(test_adam) {
     snprintf(pn, sizeof pn, "p%d", t);
     ctx_put(&c, pg, T(&rc, gn, n)->data, n);
     if (ctx_is_be(&c))
-      OK(c.be->ops->adam_step(c.be, pp, pg, pm, pv, n, &h, t));
+      OK(alcn_adam_step(c.be, pp, pg, pm, pv, n, &h, t));
     else
       alcn_cpu_adam_step(pp, pg, pm, pv, n, &h, t);
     snprintf(what, sizeof what, "p after step %d", t);

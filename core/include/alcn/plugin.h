@@ -28,8 +28,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "alcn/backend.h"
+#include "alcn/export.h"
 #include "alcn/status.h"
+#include "alcn/types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,12 +41,6 @@ extern "C" {
  * host; a 1.1 plugin is refused by a 1.0 host). */
 #define ALCN_ABI_MAJOR 1
 #define ALCN_ABI_MINOR 1
-
-#if defined(__GNUC__)
-#define ALCN_EXPORT __attribute__((visibility("default")))
-#else
-#define ALCN_EXPORT
-#endif
 
 /* Host services handed to every plugin instance. */
 typedef struct alcn_ctx {

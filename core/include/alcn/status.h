@@ -4,6 +4,8 @@
 #ifndef ALCN_STATUS_H
 #define ALCN_STATUS_H
 
+#include "alcn/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,22 +25,22 @@ typedef enum alcn_status {
 } alcn_status;
 
 /* Short fixed name of a status code ("io error", ...). */
-const char *alcn_status_str(alcn_status s);
+ALCN_API const char *alcn_status_str(alcn_status s);
 
 /* Record an error for this thread; replaces any earlier message. Returns s. */
-alcn_status alcn_error_at(const char *file, int line, alcn_status s, const char *fmt, ...)
+ALCN_API alcn_status alcn_error_at(const char *file, int line, alcn_status s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
 /* Append a "  from file:line: call" frame to this thread's error message. */
-void alcn_error_trace(const char *file, int line, const char *what);
+ALCN_API void alcn_error_trace(const char *file, int line, const char *what);
 
 /* The last error recorded on this thread ("" when none), and its code. */
-const char *alcn_last_error(void);
-alcn_status alcn_last_status(void);
-void alcn_clear_error(void);
+ALCN_API const char *alcn_last_error(void);
+ALCN_API alcn_status alcn_last_status(void);
+ALCN_API void alcn_clear_error(void);
 
 /* Record an error with file:line and return it from the enclosing function.
  * Put the fix in the message: ALCN_FAIL(ALCN_ERR_IO, "cannot open %s: %s (hint: ...)", ...) */

@@ -4,6 +4,8 @@
 #ifndef ALCN_TENSOR_H
 #define ALCN_TENSOR_H
 
+#include "alcn/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,15 +26,15 @@ typedef struct alcn_tensor {
 } alcn_tensor;
 
 /* Borrow host or device memory as an N,C,H,W tensor (no copy, not owned). */
-alcn_tensor alcn_tensor_view(float *data, alcn_device dev, int n, int c, int h, int w);
+ALCN_API alcn_tensor alcn_tensor_view(float *data, alcn_device dev, int n, int c, int h, int w);
 /* Allocate an owned, zeroed host tensor; *t is valid only on ALCN_OK. */
-alcn_status alcn_tensor_alloc(alcn_tensor *t, int n, int c, int h, int w);
-void alcn_tensor_free(alcn_tensor *t);
+ALCN_API alcn_status alcn_tensor_alloc(alcn_tensor *t, int n, int c, int h, int w);
+ALCN_API void alcn_tensor_free(alcn_tensor *t);
 /* Number of elements and of elements per sample (C*H*W). */
-size_t alcn_tensor_numel(const alcn_tensor *t);
-size_t alcn_tensor_sample_numel(const alcn_tensor *t);
+ALCN_API size_t alcn_tensor_numel(const alcn_tensor *t);
+ALCN_API size_t alcn_tensor_sample_numel(const alcn_tensor *t);
 /* "4x1x28x28" into buf; returns buf. */
-const char *alcn_tensor_shape_str(const alcn_tensor *t, char *buf, size_t cap);
+ALCN_API const char *alcn_tensor_shape_str(const alcn_tensor *t, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -1,129 +1,145 @@
-/* The backend interface (ggml-backend style): one vtable that the CPU and the
- * CUDA backend implement, chosen at run time (--device cpu|cuda|auto). The
- * methods and the network helper are written once against it.
+/* The backend API of the SDK: an opaque handle (alcn/types.h) and exported,
+ * argument-checking functions that the CPU and the CUDA backend implement
+ * (ggml-backend style; the vtable is private to libalcn, backend_impl.h).
+ * Methods and noises are written once against these functions.
  *
- * All float pointers passed to a backend's ops are that backend's memory
- * (host memory for the CPU backend, device memory for CUDA), allocated with
- * alcn_backend_alloc. Ops are enqueued in order on the backend's stream; only
- * download() and sync() wait. Scalar results (a loss) are written to backend
- * memory so that no op has to wait; download them when needed.
- * Gradient conventions are those of ops.h: input grads =, parameter grads +=,
- * any grad pointer may be NULL. */
+ * All float pointers are the backend's memory (host memory for the CPU
+ * backend, device memory for CUDA), allocated with alcn_backend_alloc. Ops are
+ * enqueued in order on the backend's stream; only alcn_download and alcn_sync
+ * wait. Scalar results (a loss) are written to backend memory so that no op
+ * has to wait; download them when needed. Gradient conventions (ops.h): input
+ * gradients =, parameter gradients +=, any gradient pointer may be NULL.
+ * Every function checks its arguments (a NULL handle or buffer, a negative or
+ * impossible size) and returns ALCN_ERR_ARG naming the function. */
 #ifndef ALCN_BACKEND_H
 #define ALCN_BACKEND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alcn/export.h"
 #include "alcn/ops.h"
 #include "alcn/status.h"
 #include "alcn/tensor.h"
+#include "alcn/types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct alcn_backend alcn_backend;
-
-/* Timer slots per backend (timer_mark / timer_elapsed_ms). */
+/* Timer slots per backend (alcn_timer_mark / alcn_timer_elapsed_ms). */
 #define ALCN_TIMER_SLOTS 4
 
-typedef struct alcn_loss_cfg {
-  alcn_loss_kind kind;
-  float ffl_alpha; /* FFL spectrum-weight exponent, default 1 */
-} alcn_loss_cfg;
-
-typedef struct alcn_backend_ops {
-  /* memory */
-  void *(*alloc)(alcn_backend *be, size_t bytes);  /* NULL on out-of-memory */
-  void (*free)(alcn_backend *be, void *p);
-  alcn_status (*upload)(alcn_backend *be, void *dst, const void *src_host, size_t bytes);
-  alcn_status (*download)(alcn_backend *be, void *dst_host, const void *src, size_t bytes);
-  alcn_status (*copy)(alcn_backend *be, void *dst, const void *src, size_t bytes);
-  alcn_status (*zero)(alcn_backend *be, void *p, size_t bytes);
-  alcn_status (*sync)(alcn_backend *be);
-
-  /* layers (see ops.h for shapes) */
-  alcn_status (*conv_forward)(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
-                              const alcn_conv_dims *d); /* d->transposed picks Conv2d / ConvTranspose2d */
-  alcn_status (*conv_backward)(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
-                               const float *in, const float *w, const alcn_conv_dims *d);
-  alcn_status (*linear_forward)(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
-                                int N, int I, int O);
-  alcn_status (*linear_backward)(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
-                                 const float *in, const float *w, int N, int I, int O);
-  alcn_status (*act_forward)(alcn_backend *be, float *out, const float *in, size_t n, alcn_act act, float slope);
-  alcn_status (*act_backward)(alcn_backend *be, float *din, const float *dout, const float *out, size_t n,
-                              alcn_act act, float slope);
-  alcn_status (*bn_forward)(alcn_backend *be, int train, float *out, const float *in, const float *gamma,
-                            const float *beta, float *running_mean, float *running_var, float *save_mean,
-                            float *save_invstd, const alcn_bn_dims *d);
-  alcn_status (*bn_backward)(alcn_backend *be, float *din, float *dgamma, float *dbeta, const float *dout,
-                             const float *in, const float *gamma, const float *save_mean,
-                             const float *save_invstd, const alcn_bn_dims *d);
-
-  /* losses: *loss (backend memory, 1 float) = mean loss; dpred = scale*dL/dpred */
-  alcn_status (*loss)(alcn_backend *be, const alcn_loss_cfg *cfg, float *loss, float *dpred, const float *pred,
-                      const float *target, int N, int C, int H, int W, float scale);
-  alcn_status (*sq_err_per_image)(alcn_backend *be, float *scores, const float *a, const float *b, int N, int D);
-
-  /* optimiser */
-  alcn_status (*adam_step)(alcn_backend *be, float *p, const float *g, float *m, float *v, size_t n,
-                           const alcn_adam_hparams *h, int t);
-
-  /* element-wise */
-  alcn_status (*blend)(alcn_backend *be, float *out, const float *x, const float *y, const float *a, int N, int D);
-  alcn_status (*blend_backward_y)(alcn_backend *be, float *dy, const float *dout, const float *a, int N, int D);
-  alcn_status (*axpby)(alcn_backend *be, float *y, const float *x, size_t n, float alpha, float beta);
-
-  /* random fills, identical streams on every backend (rng.h) */
-  alcn_status (*rng_uniform)(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float lo,
-                             float hi);
-  alcn_status (*rng_normal)(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset, float mean,
-                            float std);
-
-  /* optional: peak device memory in bytes since creation (NULL: not tracked) */
-  size_t (*peak_memory)(alcn_backend *be);
-  void (*destroy)(alcn_backend *be);
-
-  /* ---- ABI 1.1: appended after the 1.0 slots, so that older plugins keep
-   * their offsets. */
-  /* Timing in stream order. timer_mark records slot (0 <=
-   * slot < ALCN_TIMER_SLOTS) once every op enqueued so far has run: the CPU
-   * backend reads the monotonic host clock (its ops are synchronous), CUDA
-   * records a cudaEvent on the stream. timer_elapsed_ms waits for slot `to`
-   * and gives the milliseconds from mark `from` to mark `to`. */
-  alcn_status (*timer_mark)(alcn_backend *be, int slot);
-  alcn_status (*timer_elapsed_ms)(alcn_backend *be, int from, int to, double *ms);
-  /* Salt-and-pepper on the backend (ABI 1.1; ops.h alcn_cpu_salt_pepper):
-   * u (N,D) uniforms in [0,1), e.g. from rng_uniform; noise may be NULL. */
-  alcn_status (*salt_pepper)(alcn_backend *be, float *out, float *noise, const float *x, const float *u, int N, int D,
-                             float rate);
-} alcn_backend_ops;
-
-struct alcn_backend {
-  const alcn_backend_ops *ops;
-  alcn_device device;
-  const char *name;   /* "cpu", "cuda" */
-  char description[128]; /* "cpu (OpenBLAS, 2 threads)", "cuda: NVIDIA H200, cc 9.0" */
-  void *impl;         /* backend-private state (stream, handles, caches, scratch) */
-};
-
+/* ------------------------------------------------------------- lifetime */
 /* CPU backend; threads <= 0 keeps OpenMP's default. */
-alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads);
+ALCN_API alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads);
 /* CUDA backend on device `ordinal`. ALCN_ERR_DEVICE with one clear line when
  * there is no driver or no GPU; ALCN_ERR_UNSUPPORTED when built without CUDA. */
-alcn_status alcn_backend_cuda_create(alcn_backend **out, int ordinal);
+ALCN_API alcn_status alcn_backend_cuda_create(alcn_backend **out, int ordinal);
 /* 1 if this build has the CUDA backend and a usable GPU is present, else 0;
  * reason (may be NULL) receives why not. */
-int alcn_cuda_available(char *reason, size_t cap);
+ALCN_API int alcn_cuda_available(char *reason, size_t cap);
 /* name: "cpu", "cuda" or "auto" (CUDA when present, else CPU; says which on stderr unless quiet). */
-alcn_status alcn_backend_create(alcn_backend **out, const char *name, int threads, int quiet);
-void alcn_backend_destroy(alcn_backend *be);
+ALCN_API alcn_status alcn_backend_create(alcn_backend **out, const char *name, int threads, int quiet);
+ALCN_API void alcn_backend_destroy(alcn_backend *be);
 
-/* Convenience wrappers */
-static inline void *alcn_backend_alloc(alcn_backend *be, size_t bytes) { return be->ops->alloc(be, bytes); }
-static inline void alcn_backend_free(alcn_backend *be, void *p) { if (p) be->ops->free(be, p); }
+/* ------------------------------------------------------------- facts */
+ALCN_API alcn_device alcn_backend_device(const alcn_backend *be);
+ALCN_API const char *alcn_backend_name(const alcn_backend *be);        /* "cpu", "cuda" */
+ALCN_API const char *alcn_backend_description(const alcn_backend *be); /* "cpu (OpenBLAS, 2 threads)" */
+/* Peak device memory in bytes since creation; 0 where not tracked (CPU). */
+ALCN_API size_t alcn_backend_peak_memory(alcn_backend *be);
+
+/* ------------------------------------------------------------- memory */
+ALCN_API void *alcn_backend_alloc(alcn_backend *be, size_t bytes); /* NULL on out-of-memory */
+ALCN_API void alcn_backend_free(alcn_backend *be, void *p);        /* p may be NULL */
+ALCN_API alcn_status alcn_upload(alcn_backend *be, void *dst, const void *src_host, size_t bytes);
+ALCN_API alcn_status alcn_download(alcn_backend *be, void *dst_host, const void *src, size_t bytes);
+ALCN_API alcn_status alcn_copy(alcn_backend *be, void *dst, const void *src, size_t bytes);
+ALCN_API alcn_status alcn_zero(alcn_backend *be, void *p, size_t bytes);
+ALCN_API alcn_status alcn_sync(alcn_backend *be);
+
+/* ------------------------------------------------------------- layers (shapes: ops.h) */
+/* d->transposed picks Conv2d / ConvTranspose2d. */
+ALCN_API alcn_status alcn_conv_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                       const alcn_conv_dims *d);
+ALCN_API alcn_status alcn_conv_backward(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                        const float *in, const float *w, const alcn_conv_dims *d);
+/* in (N,I), w (O,I), b (O), out (N,O). */
+ALCN_API alcn_status alcn_linear_forward(alcn_backend *be, float *out, const float *in, const float *w,
+                                         const float *b, int N, int I, int O);
+ALCN_API alcn_status alcn_linear_backward(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                          const float *in, const float *w, int N, int I, int O);
+ALCN_API alcn_status alcn_act_forward(alcn_backend *be, float *out, const float *in, size_t n, alcn_act act,
+                                      float slope);
+/* out: the forward's output (the derivative is written in terms of it). */
+ALCN_API alcn_status alcn_act_backward(alcn_backend *be, float *din, const float *dout, const float *out, size_t n,
+                                       alcn_act act, float slope);
+/* train: batch statistics, saved for backward; running statistics updated
+ * unless running_mean / running_var are NULL. Eval: the running statistics. */
+ALCN_API alcn_status alcn_bn_forward(alcn_backend *be, int train, float *out, const float *in, const float *gamma,
+                                     const float *beta, float *running_mean, float *running_var, float *save_mean,
+                                     float *save_invstd, const alcn_bn_dims *d);
+ALCN_API alcn_status alcn_bn_backward(alcn_backend *be, float *din, float *dgamma, float *dbeta, const float *dout,
+                                      const float *in, const float *gamma, const float *save_mean,
+                                      const float *save_invstd, const alcn_bn_dims *d);
+
+/* ------------------------------------------------------------- losses */
+/* *loss (backend memory, 1 float) = mean loss over (N,C,H,W); dpred (may be
+ * NULL) = scale * dLoss/dpred. */
+ALCN_API alcn_status alcn_loss(alcn_backend *be, const alcn_loss_cfg *cfg, float *loss, float *dpred,
+                               const float *pred, const float *target, int N, int C, int H, int W, float scale);
+/* scores[n] = mean over D of (a[n,:] - b[n,:])^2: the per-image anomaly score. */
+ALCN_API alcn_status alcn_sq_err_per_image(alcn_backend *be, float *scores, const float *a, const float *b, int N,
+                                           int D);
+
+/* ------------------------------------------------------------- optimiser */
+/* PyTorch Adam on n parameters; t counts from 1. */
+ALCN_API alcn_status alcn_adam_step(alcn_backend *be, float *p, const float *g, float *m, float *v, size_t n,
+                                    const alcn_adam_hparams *h, int t);
+
+/* ------------------------------------------------------------- element-wise */
+/* Per-image blend: out[n,i] = a[n]*x[n,i] + (1-a[n])*y[n,i], i < D. */
+ALCN_API alcn_status alcn_blend(alcn_backend *be, float *out, const float *x, const float *y, const float *a, int N,
+                                int D);
+/* dy[n,i] = (1-a[n]) * dout[n,i]. */
+ALCN_API alcn_status alcn_blend_backward_y(alcn_backend *be, float *dy, const float *dout, const float *a, int N,
+                                           int D);
+/* y[i] = alpha*x[i] + beta*y[i]. */
+ALCN_API alcn_status alcn_axpby(alcn_backend *be, float *y, const float *x, size_t n, float alpha, float beta);
+/* out[i] = a[i] * b[i] (out may alias a or b). The product's gradient is the
+ * same op: da = dout * b, db = dout * a. */
+ALCN_API alcn_status alcn_mul(alcn_backend *be, float *out, const float *a, const float *b, size_t n);
+/* out[i] = mask[i] > 0.5 ? a[i] : b[i] (mask of 0/1 floats; out may alias a or
+ * b). Its gradient: da = select(mask, dout, 0), db = select(mask, 0, dout). */
+ALCN_API alcn_status alcn_select(alcn_backend *be, float *out, const float *mask, const float *a, const float *b,
+                                 size_t n);
+/* out[i] = min(max(in[i], lo), hi) (out may alias in); lo <= hi. */
+ALCN_API alcn_status alcn_clamp(alcn_backend *be, float *out, const float *in, size_t n, float lo, float hi);
+/* din[i] = lo < in[i] < hi ? dout[i] : 0 (in: the clamp's input). */
+ALCN_API alcn_status alcn_clamp_backward(alcn_backend *be, float *din, const float *dout, const float *in, size_t n,
+                                         float lo, float hi);
+/* Salt-and-pepper: for image n (D floats), lo/hi = min/max of x[n,:];
+ * out = u < rate/2 ? lo : (u < rate ? hi : x); noise (may be NULL) = out - x;
+ * u (N,D) uniforms in [0,1), e.g. from alcn_fill_uniform. */
+ALCN_API alcn_status alcn_salt_pepper(alcn_backend *be, float *out, float *noise, const float *x, const float *u,
+                                      int N, int D, float rate);
+
+/* ------------------------------------------------------------- random fills */
+/* Identical streams on every backend (rng.h): value i of a fill is a function
+ * of (seed, offset + i/4, lane i%4) only. */
+ALCN_API alcn_status alcn_fill_uniform(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset,
+                                       float lo, float hi);
+ALCN_API alcn_status alcn_fill_normal(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset,
+                                      float mean, float std);
+
+/* ------------------------------------------------------------- timing */
+/* alcn_timer_mark records slot (0 <= slot < ALCN_TIMER_SLOTS) once every op
+ * enqueued so far has run: the CPU backend reads the monotonic clock (its ops
+ * are synchronous), CUDA records an event on the stream. elapsed waits for
+ * slot `to` and gives the milliseconds from mark `from` to mark `to`. */
+ALCN_API alcn_status alcn_timer_mark(alcn_backend *be, int slot);
+ALCN_API alcn_status alcn_timer_elapsed_ms(alcn_backend *be, int from, int to, double *ms);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #ifndef ALCN_MODELS_H
 #define ALCN_MODELS_H
 
+#include "alcn/export.h"
+
 #include "alcn/net.h"
 
 #ifdef __cplusplus
@@ -27,11 +29,11 @@ extern "C" {
 
 /* "paper" or "strided" for arch ("auto", "paper", "strided") and this image size;
  * ALCN_ERR_ARG with the reason when the size does not fit the arch. */
-alcn_status alcn_model_resolve_arch(const char *arch, int H, int W, const char **resolved);
+ALCN_API alcn_status alcn_model_resolve_arch(const char *arch, int H, int W, const char **resolved);
 /* The DAE (input and output C,H,W), not finalized. */
-alcn_status alcn_model_dae(alcn_net **out, alcn_backend *be, int C, int H, int W, const char *arch);
+ALCN_API alcn_status alcn_model_dae(alcn_net **out, alcn_backend *be, int C, int H, int W, const char *arch);
 /* The noise generator: input (zdim,1,1), output (C,H,W) in (0,1), not finalized. */
-alcn_status alcn_model_noise_gen(alcn_net **out, alcn_backend *be, int C, int H, int W, int zdim, const char *arch);
+ALCN_API alcn_status alcn_model_noise_gen(alcn_net **out, alcn_backend *be, int C, int H, int W, int zdim, const char *arch);
 
 #ifdef __cplusplus
 }

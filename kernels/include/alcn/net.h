@@ -13,6 +13,8 @@
 #ifndef ALCN_NET_H
 #define ALCN_NET_H
 
+#include "alcn/export.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,19 +32,19 @@ typedef enum alcn_init {
 } alcn_init;
 
 /* An empty network taking (C,H,W) inputs; name is used in messages. */
-alcn_status alcn_net_create(alcn_net **out, alcn_backend *be, const char *name, int C, int H, int W);
-void alcn_net_destroy(alcn_net *net);
+ALCN_API alcn_status alcn_net_create(alcn_net **out, alcn_backend *be, const char *name, int C, int H, int W);
+ALCN_API void alcn_net_destroy(alcn_net *net);
 
 /* Layers, appended in order. Each checks the shape and fails with a message. */
-alcn_status alcn_net_conv(alcn_net *net, int out_ch, int k, int stride, int pad, int bias);
-alcn_status alcn_net_convt(alcn_net *net, int out_ch, int k, int stride, int pad, int out_pad, int bias);
-alcn_status alcn_net_linear(alcn_net *net, int out_features); /* flattens (C,H,W) -> (C*H*W) */
-alcn_status alcn_net_act(alcn_net *net, alcn_act act, float slope);
-alcn_status alcn_net_bn(alcn_net *net, float eps, float momentum);
-alcn_status alcn_net_reshape(alcn_net *net, int C, int H, int W);
+ALCN_API alcn_status alcn_net_conv(alcn_net *net, int out_ch, int k, int stride, int pad, int bias);
+ALCN_API alcn_status alcn_net_convt(alcn_net *net, int out_ch, int k, int stride, int pad, int out_pad, int bias);
+ALCN_API alcn_status alcn_net_linear(alcn_net *net, int out_features); /* flattens (C,H,W) -> (C*H*W) */
+ALCN_API alcn_status alcn_net_act(alcn_net *net, alcn_act act, float slope);
+ALCN_API alcn_status alcn_net_bn(alcn_net *net, float eps, float momentum);
+ALCN_API alcn_status alcn_net_reshape(alcn_net *net, int C, int H, int W);
 
 /* Allocate everything for batches up to max_batch; initialise weights from seed. */
-alcn_status alcn_net_finalize(alcn_net *net, int max_batch, uint64_t seed, alcn_init init);
+ALCN_API alcn_status alcn_net_finalize(alcn_net *net, int max_batch, uint64_t seed, alcn_init init);
 
 /* Forward modes (BatchNorm): EVAL normalises with the running statistics;
  * TRAIN with the batch's and updates the running ones (PyTorch train());
@@ -53,37 +55,37 @@ enum { ALCN_NET_EVAL = 0, ALCN_NET_TRAIN = 1, ALCN_NET_BATCH_STATS = 2 };
 
 /* in: backend memory (N,C,H,W), kept by the net until backward. train: one
  * of the modes above. *out: the output, owned by the net, valid until the next forward. */
-alcn_status alcn_net_forward(alcn_net *net, const float *in, int N, int train, const float **out);
+ALCN_API alcn_status alcn_net_forward(alcn_net *net, const float *in, int N, int train, const float **out);
 /* dout: gradient of the loss w.r.t. the last forward's output. din (may be NULL):
  * gradient w.r.t. that forward's input (=). Parameter gradients accumulate (+=)
  * unless the net is frozen. */
-alcn_status alcn_net_backward(alcn_net *net, const float *dout, float *din);
+ALCN_API alcn_status alcn_net_backward(alcn_net *net, const float *dout, float *din);
 
-alcn_status alcn_net_zero_grad(alcn_net *net);
+ALCN_API alcn_status alcn_net_zero_grad(alcn_net *net);
 /* One Adam step on every parameter (does nothing when frozen); counts t. */
-alcn_status alcn_net_adam_step(alcn_net *net, const alcn_adam_hparams *h);
+ALCN_API alcn_status alcn_net_adam_step(alcn_net *net, const alcn_adam_hparams *h);
 /* A frozen net computes no parameter gradients in backward and takes no steps. */
-void alcn_net_freeze(alcn_net *net, int frozen);
-int alcn_net_frozen(const alcn_net *net);
+ALCN_API void alcn_net_freeze(alcn_net *net, int frozen);
+ALCN_API int alcn_net_frozen(const alcn_net *net);
 
-size_t alcn_net_param_count(const alcn_net *net);
-int alcn_net_num_layers(const alcn_net *net);
-void alcn_net_out_shape(const alcn_net *net, int *C, int *H, int *W);
-size_t alcn_net_out_numel(const alcn_net *net); /* C*H*W of the output */
-int alcn_net_max_batch(const alcn_net *net);
-alcn_backend *alcn_net_backend(const alcn_net *net);
+ALCN_API size_t alcn_net_param_count(const alcn_net *net);
+ALCN_API int alcn_net_num_layers(const alcn_net *net);
+ALCN_API void alcn_net_out_shape(const alcn_net *net, int *C, int *H, int *W);
+ALCN_API size_t alcn_net_out_numel(const alcn_net *net); /* C*H*W of the output */
+ALCN_API int alcn_net_max_batch(const alcn_net *net);
+ALCN_API alcn_backend *alcn_net_backend(const alcn_net *net);
 /* Parameter and gradient arrays (backend memory) and their length, for tests and checks. */
-float *alcn_net_params(alcn_net *net, size_t *count);
-float *alcn_net_grads(alcn_net *net, size_t *count);
+ALCN_API float *alcn_net_params(alcn_net *net, size_t *count);
+ALCN_API float *alcn_net_grads(alcn_net *net, size_t *count);
 /* 1 if every parameter is finite (downloads them; for NaN guards). */
-alcn_status alcn_net_check_finite(alcn_net *net, int *finite);
+ALCN_API alcn_status alcn_net_check_finite(alcn_net *net, int *finite);
 /* One line per layer ("conv 1->16 k5 s1 p0  (24x24)  416 params") to f. */
-void alcn_net_describe(const alcn_net *net, FILE *f);
+ALCN_API void alcn_net_describe(const alcn_net *net, FILE *f);
 
 /* Weights (parameters and BatchNorm running statistics), with a header that
  * names the net's shape so that a mismatched load fails clearly. */
-alcn_status alcn_net_save(alcn_net *net, FILE *f);
-alcn_status alcn_net_load(alcn_net *net, FILE *f, const char *path_for_messages);
+ALCN_API alcn_status alcn_net_save(alcn_net *net, FILE *f);
+ALCN_API alcn_status alcn_net_load(alcn_net *net, FILE *f, const char *path_for_messages);
 
 #ifdef __cplusplus
 }
