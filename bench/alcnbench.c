@@ -1,5 +1,6 @@
 /* alcnbench: the benchmark harness program. Subcommands:
- *   list    method and noise plugins (id, summary, file, defaults) and refused plugins
+ *   list    method and noise plugins (id, label, summary, file, options with their
+ *           defaults, ranges and docs) and refused plugins
  *   plan    the cells of a plan (same flags as run), with their state in --out
  *   run     train and score every cell of the plan (or of one --shard), one record each
  *   report  the report generator (reports/), on a results folder
@@ -12,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alcn/cpu_tune.h"
 #include "alcn/version.h"
+#include "alcn/options.h"
 #include "bench.h"
 
 #include "alcn/report.h"
@@ -60,6 +63,24 @@ static alcn_status load_registry(alcn_registry *reg, const ab_config *c, int qui
 }
 
 /* ------------------------------------------------------------------ list */
+/* One line per option: name=default, the valid range or choices, the doc. */
+static void print_options(const alcn_option *t) {
+  if (!t || !t->name) {
+    printf("  %-12s options: none\n", "");
+    return;
+  }
+  printf("  %-12s options:\n", "");
+  for (const alcn_option *e = t; e->name; ++e) {
+    char range[128];
+    if (e->type == ALCN_OPT_ENUM)
+      snprintf(range, sizeof range, "%s", e->choices);
+    else
+      snprintf(range, sizeof range, "%s%s%g..%g%s", e->type == ALCN_OPT_INT ? "integer " : "",
+               (e->flags & ALCN_OPT_MIN_OPEN) ? "(" : "[", e->min, e->max, (e->flags & ALCN_OPT_MAX_OPEN) ? ")" : "]");
+    printf("  %-14s %s=%s  %s  %s\n", "", e->name, e->def, range, e->doc ? e->doc : "");
+  }
+}
+
 static int cmd_list(int argc, char **argv) {
   ab_config c;
   ab_config_init(&c);
@@ -69,6 +90,13 @@ static int cmd_list(int argc, char **argv) {
     else if (!strncmp(argv[i], "--plugin-path=", 14)) v = argv[i] + 14;
     else {
       fprintf(stderr, "alcnbench list: unknown flag '%s' (valid: --plugin-path DIR)\n", argv[i]);
+      ab_config_free(&c);
+      return 2;
+    }
+    struct stat st;
+    if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "alcnbench list: --plugin-path %s: not a folder (hint: give the folder that holds the plugin "
+              ".so files)\n", v);
       ab_config_free(&c);
       return 2;
     }
@@ -87,18 +115,18 @@ static int cmd_list(int argc, char **argv) {
   printf("methods (%d):\n", reg.n_methods);
   for (int i = 0; i < reg.n_methods; ++i) {
     const alcn_method_desc *d = reg.methods[i].desc;
-    printf("  %-12s %s\n", d->id, d->summary);
+    printf("  %-12s %s: %s\n", d->id, d->label, d->summary);
     printf("  %-12s file: %s\n", "", reg.methods[i].file);
-    printf("  %-12s defaults: %s\n", "", d->defaults ? d->defaults : "(none)");
+    print_options(d->options);
     printf("  %-12s hosts a noise: %s; ABI %u.%u\n", "", d->hosts_noise ? "yes (--noise)" : "no (noise none)",
            (unsigned)d->abi_major, (unsigned)d->abi_minor);
   }
   printf("noises (%d):\n", reg.n_noises);
   for (int i = 0; i < reg.n_noises; ++i) {
     const alcn_noise_desc *d = reg.noises[i].desc;
-    printf("  %-12s %s\n", d->id, d->summary);
+    printf("  %-12s %s: %s\n", d->id, d->label, d->summary);
     printf("  %-12s file: %s\n", "", reg.noises[i].file);
-    printf("  %-12s defaults: %s\n", "", d->defaults ? d->defaults : "(none)");
+    print_options(d->options);
     printf("  %-12s learns: %s; ABI %u.%u\n", "", d->learn ? "yes" : "no", (unsigned)d->abi_major,
            (unsigned)d->abi_minor);
   }
@@ -157,7 +185,7 @@ static int cmd_plan_run(int argc, char **argv, int run) {
     rc = 1;
     goto out;
   }
-  if ((s = ab_plan_build(&plan, &c, &reg)) != ALCN_OK) {
+  if ((s = ab_plan_build(&plan, &c, &reg)) != ALCN_OK || (s = ab_plan_check_options(&c, &reg)) != ALCN_OK) {
     print_error();
     rc = usage_status(s);
     goto out;

@@ -1,6 +1,5 @@
 /* Batches for a cell: the seeded per-epoch shuffle of the training indices,
- * the alcn_batch_iter the methods pull training batches from, and uploads of
- * test images. */
+ * the next training batch for the host's loop, and uploads of test images. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,9 +58,7 @@ alcn_status ab_batches_fill(ab_batches *b, const int32_t *idx, int n, const floa
   return ALCN_OK;
 }
 
-static int iter_next(void *self, const float **x, int *n) {
-  ab_batches *b = self;
-  if (ab_interrupted) return -(int)ALCN_ERR_INTERRUPTED;
+int ab_batches_next(ab_batches *b, const float **x, int *n) {
   if (b->pos >= b->n) return 0;
   int nb = b->n - b->pos < b->batch ? b->n - b->pos : b->batch;
   alcn_status s = ab_batches_fill(b, b->perm + b->pos, nb, x);
@@ -73,11 +70,6 @@ static int iter_next(void *self, const float **x, int *n) {
   b->pos += nb;
   if (b->pr) ab_progress_images(b->pr, b->pos);
   return 1;
-}
-
-alcn_batch_iter ab_batches_iter(ab_batches *b) {
-  alcn_batch_iter it = {b, iter_next};
-  return it;
 }
 
 void ab_batches_free(ab_batches *b) {

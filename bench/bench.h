@@ -3,8 +3,10 @@
  * files and progress display. One concern per file:
  *   config.c    ab_config: defaults, flags, INI file, validation of numbers and keys
  *   plan.c      ab_plan: names checked against plugins / data sets, cells, ids, shards
+ *   plan_options.c  plugin options checked against the plugins' tables at plan time
  *   run.c       one cell: data, manifest, backend, method, training, scoring, metrics
- *   batches.c   the shuffled training-batch iterator and the test-batch filler
+ *   batches.c   the shuffled training batches and the test-batch filler
+ *   train_loop.c  one epoch of the host-owned training loop (ABI 2)
  *   record.c    JSON records (cJSON), atomic files, resume status
  *   figure4.c   the .f4 file of a cell
  *   progress.c  stderr progress: cell k of n, epoch loss, images/s, ETA
@@ -74,9 +76,14 @@ int ab_opts_for(const ab_list *list, const char *spec, const char **out, int cap
 const char *ab_config_root(const ab_config *c, const char *name);
 
 /* ------------------------------------------------------------- plan */
+/* The longest cell id: it names files (records/<id>.json, manifests/<id>.txt,
+ * figure4/<id>.f4 and their temporary files), which hold at most 255 bytes
+ * (NAME_MAX); a plan whose ids would be longer is refused (long variant names). */
+#define AB_CELL_ID_MAX 200
+
 typedef struct ab_cell {
   int index;             /* position in the whole plan (shards: index % n == i) */
-  char id[256];          /* "<dataset>_<protocol>_c<k>_<method>_<noise>_<loss>_s<seed>" */
+  char id[256];          /* "<dataset>_<protocol>_c<k>_<method>_<noise>_<loss>_s<seed>", <= AB_CELL_ID_MAX chars */
   const char *dataset, *protocol, *method, *noise, *loss; /* point into the config */
   int class_index;
   char class_name[128];
@@ -94,6 +101,10 @@ typedef struct ab_plan {
  * A method that does not host a noise gets only noise "none". */
 alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *reg);
 void ab_plan_free(ab_plan *p);
+/* Every method's and noise's options of the plan, parsed against the plugins'
+ * option tables (plan_options.c): ALCN_ERR_ARG with the key and the valid
+ * keys, range or choices, before any cell runs. */
+alcn_status ab_plan_check_options(const ab_config *c, const alcn_registry *reg);
 /* 1 when the cell belongs to this run's shard. */
 int ab_plan_in_shard(const ab_config *c, const ab_cell *cell);
 
@@ -101,10 +112,13 @@ int ab_plan_in_shard(const ab_config *c, const ab_cell *cell);
 typedef enum { AB_REC_MISSING = 0, AB_REC_DONE, AB_REC_FAILED, AB_REC_CORRUPT } ab_rec_state;
 /* <out>/records/<id>.json state. */
 ab_rec_state ab_record_state(const char *out, const char *cell_id);
-/* mkdir -p of <out>/{records,manifests,figure4,.partial}; removes stale
+/* mkdir -p of <out>/{records,manifests,figure4,.partial}; checks that each
+ * (and <out>) is writable by creating and removing a probe file, so that a
+ * read-only --out fails the run before any cell trains; removes stale
  * temporary files in <out>/.partial. */
 alcn_status ab_out_prepare(const char *out);
-/* Write bytes to <out>/<rel> atomically: <out>/.partial/<name>.<pid>.tmp,
+/* Write bytes to <out>/<rel> atomically through alcn_report_write_atomic
+ * (reports/src/util.c): a unique <out>/.partial/.<name>.<pid>.<serial>.tmp,
  * fsync, rename, fsync of the folder. */
 alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, size_t len);
 
@@ -171,8 +185,7 @@ double ab_now(void);   /* monotonic seconds */
 /* Training batches: the indices idx[0..n) shuffled per epoch (Fisher-Yates
  * on the Philox stream alcn_rng_derive(seed, epoch)), normalised into a host
  * buffer and uploaded into one backend buffer of batch x C x H x W floats;
- * the last batch may be partial. The iterator returns -ALCN_ERR_INTERRUPTED
- * once ab_interrupted is set. */
+ * the last batch may be partial. */
 typedef struct ab_batches {
   alcn_backend *be;
   const alcn_dataset *ds;
@@ -190,10 +203,28 @@ typedef struct ab_batches {
 alcn_status ab_batches_init(ab_batches *b, alcn_backend *be, const alcn_dataset *ds, const alcn_norm *nm,
                             const int32_t *idx, int n, int batch, uint64_t seed, struct ab_progress *pr);
 void ab_batches_epoch(ab_batches *b, int epoch); /* reshuffle for epoch (0-based) */
-alcn_batch_iter ab_batches_iter(ab_batches *b);
+/* The next training batch of the epoch: 1 and *x (backend memory), *n; 0 at
+ * the end of the epoch; a negative status when the upload failed. */
+int ab_batches_next(ab_batches *b, const float **x, int *n);
 /* Upload images idx[0..n) (n <= batch) into the backend buffer; *dev = it. */
 alcn_status ab_batches_fill(ab_batches *b, const int32_t *idx, int n, const float **dev);
 void ab_batches_free(ab_batches *b);
+
+/* ------------------------------------------------------------- training loop */
+typedef struct ab_epoch_stats {
+  double loss;           /* mean over the epoch's images of the steps' losses */
+  double aux_loss;       /* the same of the second loss; NaN when the method has none */
+  long images;
+  int steps, events;     /* events: the method's event_name, summed */
+  double step_seconds;   /* time inside train_step */
+} ab_epoch_stats;
+
+/* One epoch (0-based) of method md over b's shuffled batches (ab_batches_epoch
+ * first); *step counts steps over the run. NaN/Inf losses are
+ * ALCN_ERR_NUMERIC naming the plugin and the step; a signal gives
+ * ALCN_ERR_INTERRUPTED. nd: the noise the method hosts (or NULL). */
+alcn_status ab_train_epoch(const alcn_method_desc *md, const alcn_noise_desc *nd, void *state, ab_batches *b,
+                           int epoch, uint64_t *step, ab_epoch_stats *es);
 
 /* ------------------------------------------------------------- run */
 extern volatile sig_atomic_t ab_interrupted; /* set by SIGINT / SIGTERM */

@@ -50,8 +50,7 @@ int main(int argc, char **argv) {
   step_bench b;
   memset(&b, 0, sizeof b);
   alcn_status st = alcn_backend_create(&be, device, 0, 0);
-  if (st == ALCN_OK) st = sb_setup(&b, be, B, S);
-  b.loss.kind = lk;
+  if (st == ALCN_OK) st = sb_setup(&b, be, B, S, lk);
   if (st != ALCN_OK) {
     fprintf(stderr, "bench_cuda_step: %s\n", alcn_last_error());
     sb_teardown(&b);
@@ -77,10 +76,9 @@ int main(int argc, char **argv) {
            c < 2 ? lossname : "-", B, med[c], mn[c], mx[c], B / med[c]);
     fflush(stdout);
   }
-  float lossv = NAN;
-  (void)alcn_download(b.be, &lossv, b.lossv, sizeof lossv);
+  const double lossv = b.last_loss;
   const size_t peak = alcn_backend_peak_memory(b.be);
-  printf("# last training loss %.6g, peak backend memory %.1f MiB\n", (double)lossv, (double)peak / 1048576.0);
+  printf("# last training loss %.6g, peak backend memory %.1f MiB\n", lossv, (double)peak / 1048576.0);
   if (json) {
     FILE *f = fopen(json, "w");
     if (!f) {

@@ -221,12 +221,16 @@ int main(int argc, char **argv) {
   result *res = calloc((size_t)nb * nl * nc, sizeof *res);
   int nres = 0, rc = 0;
   for (int k = 0; k < nb && !rc; ++k) {
-    step_bench b;
-    alcn_status st = sb_setup(&b, be, batches[k], 28);
+    alcn_status st = ALCN_OK;
     for (int c = 0; c < nc && st == ALCN_OK; ++c) {
       const int ci = case_idx[c], is_train = ci < 2;
       for (int l = 0; l < (is_train ? nl : 1) && st == ALCN_OK; ++l) {
-        b.loss = (alcn_loss_cfg){is_train ? lk[l] : ALCN_LOSS_MSE, 1.0f};
+        step_bench b; /* the plugins, made for this loss (inference: MSE) */
+        st = sb_setup(&b, be, batches[k], 28, is_train ? lk[l] : ALCN_LOSS_MSE);
+        if (st != ALCN_OK) {
+          sb_teardown(&b);
+          break;
+        }
         result *r = &res[nres];
         r->kase = SB_CASES[ci];
         r->loss = is_train ? losses[l] : "-";
@@ -235,6 +239,7 @@ int main(int argc, char **argv) {
         r->gflop = fl * r->B / 1e9;
         r->torch_native = r->torch_fast = NAN;
         st = sb_time_case(&b, SB_CASE_FN[ci], iters, warmup, &r->med, &r->mn, &r->mx);
+        sb_teardown(&b);
         if (st != ALCN_OK) break;
         printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s\n",
                r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med, r->gflop,
@@ -245,7 +250,6 @@ int main(int argc, char **argv) {
     }
     if (st == ALCN_OK && layers)
       for (int l = 0; l < nl && st == ALCN_OK; ++l) st = layer_breakdown(be, batches[k], lk[l], iters);
-    sb_teardown(&b);
     if (st != ALCN_OK) {
       fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
       rc = 1;

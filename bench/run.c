@@ -362,40 +362,28 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   pr->images_per_epoch = m.n_train;
   double t0 = ab_now(), t_diag = 0.0, best_val = INFINITY;
   int since_best = 0;
+  uint64_t step = 0;
   for (int e = 0; e < c->epochs; ++e) {
     ab_batches_epoch(&b, e);
     ab_progress_epoch_begin(pr, e + 1);
-    alcn_batch_iter it = ab_batches_iter(&b);
-    alcn_epoch_stats es;
-    memset(&es, 0, sizeof es);
-    s = md->train_epoch(state, &it, &es);
-    if (ab_interrupted) {
+    ab_epoch_stats es;
+    s = ab_train_epoch(md, nd, state, &b, e, &step, &es);
+    if (s == ALCN_ERR_INTERRUPTED || ab_interrupted) {
       s = ALCN_ERR_INTERRUPTED;
       goto out;
     }
-    if (s != ALCN_OK) {
-      alcn_error_trace(__FILE__, __LINE__, "train_epoch");
-      goto out;
-    }
+    if (s != ALCN_OK) goto out;
     r->epoch_losses[e] = es.loss;
     r->epoch_aux[e] = es.aux_loss;
     r->epochs_run = e + 1;
-    if (!isfinite(es.loss)) {
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NUMERIC, "epoch %d: the training loss is %g", e + 1, es.loss);
-      goto out;
-    }
-    if (isinf(es.aux_loss)) { /* NaN means "no auxiliary loss" (plugin.h) */
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NUMERIC, "epoch %d: the auxiliary loss (%s) is %g", e + 1,
-                        md->hosts_noise ? "noise" : "second network", es.aux_loss);
-      goto out;
-    }
     double td = ab_now();
     if (r->epoch_val) ALCN_CHECK_GOTO(s, val_score(md, state, &b, &m, dscores, hval, &r->epoch_val[e]), out);
     if (r->epoch_sat)
       ALCN_CHECK_GOTO(s, noise_saturation(md, state, &b, &m, dnoise, dxt, hnoise, &r->epoch_sat[e]), out);
     t_diag += ab_now() - td;
     ab_progress_epoch_end(pr, es.loss, es.aux_loss, es.images);
-    if (es.note[0]) ab_progress_note(pr, "[cell %d/%d] %s", pr->plan_k, pr->plan_n, es.note);
+    if (es.events && md->event_name)
+      ab_progress_note(pr, "[cell %d/%d] %s %dx", pr->plan_k, pr->plan_n, md->event_name, es.events);
     if (c->early_stop > 0 && r->epoch_val) {
       if (e == 0 || r->epoch_val[e] < best_val * (1.0 - 1e-3)) {
         best_val = r->epoch_val[e];

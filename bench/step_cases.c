@@ -1,4 +1,5 @@
-/* The four timed cases of step_cases.h. */
+/* The four timed cases of step_cases.h, through the plugins' own functions
+ * (no second copy of Algorithm 1 here). */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include "step_cases.h"
 
@@ -6,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "alcn/models.h"
 #include "alcn/rng.h"
 #include "timing.h"
 
@@ -16,102 +16,79 @@ double sb_now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static alcn_status draw(step_bench *b) {
-  const size_t nz = (size_t)b->B * ALCN_NOISE_ZDIM;
-  ALCN_CHECK(alcn_fill_normal(b->be, b->z, nz, 21, b->step * alcn_rng_span(nz), 0.0f, 1.0f));
-  return alcn_fill_uniform(b->be, b->a, (size_t)b->B, 22, b->step * alcn_rng_span((size_t)b->B), 0.2f, 0.9f);
-}
-
 static alcn_status dae_train(step_bench *b) {
-  const float *y;
-  ALCN_CHECK(alcn_net_zero_grad(b->dae));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 1, &y));
-  ALCN_CHECK(alcn_loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
-  return alcn_net_adam_step(b->dae, &b->adam_dae);
+  alcn_step_stats st;
+  ALCN_CHECK(b->dae->train_step(b->plain, b->x, b->B, b->step_plain++, &st));
+  b->last_loss = st.loss;
+  return ALCN_OK;
 }
 
 static alcn_status alcn_train(step_bench *b) {
-  const float *g, *y;
-  ALCN_CHECK(draw(b));
-  b->step++;
-  /* 1) G_noise ascends L(x, DAE(a x + (1-a) G(z))), the DAE frozen */
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 1, &g));
-  ALCN_CHECK(alcn_blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
-  alcn_net_freeze(b->dae, 1);
-  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
-  ALCN_CHECK(alcn_loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, -1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, b->dxt));
-  alcn_net_freeze(b->dae, 0);
-  ALCN_CHECK(alcn_blend_backward_y(b->be, b->dnoise, b->dxt, b->a, b->B, b->D));
-  ALCN_CHECK(alcn_net_zero_grad(b->gen));
-  ALCN_CHECK(alcn_net_backward(b->gen, b->dnoise, NULL));
-  ALCN_CHECK(alcn_net_adam_step(b->gen, &b->adam_gen));
-  /* 2) the DAE descends on the blend with the updated G_noise (same z, a) */
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
-  ALCN_CHECK(alcn_blend(b->be, b->xt, b->x, g, b->a, b->B, b->D));
-  ALCN_CHECK(alcn_net_zero_grad(b->dae));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->xt, b->B, 1, &y));
-  ALCN_CHECK(alcn_loss(b->be, &b->loss, b->lossv, b->dpred, y, b->x, b->B, b->C, b->H, b->W, 1.0f));
-  ALCN_CHECK(alcn_net_backward(b->dae, b->dpred, NULL));
-  return alcn_net_adam_step(b->dae, &b->adam_dae);
+  alcn_step_stats st;
+  ALCN_CHECK(b->dae->train_step(b->alcn, b->x, b->B, b->step_alcn++, &st));
+  b->last_loss = st.loss;
+  return ALCN_OK;
 }
 
-static alcn_status infer_dae(step_bench *b) {
-  const float *y;
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
-  return alcn_sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
-}
+static alcn_status infer_dae(step_bench *b) { return b->dae->score(b->plain, b->x, b->B, b->scores); }
 
-static alcn_status infer_alcn(step_bench *b) {
-  const float *g, *y;
-  ALCN_CHECK(draw(b));
-  ALCN_CHECK(alcn_net_forward(b->gen, b->z, b->B, 0, &g));
-  ALCN_CHECK(alcn_net_forward(b->dae, b->x, b->B, 0, &y));
-  return alcn_sq_err_per_image(b->be, b->scores, y, b->x, b->B, b->D);
-}
+static alcn_status infer_alcn(step_bench *b) { return b->dae->score_with_noise(b->alcn, b->x, b->B, b->scores); }
 
 const char *const SB_CASES[SB_NCASES] = {"dae_train", "alcn_train", "infer_dae", "infer_alcn"};
 const step_case_fn SB_CASE_FN[SB_NCASES] = {dae_train, alcn_train, infer_dae, infer_alcn};
 
-alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S) {
+static alcn_status make(step_bench *b, const char *noise_id, alcn_loss_kind loss, void **state) {
+  const alcn_noise_desc *nd = alcn_registry_noise(&b->reg, noise_id, NULL);
+  if (!nd) ALCN_FAIL(ALCN_ERR_NOT_FOUND, "noise plugin '%s' not found (hint: build the plugins or set ALCN_PLUGIN_DIR)",
+                     noise_id);
+  alcn_method_config mc;
+  memset(&mc, 0, sizeof mc);
+  mc.size = sizeof mc;
+  mc.C = b->C;
+  mc.H = b->H;
+  mc.W = b->W;
+  mc.max_batch = b->B;
+  mc.loss.kind = loss;
+  mc.loss.ffl_alpha = 1.0f;
+  mc.noise = nd;
+  alcn_ctx ctx = {sizeof ctx, b->be, 1, 1};
+  return b->dae->create(&mc, &ctx, state);
+}
+
+alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S, alcn_loss_kind loss) {
   memset(b, 0, sizeof *b);
-  b->be = be;
   b->B = B;
   b->C = 1;
   b->H = b->W = S;
-  b->D = b->C * b->H * b->W;
-  b->adam_dae = (alcn_adam_hparams){1e-5f, 0.9f, 0.999f, 1e-8f, 0.0f};
-  b->adam_gen = (alcn_adam_hparams){8e-3f, 0.9f, 0.999f, 1e-8f, 0.0f};
-  b->loss = (alcn_loss_cfg){ALCN_LOSS_MSE, 1.0f};
-  ALCN_CHECK(alcn_model_dae(&b->dae, be, b->C, b->H, b->W, "paper"));
-  ALCN_CHECK(alcn_model_noise_gen(&b->gen, be, b->C, b->H, b->W, ALCN_NOISE_ZDIM, "paper"));
-  ALCN_CHECK(alcn_net_finalize(b->dae, B, 1, ALCN_INIT_TORCH));
-  ALCN_CHECK(alcn_net_finalize(b->gen, B, 2, ALCN_INIT_TORCH));
-  const size_t img = (size_t)B * b->D * sizeof(float);
-  float **bufs[] = {&b->x, &b->xt, &b->dxt, &b->dnoise, &b->dpred};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i)
-    if (!(*bufs[i] = alcn_backend_alloc(b->be, img))) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory for batch %d", alcn_backend_name(be), B);
-  b->z = alcn_backend_alloc(b->be, (size_t)B * ALCN_NOISE_ZDIM * sizeof(float));
-  b->a = alcn_backend_alloc(b->be, (size_t)B * sizeof(float));
-  b->scores = alcn_backend_alloc(b->be, (size_t)B * sizeof(float));
-  b->lossv = alcn_backend_alloc(b->be, sizeof(float));
-  if (!b->z || !b->a || !b->scores || !b->lossv) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory", alcn_backend_name(be));
+  ALCN_CHECK(alcn_registry_load(&b->reg, NULL, 0, 1));
+  b->be = be;
+  if (!(b->dae = alcn_registry_method(&b->reg, "dae", NULL)))
+    ALCN_FAIL(ALCN_ERR_NOT_FOUND, "method plugin 'dae' not found (hint: build the plugins or set ALCN_PLUGIN_DIR)");
+  ALCN_CHECK(make(b, "none", loss, &b->plain));
+  ALCN_CHECK(make(b, "alcn", loss, &b->alcn));
+  const size_t img = (size_t)B * b->C * b->H * b->W * sizeof(float);
+  b->x = alcn_backend_alloc(be, img);
+  b->scores = alcn_backend_alloc(be, (size_t)B * sizeof(float));
+  if (!b->x || !b->scores) ALCN_FAIL(ALCN_ERR_NOMEM, "out of %s memory for batch %d", alcn_backend_name(be), B);
   float *h = malloc(img);
   ALCN_CHECK_ALLOC(h, img);
-  alcn_rng_uniform(h, (size_t)B * b->D, 7, 0, 0.0f, 1.0f); /* uniform pixels, as the peer's make_batch */
+  alcn_rng_uniform(h, img / sizeof(float), 7, 0, 0.0f, 1.0f); /* uniform pixels, as the peer's make_batch */
   alcn_status st = alcn_upload(be, b->x, h, img);
   free(h);
   return st;
 }
 
 void sb_teardown(step_bench *b) {
-  if (!b->be) return;
-  float *bufs[] = {b->x, b->xt, b->dxt, b->dnoise, b->dpred, b->z, b->a, b->scores, b->lossv};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i) alcn_backend_free(b->be, bufs[i]);
-  alcn_net_destroy(b->dae);
-  alcn_net_destroy(b->gen);
-  b->be = NULL;
+  if (b->dae) {
+    if (b->plain) b->dae->destroy(b->plain);
+    if (b->alcn) b->dae->destroy(b->alcn);
+  }
+  if (b->be) {
+    alcn_backend_free(b->be, b->x);
+    alcn_backend_free(b->be, b->scores);
+  }
+  alcn_registry_free(&b->reg);
+  memset(b, 0, sizeof *b);
 }
 
 typedef struct sb_once {

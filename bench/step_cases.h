@@ -1,23 +1,27 @@
-/* The paper's DAE and DAE+ALCN on one backend as four timed cases, shared by
- * bench_layers (CPU/GPU vs PyTorch) and bench_cuda_step (gpu-check.sh): a DAE
- * training step, a DAE+ALCN training step (Algorithm 1, as the PyTorch peer's
- * alcn_step), DAE inference and DAE+ALCN inference (the noise generator run too). */
+/* The paper's DAE and DAE+ALCN as four timed cases, shared by bench_layers
+ * (CPU/GPU vs PyTorch) and bench_cuda_step (gpu-check.sh). They time the
+ * plugins themselves, as a run uses them (ABI 2): a training step is the
+ * method's train_step (for dae + alcn, Algorithm 1: the noise ascent and the
+ * DAE descent), inference is score / score_with_noise. The cases:
+ * "dae_train" (dae + none), "alcn_train" (dae + alcn), "infer_dae",
+ * "infer_alcn" (score with the noise generated too). */
 #ifndef ALCN_BENCH_STEP_CASES_H
 #define ALCN_BENCH_STEP_CASES_H
 
 #include <stdint.h>
 
 #include "alcn/backend.h"
-#include "alcn/net.h"
+#include "alcn/loader.h"
 
 typedef struct step_bench {
   alcn_backend *be;      /* not owned */
-  alcn_net *dae, *gen;
-  int B, C, H, W, D;
-  alcn_loss_cfg loss;
-  alcn_adam_hparams adam_dae, adam_gen;
-  float *x, *xt, *dxt, *dnoise, *dpred, *z, *a, *lossv, *scores;
-  uint64_t step;
+  alcn_registry reg;
+  const alcn_method_desc *dae;
+  void *plain, *alcn;    /* dae + none, dae + alcn */
+  int B, C, H, W;
+  float *x, *scores;
+  uint64_t step_plain, step_alcn;
+  double last_loss;      /* of the last training case run */
 } step_bench;
 
 typedef alcn_status (*step_case_fn)(step_bench *b);
@@ -26,9 +30,10 @@ enum { SB_NCASES = 4 };
 extern const char *const SB_CASES[SB_NCASES];
 extern const step_case_fn SB_CASE_FN[SB_NCASES];
 
-/* Paper nets for 1 x S x S images, batch B, on be (MSE loss until b->loss is set);
+/* The dae plugin with noises none and alcn at their defaults (the paper's
+ * nets and learning rates) for 1 x S x S images, batch B, loss `loss`, on be;
  * the batch is uniform pixels, as the peer's make_batch. */
-alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S);
+alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S, alcn_loss_kind loss);
 void sb_teardown(step_bench *b);
 double sb_now_s(void);
 /* median / min / max seconds of fn over iters runs after warmup runs (timing.h: backend timer marks). */

@@ -2,7 +2,7 @@
  * data-set shape and device, per method plugin (and, for methods hosting a
  * noise, per noise plugin), through the plugin interface as a run uses it:
  *   parameters     method and noise apart (param_count), and summed;
- *   train_step     one method->train_epoch over a one-batch source (for dae +
+ *   train_step     one method->train_step, the step the harness runs (for dae +
  *                  alcn: Algorithm 1's noise ascent + DAE descent), and the
  *                  time of an epoch of --epoch-images images;
  *   infer          method->score of a batch (the paper's inference time);
@@ -11,7 +11,7 @@
  *   infer at the latency batch (default 1);
  *   images/s, peak host memory (getrusage, each method in its own child
  *   process so that the peaks are its own) and peak device memory
- *   (1 when the backend tracks it).
+ *   (where the backend tracks it).
  * Each time is the median [min, max] of --iters runs after --warmup runs,
  * taken between two backend timer marks (CUDA events on the GPU, the
  * monotonic clock on the CPU). When python3 imports torch and the
@@ -204,26 +204,12 @@ static alcn_status parse_opts(t5_opts *o, int argc, char **argv) {
 }
 
 /* ------------------------------------------------------- timing one item */
-/* A batch source that yields one batch, once: train_epoch = one step. */
-typedef struct one_batch {
-  const float *x;
-  int n, given;
-} one_batch;
-
-static int one_batch_next(void *self, const float **x, int *n) {
-  one_batch *b = self;
-  if (b->given) return 0;
-  b->given = 1;
-  *x = b->x;
-  *n = b->n;
-  return 1;
-}
-
 typedef enum { K_TRAIN, K_INFER, K_INFER_NOISE } t5_kind;
 
 typedef struct t5_run {
   const alcn_method_desc *m;
   void *state;
+  uint64_t step;      /* the method's step counter (its noise draws depend on it) */
   alcn_backend *be;
   const float *x;
   float *scores;
@@ -239,10 +225,9 @@ static alcn_status run_once(void *ctx) {
   const t5_once *q = ctx;
   t5_run *r = q->r;
   if (q->k == K_TRAIN) {
-    one_batch ob = {r->x, q->batch, 0};
-    alcn_batch_iter it = {&ob, one_batch_next};
-    alcn_epoch_stats stats;
-    ALCN_CHECK(r->m->train_epoch(r->state, &it, &stats));
+    alcn_step_stats stats;
+    memset(&stats, 0, sizeof stats);
+    ALCN_CHECK(r->m->train_step(r->state, r->x, q->batch, r->step++, &stats));
   } else if (q->k == K_INFER) {
     ALCN_CHECK(r->m->score(r->state, r->x, q->batch, r->scores));
   } else {
@@ -308,7 +293,7 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
     free(h);
     if (st != ALCN_OK) goto done;
   }
-  t5_run r = {m, state, be, x, scores};
+  t5_run r = {m, state, 0, be, x, scores};
   it->n = 0;
   if (o->train) ALCN_CHECK_GOTO(st, time_kind(&r, o, K_TRAIN, o->batch, &it->c[it->n++]), done);
   ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER, o->batch, &it->c[it->n++]), done);

@@ -3,6 +3,11 @@
 
 #include <string.h>
 
+const char *alcn_model_arch_name(int index) {
+  static const char *const names[] = {"auto", "paper", "strided"};
+  return index >= 0 && index < 3 ? names[index] : "auto";
+}
+
 alcn_status alcn_model_resolve_arch(const char *arch, int H, int W, const char **resolved) {
   if (!arch || strcmp(arch, "auto") == 0) arch = (H <= 32 && W <= 32) ? "paper" : "strided";
   if (strcmp(arch, "paper") == 0) {

@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE /* realpath, strdup */
 #include "alcn/loader.h"
 
+#include "alcn/options.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
@@ -39,48 +41,76 @@ static alcn_status why_fail(char *why, size_t cap, const char *fmt, ...) {
   return ALCN_ERR_ABI;
 }
 
-/* abi_major / abi_minor / size / id / summary, common to both descriptor kinds.
- * need = bytes of the descriptor this host reads. */
-static alcn_status check_head(uint32_t major, uint32_t minor, uint32_t size, size_t need, const char *id,
-                              const char *summary, char *why, size_t cap) {
+/* abi_major / abi_minor / size / id / summary / options, common to both
+ * descriptor kinds. min = bytes up to the last required field. */
+static alcn_status check_head(uint32_t major, uint32_t minor, uint32_t size, size_t min, const char *id,
+                              const char *summary, const alcn_option *options, char *why, size_t cap) {
   if (major != ALCN_ABI_MAJOR)
     return why_fail(why, cap, "abi_major %u, this host needs %d (hint: rebuild the plugin against this SDK)",
                     (unsigned)major, ALCN_ABI_MAJOR);
   if (minor > ALCN_ABI_MINOR)
     return why_fail(why, cap, "abi_minor %u is newer than this host's %d.%d (hint: update alcnbench)",
                     (unsigned)minor, ALCN_ABI_MAJOR, ALCN_ABI_MINOR);
-  if (size < need)
-    return why_fail(why, cap, "descriptor size %u is smaller than the %zu bytes of ABI %d.%d", (unsigned)size,
-                    need, ALCN_ABI_MAJOR, ALCN_ABI_MINOR);
+  if (size < min)
+    return why_fail(why, cap, "descriptor size %u is smaller than its required fields (%zu bytes in ABI %d.%d)",
+                    (unsigned)size, min, ALCN_ABI_MAJOR, ALCN_ABI_MINOR);
   if (!id) return why_fail(why, cap, "id is NULL");
   if (!id_ok(id)) return why_fail(why, cap, "id '%.64s' is not of [a-z0-9_-] (1..63 characters)", id);
   if (!summary) return why_fail(why, cap, "'%s': summary is NULL", id);
+  char w[300];
+  if (options && alcn_options_check_table(options, w, sizeof w) != ALCN_OK)
+    return why_fail(why, cap, "'%s': %s", id, w);
+  return ALCN_OK;
+}
+
+/* The host's view of a plugin's descriptor: the first `size` bytes (at most
+ * the host's own size), the rest zero = every later field at its default. */
+static void read_sized(void *dst, size_t host_size, const void *src, uint32_t size) {
+  memset(dst, 0, host_size);
+  memcpy(dst, src, size < host_size ? size : host_size);
+}
+
+alcn_status alcn_read_method_desc(const alcn_method_desc *d, alcn_method_desc *out, char *why, size_t cap) {
+  if (!d) return why_fail(why, cap, "descriptor is NULL");
+  if (d->abi_major != ALCN_ABI_MAJOR || d->size < ALCN_METHOD_DESC_MIN_SIZE)
+    return check_head(d->abi_major, d->abi_minor, d->size, ALCN_METHOD_DESC_MIN_SIZE, NULL, NULL, NULL, why, cap);
+  read_sized(out, sizeof *out, d, d->size);
+  alcn_status s = check_head(out->abi_major, out->abi_minor, out->size, ALCN_METHOD_DESC_MIN_SIZE, out->id,
+                             out->summary, out->options, why, cap);
+  if (s != ALCN_OK) return s;
+  const char *missing = !out->create        ? "create"
+                        : !out->train_step  ? "train_step"
+                        : !out->score       ? "score"
+                        : !out->param_count ? "param_count"
+                        : !out->destroy     ? "destroy"
+                                            : NULL;
+  if (missing) return why_fail(why, cap, "method '%s': required function %s is NULL", out->id, missing);
+  if (!out->label) out->label = out->id;
+  return ALCN_OK;
+}
+
+alcn_status alcn_read_noise_desc(const alcn_noise_desc *d, alcn_noise_desc *out, char *why, size_t cap) {
+  if (!d) return why_fail(why, cap, "descriptor is NULL");
+  if (d->abi_major != ALCN_ABI_MAJOR || d->size < ALCN_NOISE_DESC_MIN_SIZE)
+    return check_head(d->abi_major, d->abi_minor, d->size, ALCN_NOISE_DESC_MIN_SIZE, NULL, NULL, NULL, why, cap);
+  read_sized(out, sizeof *out, d, d->size);
+  alcn_status s = check_head(out->abi_major, out->abi_minor, out->size, ALCN_NOISE_DESC_MIN_SIZE, out->id,
+                             out->summary, out->options, why, cap);
+  if (s != ALCN_OK) return s;
+  const char *missing = !out->create ? "create" : !out->corrupt ? "corrupt" : !out->destroy ? "destroy" : NULL;
+  if (missing) return why_fail(why, cap, "noise '%s': required function %s is NULL", out->id, missing);
+  if (!out->label) out->label = out->id;
   return ALCN_OK;
 }
 
 alcn_status alcn_check_method_desc(const alcn_method_desc *d, char *why, size_t cap) {
-  if (!d) return why_fail(why, cap, "descriptor is NULL");
-  alcn_status s = check_head(d->abi_major, d->abi_minor, d->size, sizeof(alcn_method_desc), d->id, d->summary,
-                             why, cap);
-  if (s != ALCN_OK) return s;
-  const char *missing = !d->create        ? "create"
-                        : !d->train_epoch ? "train_epoch"
-                        : !d->score       ? "score"
-                        : !d->param_count ? "param_count"
-                        : !d->destroy     ? "destroy"
-                                          : NULL;
-  if (missing) return why_fail(why, cap, "method '%s': required function %s is NULL", d->id, missing);
-  return ALCN_OK;
+  alcn_method_desc tmp;
+  return alcn_read_method_desc(d, &tmp, why, cap);
 }
 
 alcn_status alcn_check_noise_desc(const alcn_noise_desc *d, char *why, size_t cap) {
-  if (!d) return why_fail(why, cap, "descriptor is NULL");
-  alcn_status s = check_head(d->abi_major, d->abi_minor, d->size, sizeof(alcn_noise_desc), d->id, d->summary,
-                             why, cap);
-  if (s != ALCN_OK) return s;
-  const char *missing = !d->create ? "create" : !d->corrupt ? "corrupt" : !d->destroy ? "destroy" : NULL;
-  if (missing) return why_fail(why, cap, "noise '%s': required function %s is NULL", d->id, missing);
-  return ALCN_OK;
+  alcn_noise_desc tmp;
+  return alcn_read_noise_desc(d, &tmp, why, cap);
 }
 
 /* ---------------------------------------------------------------- registry */
@@ -179,16 +209,23 @@ static alcn_status load_file(alcn_registry *reg, const char *path, int quiet) {
     return refuse(reg, path, "missing symbol: exports neither alcn_method_descriptor nor alcn_noise_descriptor",
                   quiet);
   }
-  const alcn_method_desc *md[MAX_DESCS];
-  const alcn_noise_desc *nd[MAX_DESCS];
+  alcn_method_desc *md = calloc(MAX_DESCS, sizeof *md);
+  alcn_noise_desc *nd = calloc(MAX_DESCS, sizeof *nd);
+  if (!md || !nd) {
+    free(md);
+    free(nd);
+    dlclose(h);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory in the plugin loader");
+  }
   int nm = 0, nn = 0;
   why[0] = '\0';
   int bad = 0;
   for (uint32_t i = 0; mf && !bad && i < MAX_DESCS; ++i) {
-    const alcn_method_desc *d = mf(i);
-    if (!d) break;
+    const alcn_method_desc *raw = mf(i);
+    if (!raw) break;
     char w[400];
-    if (alcn_check_method_desc(d, w, sizeof w) != ALCN_OK) {
+    const alcn_method_desc *d = &md[nm];
+    if (alcn_read_method_desc(raw, &md[nm], w, sizeof w) != ALCN_OK) {
       snprintf(why, sizeof why, "method descriptor %u: %s", (unsigned)i, w);
       bad = 1;
     } else if (alcn_registry_method(reg, d->id, NULL)) {
@@ -198,18 +235,19 @@ static alcn_status load_file(alcn_registry *reg, const char *path, int quiet) {
       bad = 1;
     } else {
       for (int j = 0; j < nm; ++j)
-        if (strcmp(md[j]->id, d->id) == 0) {
+        if (strcmp(md[j].id, d->id) == 0) {
           snprintf(why, sizeof why, "method id '%s' appears twice in this file", d->id);
           bad = 1;
         }
-      md[nm++] = d;
+      nm++;
     }
   }
   for (uint32_t i = 0; nf && !bad && i < MAX_DESCS; ++i) {
-    const alcn_noise_desc *d = nf(i);
-    if (!d) break;
+    const alcn_noise_desc *raw = nf(i);
+    if (!raw) break;
     char w[400];
-    if (alcn_check_noise_desc(d, w, sizeof w) != ALCN_OK) {
+    const alcn_noise_desc *d = &nd[nn];
+    if (alcn_read_noise_desc(raw, &nd[nn], w, sizeof w) != ALCN_OK) {
       snprintf(why, sizeof why, "noise descriptor %u: %s", (unsigned)i, w);
       bad = 1;
     } else if (alcn_registry_noise(reg, d->id, NULL)) {
@@ -219,11 +257,11 @@ static alcn_status load_file(alcn_registry *reg, const char *path, int quiet) {
       bad = 1;
     } else {
       for (int j = 0; j < nn; ++j)
-        if (strcmp(nd[j]->id, d->id) == 0) {
+        if (strcmp(nd[j].id, d->id) == 0) {
           snprintf(why, sizeof why, "noise id '%s' appears twice in this file", d->id);
           bad = 1;
         }
-      nd[nn++] = d;
+      nn++;
     }
   }
   if (!bad && nm == 0 && nn == 0) {
@@ -231,6 +269,8 @@ static alcn_status load_file(alcn_registry *reg, const char *path, int quiet) {
     bad = 1;
   }
   if (bad) {
+    free(md);
+    free(nd);
     dlclose(h);
     return refuse(reg, path, why, quiet);
   }
@@ -238,14 +278,19 @@ static alcn_status load_file(alcn_registry *reg, const char *path, int quiet) {
   reg->handles[reg->n_files] = h;
   ALCN_CHECK(add_str(&reg->files, &reg->n_files, path));
   const char *file = reg->files[reg->n_files - 1];
+  /* the host-owned copies, one allocation per file (freed with the registry) */
+  GROW(reg->desc_blocks, reg->n_desc_blocks, void *);
+  reg->desc_blocks[reg->n_desc_blocks++] = md;
+  GROW(reg->desc_blocks, reg->n_desc_blocks, void *);
+  reg->desc_blocks[reg->n_desc_blocks++] = nd;
   for (int i = 0; i < nm; ++i) {
     GROW(reg->methods, reg->n_methods, alcn_loaded_method);
-    reg->methods[reg->n_methods].desc = md[i];
+    reg->methods[reg->n_methods].desc = &md[i];
     reg->methods[reg->n_methods++].file = file;
   }
   for (int i = 0; i < nn; ++i) {
     GROW(reg->noises, reg->n_noises, alcn_loaded_noise);
-    reg->noises[reg->n_noises].desc = nd[i];
+    reg->noises[reg->n_noises].desc = &nd[i];
     reg->noises[reg->n_noises++].file = file;
   }
   return ALCN_OK;
@@ -338,6 +383,8 @@ void alcn_registry_free(alcn_registry *reg) {
     free(reg->refused[i].reason);
   }
   for (int i = 0; i < reg->n_dirs; ++i) free(reg->dirs[i]);
+  for (int i = 0; i < reg->n_desc_blocks; ++i) free(reg->desc_blocks[i]);
+  free(reg->desc_blocks);
   free(reg->files);
   free(reg->handles);
   free(reg->methods);

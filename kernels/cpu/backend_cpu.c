@@ -323,6 +323,7 @@ static void flush_denormals(void) {
 }
 
 alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads) {
+  if (!out) ALCN_FAIL(ALCN_ERR_ARG, "alcn_backend_cpu_create: out is NULL (hint: a plugin bug)");
   *out = NULL;
   alcn_backend *be = calloc(1, sizeof *be);
   ALCN_CHECK_ALLOC(be, sizeof *be);

@@ -428,6 +428,7 @@ static alcn_status cuda_init(alcn_backend *be, cuda_impl *im, int ordinal) {
 }
 
 alcn_status alcn_backend_cuda_create(alcn_backend **out, int ordinal) {
+  if (!out) ALCN_FAIL(ALCN_ERR_ARG, "alcn_backend_cuda_create: out is NULL (hint: a plugin bug)");
   *out = NULL;
   char why[256];
   if (!alcn_cuda_available(why, sizeof why))

@@ -6,6 +6,7 @@
  *   DAE descends on L(x, DAE(x_tilde)).
  * Score: per-image mean squared reconstruction error of the clean input. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,25 @@
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 
-#define DAE_OPTIONS "lr beta1 beta2 eps weight_decay arch"
+typedef struct dae_params {
+  alcn_adam_hparams adam;
+  int arch; /* index in ALCN_MODEL_ARCH_CHOICES */
+} dae_params;
+
+static const alcn_option dae_options[] = {
+    {"lr", ALCN_OPT_FLOAT, "1e-5", 0.0, 10.0, ALCN_OPT_MIN_OPEN, NULL, "Adam learning rate (paper: 1e-5)",
+     offsetof(dae_params, adam.lr)},
+    {"beta1", ALCN_OPT_FLOAT, "0.9", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta1", offsetof(dae_params, adam.beta1)},
+    {"beta2", ALCN_OPT_FLOAT, "0.999", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta2",
+     offsetof(dae_params, adam.beta2)},
+    {"eps", ALCN_OPT_FLOAT, "1e-8", 0.0, 1.0, ALCN_OPT_MIN_OPEN, NULL, "Adam epsilon", offsetof(dae_params, adam.eps)},
+    {"weight_decay", ALCN_OPT_FLOAT, "0", 0.0, 10.0, 0, NULL, "Adam L2 weight decay (PyTorch's)",
+     offsetof(dae_params, adam.weight_decay)},
+    {"arch", ALCN_OPT_ENUM, "auto", 0, 0, 0, ALCN_MODEL_ARCH_CHOICES,
+     "network: the paper's (<= 32 px) or the strided variant (64-256 px); auto picks by size",
+     offsetof(dae_params, arch)},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
 
 typedef struct dae_state {
   alcn_ctx ctx;
@@ -60,7 +79,8 @@ static void dae_destroy(void *state) {
 
 static alcn_status dae_create(const alcn_method_config *cfg, alcn_ctx *ctx, void **out) {
   *out = NULL;
-  ALCN_CHECK(alcn_opts_check(&cfg->opts, "method dae", DAE_OPTIONS));
+  dae_params p;
+  ALCN_CHECK(alcn_options_parse(dae_options, &cfg->opts, "method dae", &p));
   dae_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->ctx = *ctx;
@@ -71,19 +91,8 @@ static alcn_status dae_create(const alcn_method_config *cfg, alcn_ctx *ctx, void
   s->loss = cfg->loss;
   s->noise = cfg->noise;
   alcn_status st;
-  const char *arch;
-  const alcn_opts *o = &cfg->opts;
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "lr", 1e-5f, &s->adam.lr), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "beta1", 0.9f, &s->adam.beta1), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "beta2", 0.999f, &s->adam.beta2), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "eps", 1e-8f, &s->adam.eps), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, "method dae", "weight_decay", 0.0f, &s->adam.weight_decay), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_str(o, "method dae", "arch", "auto", &arch), fail);
-  if (!(s->adam.lr > 0.0f)) {
-    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "method dae: lr=%g must be positive", (double)s->adam.lr);
-    goto fail;
-  }
-  ALCN_CHECK_GOTO(st, alcn_model_dae(&s->net, s->be, s->C, s->H, s->W, arch), fail);
+  s->adam = p.adam;
+  ALCN_CHECK_GOTO(st, alcn_model_dae(&s->net, s->be, s->C, s->H, s->W, alcn_model_arch_name(p.arch)), fail);
   ALCN_CHECK_GOTO(st, alcn_net_finalize(s->net, s->max_batch, alcn_rng_derive(ctx->seed, 100), ALCN_INIT_TORCH), fail);
   size_t bytes = (size_t)s->max_batch * s->D * sizeof(float);
   s->x_tilde = alcn_backend_alloc(s->be, bytes);
@@ -108,59 +117,32 @@ fail:
   return st;
 }
 
-/* One step on batch x (n images); *loss_host, *noise_loss = the two losses. */
-static alcn_status dae_step(dae_state *s, const float *x, int n, float *loss_host, float *noise_loss) {
+/* One step of Algorithm 1 on batch x (n images); step counts over the run. */
+static alcn_status dae_train_step(void *state, const float *x, int n, uint64_t step, alcn_step_stats *stats) {
+  dae_state *s = state;
   const float *input = x;
-  *noise_loss = NAN;
+  float aux = NAN;
+  stats->has_aux = 0;
   if (s->noise) {
     if (s->noise->learn) {
       alcn_denoiser dn = {s, dae_loss_and_input_grad};
-      ALCN_CHECK(s->noise->learn(s->noise_state, x, n, s->step, &dn, noise_loss));
+      ALCN_CHECK(s->noise->learn(s->noise_state, x, n, step, &dn, &aux));
+      stats->has_aux = 1;
     }
-    ALCN_CHECK(s->noise->corrupt(s->noise_state, x, n, s->step, s->x_tilde, NULL));
+    ALCN_CHECK(s->noise->corrupt(s->noise_state, x, n, step, s->x_tilde, NULL));
     input = s->x_tilde;
   }
   const float *y;
+  float loss;
   ALCN_CHECK(alcn_net_forward(s->net, input, n, 1, &y));
   ALCN_CHECK(alcn_loss(s->be, &s->loss, s->loss_dev, s->dpred, y, x, n, s->C, s->H, s->W, 1.0f));
   ALCN_CHECK(alcn_net_zero_grad(s->net));
   ALCN_CHECK(alcn_net_backward(s->net, s->dpred, NULL));
   ALCN_CHECK(alcn_net_adam_step(s->net, &s->adam));
-  ALCN_CHECK(alcn_download(s->be, loss_host, s->loss_dev, sizeof(float)));
-  s->step++;
-  return ALCN_OK;
-}
-
-static alcn_status dae_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_stats *stats) {
-  dae_state *s = state;
-  memset(stats, 0, sizeof *stats);
-  double sum = 0.0, sum_aux = 0.0;
-  long weight = 0;
-  int aux_steps = 0;
-  for (;;) {
-    const float *x;
-    int n, r = it->next(it->self, &x, &n);
-    if (r < 0) ALCN_FAIL((alcn_status)(-r), "method dae: the batch source stopped (%s)", alcn_status_str((alcn_status)-r));
-    if (r == 0) break;
-    float loss, aux;
-    ALCN_CHECK(dae_step(s, x, n, &loss, &aux));
-    if (!isfinite(loss))
-      ALCN_FAIL(ALCN_ERR_NUMERIC, "method dae: training loss became %g at step %llu (hint: lower lr)", (double)loss,
-                (unsigned long long)s->step);
-    if (s->noise && s->noise->learn) {
-      if (!isfinite(aux))
-        ALCN_FAIL(ALCN_ERR_NUMERIC, "noise %s: its loss became %g at step %llu (hint: lower noise lr)", s->noise->id,
-                  (double)aux, (unsigned long long)s->step);
-      sum_aux += (double)aux * n;
-      aux_steps++;
-    }
-    sum += (double)loss * n;
-    weight += n;
-    stats->steps++;
-  }
-  stats->images = weight;
-  stats->loss = weight ? sum / (double)weight : NAN;
-  stats->aux_loss = aux_steps ? sum_aux / (double)weight : NAN;
+  ALCN_CHECK(alcn_download(s->be, &loss, s->loss_dev, sizeof(float)));
+  stats->loss = loss;
+  stats->aux_loss = aux;
+  s->step = step + 1; /* the noise of score_with_noise / corrupt_example: the next step's */
   return ALCN_OK;
 }
 
@@ -219,11 +201,12 @@ static const alcn_method_desc dae_desc = {
     .abi_minor = ALCN_ABI_MINOR,
     .size = sizeof(alcn_method_desc),
     .id = "dae",
+    .label = "DAE",
     .summary = "the paper's denoising autoencoder (4 conv layers), hosting a noise plugin",
-    .defaults = "lr=1e-5 beta1=0.9 beta2=0.999 eps=1e-8 weight_decay=0 arch=auto (paper <=32px, strided above)",
+    .options = dae_options,
     .hosts_noise = 1,
     .create = dae_create,
-    .train_epoch = dae_train_epoch,
+    .train_step = dae_train_step,
     .score = dae_score,
     .reconstruct = dae_reconstruct,
     .corrupt_example = dae_corrupt_example,

@@ -6,10 +6,14 @@
  * and use it:
  *   alcnbench run --plugin-path . --method dae --noise uniform --noise-opt amplitude=0.3 ...
  *
- * Rules of the SDK (alcn/plugin.h): tensors are backend memory (CPU or GPU),
- * use the backend's ops (ctx->be->ops) on them; draw randomness from the
- * Philox stream with an offset that depends on `step`, so runs reproduce;
- * return status codes (ALCN_FAIL records file:line and a hint), never exit(). */
+ * Rules of the SDK (alcn/plugin.h, ABI 2): tensors are backend memory (CPU or
+ * GPU): work on them with the functions of alcn/backend.h (alcn_copy,
+ * alcn_axpby, alcn_mul, alcn_select, alcn_clamp, ...); declare options in a
+ * table (the host parses and range-checks them, and `alcnbench list` shows
+ * them); draw randomness from the Philox stream with an offset that depends on
+ * `step`, so runs reproduce; return status codes (ALCN_FAIL records file:line
+ * and a hint), never exit(). */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <alcn/backend.h>
@@ -33,11 +37,15 @@ static void uniform_destroy(void *state) {
   free(s);
 }
 
+/* name, type, default, min, max, flags, choices, doc, where to store it */
+static const alcn_option uniform_options[] = {
+    {"amplitude", ALCN_OPT_FLOAT, "0.5", 0.0, 100.0, 0, NULL, "half-width a of U(-a, a)", 0},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
+
 static alcn_status uniform_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
-  ALCN_CHECK(alcn_opts_check(&cfg->opts, "noise uniform", "amplitude"));
   float amplitude;
-  ALCN_CHECK(alcn_opts_float(&cfg->opts, "noise uniform", "amplitude", 0.5f, &amplitude));
-  if (!(amplitude >= 0.0f)) ALCN_FAIL(ALCN_ERR_ARG, "noise uniform: amplitude=%g must be >= 0", (double)amplitude);
+  ALCN_CHECK(alcn_options_parse(uniform_options, &cfg->opts, "noise uniform", &amplitude));
   uniform_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->be = ctx->be;
@@ -71,12 +79,13 @@ static const alcn_noise_desc uniform_desc = {
     .abi_minor = ALCN_ABI_MINOR,
     .size = sizeof(alcn_noise_desc),
     .id = "uniform",
+    .label = "Uniform",
     .summary = "example: additive uniform noise U(-amplitude, amplitude)",
-    .defaults = "amplitude=0.5",
+    .options = uniform_options,
     .create = uniform_create,
     .corrupt = uniform_corrupt,
-    .learn = NULL, /* a learning noise would implement this (see plugins/noise/alcn.c) */
     .destroy = uniform_destroy,
+    /* a learning noise adds .learn (see noise_learned.c) */
 };
 
 ALCN_EXPORT const alcn_noise_desc *alcn_noise_descriptor(uint32_t index) {

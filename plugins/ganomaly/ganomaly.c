@@ -10,7 +10,7 @@
  *       + w_enc * mean (z_hat - z)^2                  (l2_loss, gradient into z and z_hat)
  *   L_D = 0.5 * (BCE(D(x), 1) + BCE(D(x_hat.detach()), 0))   (BCE with logits)
  * both networks take one Adam step (lr 2e-4, beta1 0.5, beta2 0.999); D is
- * re-initialised when L_D < 1e-5 (stats->note counts it). The gradient at
+ * re-initialised when L_D < 1e-5 (stats->events counts it). The gradient at
  * x_hat is the sum (axpby) of the L1 term, the feature-matching term through
  * D_f's backward and E2's input gradient; the gradient at z is the decoder's
  * input gradient minus dL/dz_hat. Only the loss values leave the backend.
@@ -26,6 +26,7 @@
  * (Figure 4): the decoder's output x_hat. The decoder's output is linear, not
  * Tanh, because the data are standardised. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,30 @@
 #include "ganomaly_impl.h"
 
 #define GAN_OWNER "method ganomaly"
-#define GAN_OPTIONS "lr beta1 beta2 nz ngf ndf w_adv w_con w_enc d_reinit bn_score"
+
+typedef struct gan_params {
+  float lr, beta1, beta2, w_adv, w_con, w_enc, d_reinit;
+  int nz, ngf, ndf, bn_batch;
+} gan_params;
+
+#define GP(f) offsetof(gan_params, f)
+static const alcn_option gan_options[] = {
+    {"lr", ALCN_OPT_FLOAT, "2e-4", 0.0, 10.0, ALCN_OPT_MIN_OPEN, NULL, "Adam learning rate of G and D", GP(lr)},
+    {"beta1", ALCN_OPT_FLOAT, "0.5", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta1", GP(beta1)},
+    {"beta2", ALCN_OPT_FLOAT, "0.999", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta2", GP(beta2)},
+    {"nz", ALCN_OPT_INT, "100", 1, 100000, 0, NULL, "latent size", GP(nz)},
+    {"ngf", ALCN_OPT_INT, "64", 1, 4096, 0, NULL, "first-layer width of G", GP(ngf)},
+    {"ndf", ALCN_OPT_INT, "64", 1, 4096, 0, NULL, "first-layer width of D", GP(ndf)},
+    {"w_adv", ALCN_OPT_FLOAT, "1", 0.0, 1e6, 0, NULL, "weight of the feature-matching loss", GP(w_adv)},
+    {"w_con", ALCN_OPT_FLOAT, "50", 0.0, 1e6, 0, NULL, "weight of the L1 reconstruction loss", GP(w_con)},
+    {"w_enc", ALCN_OPT_FLOAT, "1", 0.0, 1e6, 0, NULL, "weight of the latent L2 loss", GP(w_enc)},
+    {"d_reinit", ALCN_OPT_FLOAT, "1e-5", 0.0, 1e30, 0, NULL, "re-initialise D when its loss falls below (0: never)",
+     GP(d_reinit)},
+    {"bn_score", ALCN_OPT_ENUM, "running", 0, 0, 0, "running|batch",
+     "BatchNorm at scoring: running statistics, or the test batch's own (as the official code)", GP(bn_batch)},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
+#undef GP
 
 /* Seed streams of ctx->seed. */
 enum { GAN_SEED_ENC1 = 1, GAN_SEED_DEC, GAN_SEED_ENC2, GAN_SEED_DFEAT, GAN_SEED_DCLS, GAN_SEED_REINIT = 1000 };
@@ -56,40 +80,21 @@ static void gan_destroy(void *state) {
 }
 
 static alcn_status read_options(gan_state *s, const alcn_opts *o) {
-  ALCN_CHECK(alcn_opts_check(o, GAN_OWNER, GAN_OPTIONS));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "lr", 2e-4f, &s->adam.lr));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "beta1", 0.5f, &s->adam.beta1));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "beta2", 0.999f, &s->adam.beta2));
-  ALCN_CHECK(alcn_opts_int(o, GAN_OWNER, "nz", 100, &s->nz));
-  ALCN_CHECK(alcn_opts_int(o, GAN_OWNER, "ngf", 64, &s->ngf));
-  ALCN_CHECK(alcn_opts_int(o, GAN_OWNER, "ndf", 64, &s->ndf));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "w_adv", 1.0f, &s->w_adv));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "w_con", 50.0f, &s->w_con));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "w_enc", 1.0f, &s->w_enc));
-  ALCN_CHECK(alcn_opts_float(o, GAN_OWNER, "d_reinit", 1e-5f, &s->d_reinit));
-  const char *bn;
-  ALCN_CHECK(alcn_opts_str(o, GAN_OWNER, "bn_score", "running", &bn));
-  if (!strcmp(bn, "running")) s->score_mode = ALCN_NET_EVAL;
-  else if (!strcmp(bn, "batch")) s->score_mode = ALCN_NET_BATCH_STATS;
-  else
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": bn_score=%s is not 'running' (BatchNorm's running statistics) or 'batch' "
-              "(the test batch's statistics, as the official code scores)", bn);
+  gan_params p;
+  ALCN_CHECK(alcn_options_parse(gan_options, o, GAN_OWNER, &p));
+  s->adam.lr = p.lr;
+  s->adam.beta1 = p.beta1;
+  s->adam.beta2 = p.beta2;
   s->adam.eps = 1e-8f;
   s->adam.weight_decay = 0.0f;
-  if (!(s->adam.lr > 0.0f) || !isfinite(s->adam.lr))
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": lr=%g must be positive", (double)s->adam.lr);
-  if (!(s->adam.beta1 >= 0.0f && s->adam.beta1 < 1.0f) || !(s->adam.beta2 >= 0.0f && s->adam.beta2 < 1.0f))
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": beta1=%g and beta2=%g must lie in [0,1)", (double)s->adam.beta1,
-              (double)s->adam.beta2);
-  if (s->nz <= 0 || s->ngf <= 0 || s->ndf <= 0 || s->nz > 100000 || s->ngf > 4096 || s->ndf > 4096)
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": nz=%d, ngf=%d, ndf=%d must be positive (and nz <= 100000, ngf, ndf <= "
-              "4096)", s->nz, s->ngf, s->ndf);
-  if (!(s->w_adv >= 0.0f) || !(s->w_con >= 0.0f) || !(s->w_enc >= 0.0f) || !isfinite(s->w_adv + s->w_con + s->w_enc))
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": loss weights w_adv=%g w_con=%g w_enc=%g must be finite and >= 0",
-              (double)s->w_adv, (double)s->w_con, (double)s->w_enc);
-  if (!(s->d_reinit >= 0.0f))
-    ALCN_FAIL(ALCN_ERR_ARG, GAN_OWNER ": d_reinit=%g must be >= 0 (0 disables the re-initialisation)",
-              (double)s->d_reinit);
+  s->nz = p.nz;
+  s->ngf = p.ngf;
+  s->ndf = p.ndf;
+  s->w_adv = p.w_adv;
+  s->w_con = p.w_con;
+  s->w_enc = p.w_enc;
+  s->d_reinit = p.d_reinit;
+  s->score_mode = p.bn_batch ? ALCN_NET_BATCH_STATS : ALCN_NET_EVAL;
   return ALCN_OK;
 }
 
@@ -327,35 +332,19 @@ static alcn_status gan_step(gan_state *s, const float *x, int n, double *g_loss,
   return ALCN_OK;
 }
 
-static alcn_status gan_train_epoch(void *state, alcn_batch_iter *it, alcn_epoch_stats *stats) {
+static alcn_status gan_train_step(void *state, const float *x, int n, uint64_t step, alcn_step_stats *stats) {
   gan_state *s = state;
-  memset(stats, 0, sizeof *stats);
-  double sum_g = 0.0, sum_d = 0.0;
-  long images = 0;
-  int reinits = 0;
-  for (;;) {
-    const float *x;
-    int n, r = it->next(it->self, &x, &n);
-    if (r < 0)
-      ALCN_FAIL((alcn_status)(-r), GAN_OWNER ": the batch source stopped (%s)", alcn_status_str((alcn_status)-r));
-    if (r == 0) break;
-    double g, d;
-    int re;
-    ALCN_CHECK(gan_step(s, x, n, &g, &d, &re));
-    sum_g += g * n;
-    sum_d += d * n;
-    images += n;
-    reinits += re;
-    stats->steps++;
-  }
-  stats->images = images;
-  stats->loss = images ? sum_g / (double)images : NAN;
-  stats->aux_loss = images ? sum_d / (double)images : NAN;
-  if (reinits) snprintf(stats->note, sizeof stats->note, "discriminator re-initialised %dx", reinits);
+  (void)step; /* GANomaly draws no random numbers per step */
+  double g, d;
+  int re;
+  ALCN_CHECK(gan_step(s, x, n, &g, &d, &re));
+  stats->loss = g;
+  stats->aux_loss = d;
+  stats->has_aux = 1;
+  stats->events = re;
   return ALCN_OK;
 }
 
-/* Generator forward for scoring, BatchNorm as bn_score says. */
 static alcn_status forward_eval(gan_state *s, const float *x, int n, const float **z, const float **x_hat,
                                 const float **z_hat) {
   ALCN_CHECK(alcn_net_forward(s->enc1, x, n, s->score_mode, z));
@@ -405,17 +394,15 @@ static const alcn_method_desc gan_desc = {
     .abi_minor = ALCN_ABI_MINOR,
     .size = sizeof(alcn_method_desc),
     .id = "ganomaly",
+    .label = "GANomaly",
     .summary = "GANomaly (Akcay et al. 2018): DCGAN encoder-decoder-encoder generator + discriminator, "
-               "score = mean (z - z_hat)^2",
-    .defaults = "lr=2e-4 beta1=0.5 beta2=0.999 (Adam, G and D) nz=100 (latent) ngf=64 ndf=64 (first-layer widths "
-                "of G and D) w_adv=1 (feature matching) w_con=50 (L1) w_enc=1 (latent L2) d_reinit=1e-5 "
-                "(re-initialise D when its loss falls below; 0 = never) bn_score=running (BatchNorm at scoring: "
-                "running | batch = the test batch's statistics, as the official code); square images f*2^k px, "
-                "f in 2..8; linear decoder output",
+               "score = mean (z - z_hat)^2; square images f*2^k px, f in 2..8; linear decoder output",
+    .options = gan_options,
     .hosts_noise = 0,
     .create = gan_create,
-    .train_epoch = gan_train_epoch,
+    .train_step = gan_train_step,
     .score = gan_score,
+    .event_name = "discriminator re-initialised",
     .reconstruct = gan_reconstruct,
     .corrupt_example = NULL,
     .param_count = gan_param_count,

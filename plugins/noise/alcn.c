@@ -9,6 +9,7 @@
  *            DAE then descends on.
  * The paper's second line of Algorithm 1 drops alpha; we read that as a typo
  * and keep the blend (DESIGN.md §6), as the PyTorch peer does. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,33 @@
 #include "alcn/plugin.h"
 #include "alcn/rng.h"
 
-#define ALCN_OPTIONS "lr beta1 beta2 eps alpha_lo alpha_hi alpha arch"
+typedef struct alcn_params {
+  alcn_adam_hparams adam;
+  float alpha_lo, alpha_hi;
+  int alpha_per_image; /* index in "batch|image" */
+  int arch;            /* index in ALCN_MODEL_ARCH_CHOICES */
+} alcn_params;
+
+static const alcn_option alcn_options[] = {
+    {"lr", ALCN_OPT_FLOAT, "8e-3", 0.0, 10.0, ALCN_OPT_MIN_OPEN, NULL, "G_noise's Adam learning rate (paper: 8e-3)",
+     offsetof(alcn_params, adam.lr)},
+    {"beta1", ALCN_OPT_FLOAT, "0.9", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta1",
+     offsetof(alcn_params, adam.beta1)},
+    {"beta2", ALCN_OPT_FLOAT, "0.999", 0.0, 1.0, ALCN_OPT_MAX_OPEN, NULL, "Adam beta2",
+     offsetof(alcn_params, adam.beta2)},
+    {"eps", ALCN_OPT_FLOAT, "1e-8", 0.0, 1.0, ALCN_OPT_MIN_OPEN, NULL, "Adam epsilon",
+     offsetof(alcn_params, adam.eps)},
+    {"alpha_lo", ALCN_OPT_FLOAT, "0.2", 0.0, 1.0, 0, NULL, "lower bound of the blend weight alpha of the image",
+     offsetof(alcn_params, alpha_lo)},
+    {"alpha_hi", ALCN_OPT_FLOAT, "0.9", 0.0, 1.0, 0, NULL, "upper bound of alpha (alpha_lo <= alpha_hi)",
+     offsetof(alcn_params, alpha_hi)},
+    {"alpha", ALCN_OPT_ENUM, "batch", 0, 0, 0, "batch|image",
+     "one alpha per mini-batch (Algorithm 1: 'sampled on each step') or one per image",
+     offsetof(alcn_params, alpha_per_image)},
+    {"arch", ALCN_OPT_ENUM, "auto", 0, 0, 0, ALCN_MODEL_ARCH_CHOICES, "G_noise's network (as the DAE's arch)",
+     offsetof(alcn_params, arch)},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
 
 typedef struct alcn_state {
   alcn_backend *be;
@@ -47,8 +74,9 @@ static void alcn_destroy(void *state) {
 
 static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
   const char *who = "noise alcn";
-  const alcn_opts *o = &cfg->opts;
-  ALCN_CHECK(alcn_opts_check(o, who, ALCN_OPTIONS));
+  alcn_params p;
+  memset(&p, 0, sizeof p); /* adam.weight_decay: 0, not an option of G_noise */
+  ALCN_CHECK(alcn_options_parse(alcn_options, &cfg->opts, who, &p));
   alcn_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->be = ctx->be;
@@ -56,30 +84,18 @@ static alcn_status alcn_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void
   s->max_batch = cfg->max_batch;
   s->seed_z = alcn_rng_derive(ctx->seed, 1);
   s->seed_a = alcn_rng_derive(ctx->seed, 2);
+  s->adam = p.adam;
+  s->alpha_lo = p.alpha_lo;
+  s->alpha_hi = p.alpha_hi;
+  s->alpha_per_image = p.alpha_per_image;
   alcn_status st;
-  const char *arch;
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "lr", 8e-3f, &s->adam.lr), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "beta1", 0.9f, &s->adam.beta1), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "beta2", 0.999f, &s->adam.beta2), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "eps", 1e-8f, &s->adam.eps), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_lo", 0.2f, &s->alpha_lo), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_float(o, who, "alpha_hi", 0.9f, &s->alpha_hi), fail);
-  ALCN_CHECK_GOTO(st, alcn_opts_str(o, who, "arch", "auto", &arch), fail);
-  const char *alpha_mode;
-  ALCN_CHECK_GOTO(st, alcn_opts_str(o, who, "alpha", "batch", &alpha_mode), fail);
-  if (!strcmp(alpha_mode, "image")) {
-    s->alpha_per_image = 1;
-  } else if (strcmp(alpha_mode, "batch")) {
-    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: alpha=%s (valid: batch, one alpha per mini-batch as in "
-                       "Algorithm 1; image, one per image)", who, alpha_mode);
-    goto fail;
-  }
-  if (!(s->alpha_lo >= 0.0f && s->alpha_lo <= s->alpha_hi && s->alpha_hi <= 1.0f)) {
-    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: need 0 <= alpha_lo <= alpha_hi <= 1, got %g, %g", who,
+  if (!(s->alpha_lo <= s->alpha_hi)) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s: need alpha_lo <= alpha_hi, got %g, %g", who,
                        (double)s->alpha_lo, (double)s->alpha_hi);
     goto fail;
   }
-  ALCN_CHECK_GOTO(st, alcn_model_noise_gen(&s->gen, s->be, cfg->C, cfg->H, cfg->W, ALCN_NOISE_ZDIM, arch), fail);
+  ALCN_CHECK_GOTO(st, alcn_model_noise_gen(&s->gen, s->be, cfg->C, cfg->H, cfg->W, ALCN_NOISE_ZDIM,
+                                           alcn_model_arch_name(p.arch)), fail);
   ALCN_CHECK_GOTO(st, alcn_net_finalize(s->gen, s->max_batch, alcn_rng_derive(ctx->seed, 3), ALCN_INIT_TORCH), fail);
   size_t img = (size_t)s->max_batch * s->D * sizeof(float);
   s->z = alcn_backend_alloc(s->be, (size_t)s->max_batch * ALCN_NOISE_ZDIM * sizeof(float));
@@ -146,8 +162,9 @@ static alcn_status alcn_load(void *state, FILE *f, const char *path) {
 static const alcn_noise_desc alcn_desc = {
     .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
     .id = "alcn",
+    .label = "ALCN",
+    .options = alcn_options,
     .summary = "adversarially learned continuous noise: G_noise(z) blended with alpha~U[0.2,0.9] (per batch), trained by ascent",
-    .defaults = "lr=8e-3 beta1=0.9 beta2=0.999 eps=1e-8 alpha_lo=0.2 alpha_hi=0.9 alpha=batch|image (batch: one alpha per step, Algorithm 1) arch=auto",
     .create = alcn_create, .corrupt = alcn_corrupt, .learn = alcn_learn, .param_count = alcn_param_count,
     .save = alcn_save, .load = alcn_load, .destroy = alcn_destroy,
 };

@@ -23,11 +23,15 @@ static void gauss_destroy(void *state) {
   free(s);
 }
 
+static const alcn_option gauss_options[] = {
+    {"sigma", ALCN_OPT_FLOAT, "0.5", 0.0, 100.0, 0, NULL,
+     "standard deviation, in the data's normalisation (paper, Table 1: 0.5)", 0},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
+
 static alcn_status gauss_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
-  ALCN_CHECK(alcn_opts_check(&cfg->opts, "noise gaussian", "sigma"));
   float sigma;
-  ALCN_CHECK(alcn_opts_float(&cfg->opts, "noise gaussian", "sigma", 0.5f, &sigma));
-  if (!(sigma >= 0.0f)) ALCN_FAIL(ALCN_ERR_ARG, "noise gaussian: sigma=%g must be >= 0", (double)sigma);
+  ALCN_CHECK(alcn_options_parse(gauss_options, &cfg->opts, "noise gaussian", &sigma));
   gauss_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->be = ctx->be;
@@ -56,7 +60,8 @@ static alcn_status gauss_corrupt(void *state, const float *x, int n, uint64_t st
 
 static const alcn_noise_desc gauss_desc = {
     .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
-    .id = "gaussian", .summary = "additive Gaussian noise N(0, sigma)", .defaults = "sigma=0.5",
+    .id = "gaussian", .label = "Gaussian", .options = gauss_options,
+    .summary = "additive Gaussian noise N(0, sigma)",
     .create = gauss_create, .corrupt = gauss_corrupt, .destroy = gauss_destroy,
 };
 

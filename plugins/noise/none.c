@@ -8,7 +8,7 @@
 typedef struct none_state { alcn_backend *be; size_t D; } none_state;
 
 static alcn_status none_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
-  ALCN_CHECK(alcn_opts_check(&cfg->opts, "noise none", ""));
+  ALCN_CHECK(alcn_options_validate(NULL, &cfg->opts, "noise none")); /* refuses any option */
   none_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->be = ctx->be;
@@ -28,7 +28,7 @@ static void none_destroy(void *state) { free(state); }
 
 static const alcn_noise_desc none_desc = {
     .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
-    .id = "none", .summary = "no corruption: the DAE trains as a plain autoencoder", .defaults = "",
+    .id = "none", .label = "none", .summary = "no corruption: the DAE trains as a plain autoencoder",
     .create = none_create, .corrupt = none_corrupt, .destroy = none_destroy,
 };
 

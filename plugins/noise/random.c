@@ -27,11 +27,15 @@ static void sp_destroy(void *state) {
   free(s);
 }
 
+static const alcn_option sp_options[] = {
+    {"rate", ALCN_OPT_FLOAT, "0.1", 0.0, 1.0, 0, NULL,
+     "fraction of pixels replaced (half by the image's min, half by its max)", 0},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0},
+};
+
 static alcn_status sp_create(const alcn_noise_config *cfg, alcn_ctx *ctx, void **out) {
-  ALCN_CHECK(alcn_opts_check(&cfg->opts, "noise random", "rate"));
   float rate;
-  ALCN_CHECK(alcn_opts_float(&cfg->opts, "noise random", "rate", 0.1f, &rate));
-  if (!(rate >= 0.0f && rate <= 1.0f)) ALCN_FAIL(ALCN_ERR_ARG, "noise random: rate=%g must be in [0,1]", (double)rate);
+  ALCN_CHECK(alcn_options_parse(sp_options, &cfg->opts, "noise random", &rate));
   sp_state *s = calloc(1, sizeof *s);
   ALCN_CHECK_ALLOC(s, sizeof *s);
   s->be = ctx->be;
@@ -60,8 +64,9 @@ static alcn_status sp_corrupt(void *state, const float *x, int n, uint64_t step,
 
 static const alcn_noise_desc sp_desc = {
     .abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_noise_desc),
-    .id = "random", .summary = "salt-and-pepper speckle: a fraction `rate` of pixels set to the image min or max",
-    .defaults = "rate=0.1", .create = sp_create, .corrupt = sp_corrupt, .destroy = sp_destroy,
+    .id = "random", .label = "Random", .options = sp_options,
+    .summary = "salt-and-pepper speckle: a fraction `rate` of pixels set to the image min or max",
+    .create = sp_create, .corrupt = sp_corrupt, .destroy = sp_destroy,
 };
 
 ALCN_EXPORT const alcn_noise_desc *alcn_noise_descriptor(uint32_t index) { return index == 0 ? &sp_desc : NULL; }

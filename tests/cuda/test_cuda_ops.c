@@ -23,6 +23,8 @@
  *   adam (3 steps; p, m, v)             1e-5      -         sqrtf/division rounding
  *   blend / blend_backward_y / axpby    1e-6      1e-6      FMA contraction on the GPU
  *   salt_pepper (out, noise)            0 (exact) 0 (exact) min/max and selects only; one subtraction
+ *   mul / select / clamp(_backward)     0 (exact) 0 (exact) one multiply, or comparisons and selects
+ *                                                           (NaN matches NaN; the sign of zero must match)
  *   rng uniform                         exact bits           the same Philox stream
  *   rng normal                          2e-6 (scale ~4)      device logf/sinf/cosf ulps */
 #include <check.h>
@@ -306,6 +308,105 @@ START_TEST(test_elementwise) {
 }
 END_TEST
 
+/* --------------------------------------------------------------- masking */
+/* Exact parity: the device copy of b equals its host copy value for value
+ * (the same sign of zero; any NaN matches any NaN: the GPU's NaN payloads
+ * are canonical). */
+static void expect_exact(cp_buf *b, const char *what) {
+  cp_buf_fetch(&P, b);
+  for (size_t i = 0; i < b->n; ++i) {
+    const float g = b->back[i], c = b->h[i];
+    const int ok = isnan(c) ? isnan(g) : (g == c && signbit(g) == signbit(c));
+    ck_assert_msg(ok, "%s: [%zu] device %.9g, cpu %.9g", what, i, (double)g, (double)c);
+  }
+}
+
+/* Copy the host copy of src into both copies of dst (same size). */
+static void copy_buf(cp_buf *dst, const cp_buf *src) {
+  memcpy(dst->h, src->h, src->n * sizeof(float));
+  CP_OK(alcn_upload(P.gpu, dst->d, dst->h, src->n * sizeof(float)));
+}
+
+/* mul, select, clamp, clamp_backward: one comparison or one multiply per
+ * element on both sides, so exact (tolerance 0), including the edges: a mask
+ * of exactly 0.5 (picks b), inputs exactly at lo / hi, +-Inf and NaN through
+ * clamp, and the aliasing the header allows. */
+START_TEST(test_masking) {
+  const int N = 9, D = 785; /* not a multiple of the block size */
+  const size_t n = (size_t)N * D;
+  const float lo = -1.0f, hi = 1.5f;
+  cp_buf a = cp_buf_make(&P, n, 180, -2, 2), b = cp_buf_make(&P, n, 181, -2, 2), m = cp_buf_make(&P, n, 182, 0, 1);
+  cp_buf x = cp_buf_make(&P, n, 183, -3, 3), dout = cp_buf_make(&P, n, 184, -1, 1);
+  cp_buf out = cp_buf_make(&P, n, 0, NAN, NAN), t = cp_buf_make(&P, n, 0, NAN, NAN);
+  /* a 0/1 mask with exact 0.5s and the floats either side of 0.5 */
+  const float half_up = nextafterf(0.5f, 1.0f), half_down = nextafterf(0.5f, 0.0f);
+  for (size_t i = 0; i < n; ++i) {
+    m.h[i] = i % 11 == 0 ? 0.5f : i % 13 == 0 ? half_up : i % 17 == 0 ? half_down : (m.h[i] < 0.5f ? 0.0f : 1.0f);
+    /* clamp inputs exactly at the bounds, beyond them, infinite and NaN */
+    x.h[i] = i % 7 == 0 ? lo : i % 7 == 1 ? hi : x.h[i];
+  }
+  x.h[2] = INFINITY;
+  x.h[3] = -INFINITY;
+  x.h[4] = NAN;
+  a.h[5] = -0.0f, b.h[5] = 3.0f; /* signed zeros: -0 * 3 = -0, 0 * -2 = -0 */
+  a.h[6] = 0.0f, b.h[6] = -2.0f;
+  CP_OK(alcn_upload(P.gpu, m.d, m.h, n * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, x.d, x.h, n * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, a.d, a.h, n * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, b.d, b.h, n * sizeof(float)));
+
+  CP_OK(alcn_mul(P.cpu, out.h, a.h, b.h, n));
+  CP_OK(alcn_mul(P.gpu, out.d, a.d, b.d, n));
+  expect_exact(&out, "mul");
+  ck_assert_msg(out.h[5] == 0.0f && signbit(out.h[5]) && signbit(out.h[6]), "mul: -0 on the CPU");
+  copy_buf(&t, &a); /* out aliases a */
+  CP_OK(alcn_mul(P.cpu, t.h, t.h, b.h, n));
+  CP_OK(alcn_mul(P.gpu, t.d, t.d, b.d, n));
+  expect_exact(&t, "mul out == a");
+
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(alcn_select(P.cpu, out.h, m.h, a.h, b.h, n));
+  CP_OK(alcn_select(P.gpu, out.d, m.d, a.d, b.d, n));
+  expect_exact(&out, "select");
+  copy_buf(&t, &b); /* out aliases b */
+  CP_OK(alcn_select(P.cpu, t.h, m.h, a.h, t.h, n));
+  CP_OK(alcn_select(P.gpu, t.d, m.d, a.d, t.d, n));
+  expect_exact(&t, "select out == b");
+
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(alcn_clamp(P.cpu, out.h, x.h, n, lo, hi));
+  CP_OK(alcn_clamp(P.gpu, out.d, x.d, n, lo, hi));
+  expect_exact(&out, "clamp");
+  ck_assert_msg(isnan(out.h[4]) && out.h[2] == hi && out.h[3] == lo, "clamp edges on the CPU");
+  copy_buf(&t, &x); /* in place */
+  CP_OK(alcn_clamp(P.cpu, t.h, t.h, n, lo, hi));
+  CP_OK(alcn_clamp(P.gpu, t.d, t.d, n, lo, hi));
+  expect_exact(&t, "clamp in place");
+  CP_OK(alcn_clamp(P.cpu, out.h, x.h, n, 0.25f, 0.25f)); /* lo == hi */
+  CP_OK(alcn_clamp(P.gpu, out.d, x.d, n, 0.25f, 0.25f));
+  expect_exact(&out, "clamp lo == hi");
+
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(alcn_clamp_backward(P.cpu, out.h, dout.h, x.h, n, lo, hi));
+  CP_OK(alcn_clamp_backward(P.gpu, out.d, dout.d, x.d, n, lo, hi));
+  expect_exact(&out, "clamp_backward");
+  ck_assert_msg(out.h[0] == 0.0f && out.h[1] == 0.0f && out.h[4] == 0.0f, "clamp_backward: 0 at lo, hi and NaN");
+  copy_buf(&t, &dout); /* din aliases dout */
+  CP_OK(alcn_clamp_backward(P.cpu, t.h, t.h, x.h, n, lo, hi));
+  CP_OK(alcn_clamp_backward(P.gpu, t.d, t.d, x.d, n, lo, hi));
+  expect_exact(&t, "clamp_backward din == dout");
+
+  /* n == 0: no launch, nothing written */
+  CP_OK(alcn_mul(P.gpu, out.d, a.d, b.d, 0));
+  CP_OK(alcn_select(P.gpu, out.d, m.d, a.d, b.d, 0));
+  CP_OK(alcn_clamp(P.gpu, out.d, x.d, 0, lo, hi));
+  CP_OK(alcn_clamp_backward(P.gpu, out.d, dout.d, x.d, 0, lo, hi));
+  expect_exact(&out, "untouched by n == 0");
+  cp_buf *all[] = {&a, &b, &m, &x, &dout, &out, &t};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
 /* ------------------------------------------------------------------- rng */
 START_TEST(test_rng) {
   const size_t n = 100003; /* not a multiple of 4 */
@@ -367,6 +468,7 @@ static Suite *cuda_ops_suite(void) {
   tcase_add_test(tc, test_sq_err_per_image);
   tcase_add_test(tc, test_adam);
   tcase_add_test(tc, test_elementwise);
+  tcase_add_test(tc, test_masking);
   tcase_add_test(tc, test_rng);
   tcase_add_test(tc, test_memory);
   suite_add_tcase(s, tc);

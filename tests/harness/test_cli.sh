@@ -86,20 +86,33 @@ first=$(grep -m1 '^[0-9]' <<< "$out")
 has "$first" "fashion-mnist_p2_c3_toy_none_mse_s1" || fail "the first occurrence must come first: $first"
 echo "ok: repeated names and 'all' give each cell once"
 
-# list names plugins, files and defaults
+# list names plugins, files and each option's default, range and doc
 out=$("$AB" list --plugin-path "$GOOD") || fail "list: $out"
 has "$out" "harness_toy.so" || fail "list: $out"
-has "$out" "sleep_ms=0 nan_epoch=0" || fail "list defaults: $out"
+has "$out" "sleep_ms=0  integer [0..600000]  sleep per training batch" || fail "list options: $out"
+has "$out" "shortnoise" || fail "list: the short-descriptor plugin: $out"
+
+# plugin options are checked at plan time, before any cell runs (exit 2)
+expect 2 "unknown option 'lrr' (valid: lr, beta1, beta2, eps, weight_decay, arch)" \
+  "$AB" plan "${TINY[@]}" --method dae --noise none --opt dae:lrr=1e-3
+expect 2 "option lr=-1 is out of range (valid: (0, 10])" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dae:lr=-1
+expect 2 "beta1=2 is out of range" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dae:beta1=2
+expect 2 "alpha=step is not one of batch|image" "$AB" plan "${TINY[@]}" --method dae --noise alcn --noise-opt alcn:alpha=step
+expect 2 "'dea' is not a method of this plan" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dea:lr=1e-3
 
 # a NaN loss fails its cell with the reason; the next cell still runs; exit 1
 expect 1 "FAILED" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --opt toy:nan_epoch=1 --out "$T/nan" --no-report
 for c in 0 1; do
   r="$T/nan/records/fashion-mnist_p2_c${c}_toy_none_mse_s1.json"
   [ "$(field "$r" status)" = '"failed"' ] || fail "NaN cell $c not failed: $(cat "$r")"
-  has "$(field "$r" reason)" "epoch 1: the training loss is nan" || fail "reason: $(field "$r" reason)"
+  has "$(field "$r" reason)" "method toy: the training loss became nan at step 0" || fail "reason: $(field "$r" reason)"
 done
-# an option the plugin refuses is a failed cell naming it
-expect 1 "unknown option 'bogus'" "$AB" run "${TINY[@]}" --method toy --classes 0 --opt bogus=1 --out "$T/opt" --no-report
+# an option the plugin refuses stops the run before any cell trains (exit 2, no record)
+expect 2 "unknown option 'bogus' (valid: sleep_ms, nan_epoch, fail_create)" \
+  "$AB" run "${TINY[@]}" --method toy --classes 0 --opt bogus=1 --out "$T/opt" --no-report
+[ "$(nfiles "$T"/opt/records/*.json)" = 0 ] || fail "a refused option still trained a cell"
+# a create that fails for another reason is a failed cell naming it
+expect 1 "fail_create=1" "$AB" run "${TINY[@]}" --method toy --classes 0 --opt toy:fail_create=1 --out "$T/opt" --no-report
 # the failed cells are retried by the next run (resume skips only done ones)
 expect 0 "2 to run, 0 already done" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --out "$T/nan" --no-report
 [ "$(field "$T/nan/records/fashion-mnist_p2_c1_toy_none_mse_s1.json" status)" = '"done"' ] || fail "retry"

@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "test_util.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,10 +56,27 @@ START_TEST(bad_plugins_refused_with_file_and_reason) {
   expect_refused("/bad_null.so", "create is NULL");
   expect_refused("/bad_nosym.so", "missing symbol");
   expect_refused("/bad_size.so", "size");
+  expect_refused("/bad_options.so", "option 'level' appears twice");
   expect_refused("/dup_b.so", "duplicate noise id 'dupe'");
-  ck_assert_int_eq(reg.n_refused, 6);
+  ck_assert_int_eq(reg.n_refused, 7);
   ck_assert_ptr_null(refusal_of("/dup_a.so"));
   ck_assert_ptr_null(refusal_of("/good_noise.so"));
+}
+END_TEST
+
+/* A plugin built against a shorter descriptor (an older minor ABI) loads; the
+ * garbage its memory holds past `size` is never read. */
+START_TEST(short_descriptor_loads_with_defaults) {
+  const char *file = NULL;
+  const alcn_noise_desc *d = alcn_registry_noise(&reg, "shortnoise", &file);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_ptr_nonnull(strstr(file, "/short_desc.so"));
+  ck_assert_uint_eq(d->size, (uint32_t)ALCN_NOISE_DESC_MIN_SIZE);
+  ck_assert_ptr_null(d->learn);
+  ck_assert_ptr_null(d->param_count);
+  ck_assert_ptr_null(d->save);
+  ck_assert_str_eq(d->label, "shortnoise");
+  ck_assert_ptr_null(refusal_of("/short_desc.so"));
 }
 END_TEST
 
@@ -89,8 +107,8 @@ static alcn_status dummy_create(const alcn_method_config *c, alcn_ctx *x, void *
   (void)c, (void)x, (void)s;
   return ALCN_OK;
 }
-static alcn_status dummy_train(void *s, alcn_batch_iter *it, alcn_epoch_stats *st) {
-  (void)s, (void)it, (void)st;
+static alcn_status dummy_train(void *s, const float *x, int n, uint64_t step, alcn_step_stats *st) {
+  (void)s, (void)x, (void)n, (void)step, (void)st;
   return ALCN_OK;
 }
 static size_t dummy_params(void *s, size_t *n) {
@@ -104,8 +122,9 @@ static alcn_status dummy_score(void *s, const float *x, int n, float *scores) {
 }
 
 START_TEST(descriptor_checks) {
-  alcn_method_desc d = {ALCN_ABI_MAJOR, ALCN_ABI_MINOR, sizeof(alcn_method_desc), "ok-id_1", "s", NULL, 0,
-                        dummy_create, dummy_train, NULL, NULL, NULL, dummy_params, NULL, NULL, NULL, dummy_destroy};
+  alcn_method_desc d = {.abi_major = ALCN_ABI_MAJOR, .abi_minor = ALCN_ABI_MINOR, .size = sizeof(alcn_method_desc),
+                        .id = "ok-id_1", .summary = "s", .create = dummy_create, .train_step = dummy_train,
+                        .param_count = dummy_params, .destroy = dummy_destroy};
   char why[256];
   ck_assert_int_eq(alcn_check_method_desc(&d, why, sizeof why), ALCN_ERR_ABI); /* score is NULL */
   ck_assert_ptr_nonnull(strstr(why, "score"));
@@ -120,6 +139,23 @@ START_TEST(descriptor_checks) {
   d.summary = "s";
   d.size = 8;
   ck_assert_int_eq(alcn_check_method_desc(&d, why, sizeof why), ALCN_ERR_ABI);
+  ck_assert_ptr_nonnull(strstr(why, "required fields"));
+  /* a descriptor that ends right after its required fields is read with defaults */
+  d.size = (uint32_t)ALCN_METHOD_DESC_MIN_SIZE;
+  d.reconstruct = (alcn_status(*)(void *, const float *, int, float *))(uintptr_t)1; /* past size: ignored */
+  alcn_method_desc got;
+  ck_assert_int_eq(alcn_read_method_desc(&d, &got, why, sizeof why), ALCN_OK);
+  ck_assert_ptr_null(got.reconstruct);
+  ck_assert_ptr_null(got.epoch_begin);
+  ck_assert_str_eq(got.label, "ok"); /* label defaults to the id */
+  ck_assert_ptr_eq(got.train_step, dummy_train);
+  /* a malformed option table refuses the descriptor */
+  static const alcn_option bad[] = {{"lr", ALCN_OPT_FLOAT, "-1", 0.0, 1.0, 0, NULL, "d", 0},
+                                    {NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0}};
+  d.size = sizeof d;
+  d.options = bad;
+  ck_assert_int_eq(alcn_check_method_desc(&d, why, sizeof why), ALCN_ERR_ABI);
+  ck_assert_ptr_nonnull(strstr(why, "lr=-1"));
   ck_assert_int_eq(alcn_check_method_desc(NULL, why, sizeof why), ALCN_ERR_ABI);
 }
 END_TEST
@@ -131,6 +167,7 @@ int main(void) {
   tcase_add_test(tc, good_plugins_load);
   tcase_add_test(tc, bad_plugins_refused_with_file_and_reason);
   tcase_add_test(tc, ids_listed_for_messages);
+  tcase_add_test(tc, short_descriptor_loads_with_defaults);
   tcase_add_test(tc, plugin_path_env_and_missing_dirs);
   suite_add_tcase(s, tc);
   TCase *tc2 = tcase_create("checks");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alcn/loader.h"
+#include "alcn/options.h"
 #include "alcn/metrics.h"
 #include "alcn/rng.h"
 #include "ganomaly_impl.h"
@@ -85,15 +86,6 @@ static void teardown(void) {
   alcn_backend_destroy(be);
 }
 
-typedef struct iter { const float *data; int total, pos; } iter;
-static int next_batch(void *self, const float **x, int *n) {
-  iter *it = self;
-  if (it->pos >= it->total) return 0;
-  *x = it->data + (size_t)it->pos * D;
-  *n = it->total - it->pos < B ? it->total - it->pos : B;
-  it->pos += *n;
-  return 1;
-}
 
 static alcn_status create_with(const alcn_method_desc *d, void **st, int c, int h, int w, const char *const *opts,
                                int n_opts, uint64_t seed, int max_batch) {
@@ -118,12 +110,12 @@ static void *create_small(uint64_t seed, const char *extra) {
   return st;
 }
 
-static alcn_epoch_stats run_epoch(void *st) {
-  iter it = {train_x, NTRAIN, 0};
-  alcn_batch_iter bi = {&it, next_batch};
-  alcn_epoch_stats es;
-  alcn_status s = desc->train_epoch(st, &bi, &es);
-  ck_assert_msg(s == ALCN_OK, "train_epoch: %s", alcn_last_error());
+static uint64_t g_step;
+
+static tp_epoch_stats run_epoch(void *st) {
+  tp_epoch_stats es;
+  alcn_status s = tp_epoch(desc, st, train_x, NTRAIN, B, D, &g_step, &es);
+  ck_assert_msg(s == ALCN_OK, "train_step: %s", alcn_last_error());
   return es;
 }
 
@@ -141,12 +133,15 @@ START_TEST(test_descriptor) {
   ck_assert_str_eq(desc->id, "ganomaly");
   ck_assert(desc->summary && *desc->summary);
   ck_assert_int_eq(desc->hosts_noise, 0);
-  ck_assert(desc->create && desc->train_epoch && desc->score && desc->param_count && desc->destroy);
+  ck_assert(desc->create && desc->train_step && desc->score && desc->param_count && desc->destroy);
   ck_assert(desc->reconstruct && desc->save && desc->load);
-  const char *keys[] = {"lr=", "beta1=", "beta2=", "nz=", "ngf=", "ndf=", "w_adv=", "w_con=", "w_enc=", "d_reinit="};
+  ck_assert_str_eq(desc->label, "GANomaly");
+  char buf[1024];
+  alcn_options_describe(desc->options, buf, sizeof buf);
+  const char *keys[] = {"lr=2e-4", "beta1=0.5", "beta2=", "nz=100", "ngf=", "ndf=", "w_adv=", "w_con=50", "w_enc=",
+                        "d_reinit=", "bn_score=running (running|batch)"};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; ++i)
-    ck_assert_msg(strstr(desc->defaults, keys[i]) != NULL, "defaults lack %s", keys[i]);
-  ck_assert(strstr(desc->defaults, "lr=2e-4") && strstr(desc->defaults, "w_con=50") && strstr(desc->defaults, "nz=100"));
+    ck_assert_msg(strstr(buf, keys[i]) != NULL, "options lack %s: %s", keys[i], buf);
   alcn_method_descriptor_fn f = (alcn_method_descriptor_fn)dlsym(handle, "alcn_method_descriptor");
   ck_assert_ptr_null(f(1));
   /* the host's loader accepts it */
@@ -242,11 +237,12 @@ START_TEST(test_training_learns) {
   double first = 0, last = 0;
   enum { EPOCHS = 30 };
   for (int e = 0; e < EPOCHS; ++e) {
-    alcn_epoch_stats es = run_epoch(st);
+    tp_epoch_stats es = run_epoch(st);
     ck_assert_int_eq(es.steps, NTRAIN / B);
     ck_assert_int_eq(es.images, NTRAIN);
     ck_assert(isfinite(es.loss) && isfinite(es.aux_loss));
-    fprintf(stderr, "ganomaly epoch %d: G %.4f  D %.4f  %s\n", e + 1, es.loss, es.aux_loss, es.note);
+    fprintf(stderr, "ganomaly epoch %d: G %.4f  D %.4f  D re-initialised %dx\n", e + 1, es.loss, es.aux_loss,
+            es.events);
     if (e == 0) first = es.loss;
     last = es.loss;
   }
@@ -264,7 +260,7 @@ END_TEST
 START_TEST(test_reproducible) {
   float a[NTEST], b[NTEST], c[NTEST];
   void *s1 = create_small(11, NULL), *s2 = create_small(11, NULL), *s3 = create_small(12, NULL);
-  alcn_epoch_stats e1 = run_epoch(s1), e2 = run_epoch(s2);
+  tp_epoch_stats e1 = run_epoch(s1), e2 = run_epoch(s2);
   run_epoch(s3);
   ck_assert(e1.loss == e2.loss && e1.aux_loss == e2.aux_loss);
   score_all(s1, a);
@@ -282,18 +278,17 @@ START_TEST(test_reproducible) {
 END_TEST
 
 /* Forced: d_reinit above any BCE value re-initialises D after every step, so
- * the note counts every step and D never learns (its loss stays near ln 2 or above);
+ * events count every step and D never learns (its loss stays near ln 2 or above);
  * d_reinit=0 never re-initialises. */
 START_TEST(test_discriminator_reinit) {
   void *forced = create_small(5, "d_reinit=1e9"), *never = create_small(5, "d_reinit=0");
-  alcn_epoch_stats ef = {0}, en = {0};
+  tp_epoch_stats ef = {0}, en = {0};
   for (int e = 0; e < 3; ++e) {
     ef = run_epoch(forced);
     en = run_epoch(never);
-    char want[64];
-    snprintf(want, sizeof want, "discriminator re-initialised %dx", NTRAIN / B);
-    ck_assert_str_eq(ef.note, want);
-    ck_assert_str_eq(en.note, "");
+    ck_assert_int_eq(ef.events, NTRAIN / B);
+    ck_assert_int_eq(en.events, 0);
+    ck_assert_str_eq(desc->event_name, "discriminator re-initialised");
   }
   fprintf(stderr, "ganomaly: D loss after 3 epochs: forced re-init %.4f, never %.4f\n", ef.aux_loss, en.aux_loss);
   ck_assert_msg(ef.aux_loss > 0.65, "D with forced re-init learnt: loss %g", ef.aux_loss);
@@ -331,7 +326,7 @@ static char *saved_state(void *st, size_t *len) {
  * the running statistics alone (the saved state stays byte-identical). */
 START_TEST(test_bn_score_batch) {
   void *run = create_small(31, NULL), *bat = create_small(31, "bn_score=batch");
-  alcn_epoch_stats er = run_epoch(run), eb = run_epoch(bat);
+  tp_epoch_stats er = run_epoch(run), eb = run_epoch(bat);
   ck_assert(er.loss == eb.loss && er.aux_loss == eb.aux_loss);
   size_t len_before, len_after;
   char *before = saved_state(bat, &len_before);

@@ -9,12 +9,15 @@
  *   3. the extra folders the caller passes (--plugin-path).
  * A folder that does not exist is skipped (listed in dirs with a note).
  *
+ * Descriptors are read up to their `size` into host-owned copies: fields a
+ * plugin's (older) SDK did not have take their defaults (NULL, 0; label = id).
+ *
  * A plugin is refused, as a whole file, with a reason naming the file when:
  * it does not dlopen; it exports neither alcn_method_descriptor nor
  * alcn_noise_descriptor; a descriptor has abi_major != ALCN_ABI_MAJOR, an
- * abi_minor newer than ALCN_ABI_MINOR, a size smaller than the fields this
- * host reads, a NULL id/summary/required function, an id outside [a-z0-9_-];
- * or an id that an earlier file already provides. Loading goes on with the
+ * abi_minor newer than ALCN_ABI_MINOR, a size too small for its required
+ * fields, a NULL id/summary/required function, an id outside [a-z0-9_-], a
+ * malformed option table; or an id that an earlier file already provides. Loading goes on with the
  * other files; refusals are kept in the registry (and printed as warnings
  * unless quiet). The same file reached twice (same real path) is read once. */
 #ifndef ALCN_LOADER_H
@@ -50,6 +53,8 @@ typedef struct alcn_registry {
   char **files;          /* accepted .so paths (n_files) */
   void **handles;        /* their dlopen handles */
   char **dirs;           /* folders searched, "path" or "path (missing)" */
+  int n_desc_blocks;
+  void **desc_blocks;    /* the host-owned descriptor copies */
 } alcn_registry;
 
 /* The compile-time default plugin folder (the build's plugins/). */
@@ -72,6 +77,10 @@ const alcn_noise_desc *alcn_registry_noise(const alcn_registry *reg, const char 
 const char *alcn_registry_method_ids(const alcn_registry *reg, char *buf, size_t cap);
 const char *alcn_registry_noise_ids(const alcn_registry *reg, char *buf, size_t cap);
 
+/* Read descriptor d (up to its size) into *out with the defaults filled in
+ * and check it: ALCN_OK, or ALCN_ERR_ABI with the reason in why[cap]. */
+alcn_status alcn_read_method_desc(const alcn_method_desc *d, alcn_method_desc *out, char *why, size_t cap);
+alcn_status alcn_read_noise_desc(const alcn_noise_desc *d, alcn_noise_desc *out, char *why, size_t cap);
 /* The checks above for one descriptor, exposed for tests: ALCN_OK, or
  * ALCN_ERR_ABI with the reason in why[cap]. */
 alcn_status alcn_check_method_desc(const alcn_method_desc *d, char *why, size_t cap);

@@ -1,26 +1,37 @@
-/* The plugin SDK (ABI). A method plugin or a noise plugin is a shared object
+/* The plugin SDK (ABI 2). A method plugin or a noise plugin is a shared object
  * that exports one function returning descriptors by index:
  *
  *   const alcn_method_desc *alcn_method_descriptor(uint32_t index);  (NULL past the end)
  *   const alcn_noise_desc  *alcn_noise_descriptor(uint32_t index);
  *
- * The host checks abi_major == ALCN_ABI_MAJOR, abi_minor <= ALCN_ABI_MINOR,
- * size >= the size of the fields it uses, and that the required function
- * pointers are not NULL; it refuses the plugin otherwise, naming the file.
- * Descriptors grow by appending fields (size tells the host what exists).
+ * The host checks abi_major == ALCN_ABI_MAJOR and abi_minor <= ALCN_ABI_MINOR,
+ * then reads the descriptor up to its `size` only: fields past a plugin's size
+ * (appended by a later minor ABI) take their defaults (NULL, 0, label = id),
+ * so descriptors grow by appending fields and an older plugin keeps loading.
+ * A size too small for the required fields, a NULL required function or a bad
+ * id or option table refuses the plugin, naming the file.
+ *
+ * The host owns the loop: it draws the batches, shows progress, checks every
+ * loss for NaN/Inf, handles Ctrl-C and times the steps, the same for every
+ * plugin; a method implements one training step (train_step) and optional
+ * epoch hooks. Options are declared in a table (alcn_option): the host parses
+ * and range-checks them (at plan time, before any cell runs), lists them in
+ * `alcnbench list`, and alcn_options_parse (options.h) fills the plugin's
+ * own struct from it.
  *
  * Memory: tensors handed to plugins are backend memory (ctx->be), NCHW float32
  * in the data set's normalisation; the host owns them. Plugins allocate their
- * own state through the backend and return status codes (status.h); they
- * never exit(). Randomness comes from ctx->seed through the Philox streams
- * (rng.h), so a run is reproducible.
+ * own state through the backend (alcn/backend.h) and return status codes
+ * (status.h); they never exit(). Randomness comes from ctx->seed through the
+ * Philox streams (rng.h) at offsets that depend on `step`, so a run is
+ * reproducible on every backend.
  *
  * The DAE family: method "dae" hosts a noise plugin. Each training step s:
  *   if the noise learns: noise->learn(state, x, n, s, dae, &loss)   (ALCN's ascent)
  *   noise->corrupt(state, x, n, s, x_tilde, NULL)                    (same z, alpha as learn)
  *   DAE descends on L(x, DAE(x_tilde)).
  * A new noise strategy is one C file with create / corrupt / destroy
- * (see plugins/examples/). */
+ * (plugins/examples/noise_uniform.c; a learning one: noise_learned.c). */
 #ifndef ALCN_PLUGIN_H
 #define ALCN_PLUGIN_H
 
@@ -36,11 +47,16 @@
 extern "C" {
 #endif
 
-/* ABI history: 1.0 first release; 1.1 appends timer_mark, timer_elapsed_ms
- * and salt_pepper to alcn_backend_ops (a 1.0 plugin runs unchanged on a 1.1
- * host; a 1.1 plugin is refused by a 1.0 host). */
-#define ALCN_ABI_MAJOR 1
-#define ALCN_ABI_MINOR 1
+/* ABI history:
+ *   1.0 first release; 1.1 appended timer and salt-and-pepper slots to the
+ *       public backend vtable.
+ *   2.0 the backend is opaque (alcn/backend.h functions, no vtable in the
+ *       SDK); descriptors are read up to their size; the host owns the
+ *       training loop (train_step + epoch hooks replace train_epoch);
+ *       declarative option tables replace the `defaults` string; descriptors
+ *       carry a display label; mul / select / clamp ops for mask noises. */
+#define ALCN_ABI_MAJOR 2
+#define ALCN_ABI_MINOR 0
 
 /* Host services handed to every plugin instance. */
 typedef struct alcn_ctx {
@@ -50,12 +66,37 @@ typedef struct alcn_ctx {
   int quiet;            /* 1: print nothing */
 } alcn_ctx;
 
-/* Plugin options: "key=value" strings (from --opt and config files). Parse
- * them with alcn_opts_* (options.h), which refuse unknown keys and bad numbers. */
+/* ------------------------------------------------------------- options */
+/* Plugin options as given: "key=value" strings (from --opt and config files);
+ * the last occurrence of a key wins. */
 typedef struct alcn_opts {
   const char *const *items;
   int count;
 } alcn_opts;
+
+typedef enum alcn_option_type {
+  ALCN_OPT_FLOAT = 1, /* stored as float */
+  ALCN_OPT_INT = 2,   /* stored as int */
+  ALCN_OPT_ENUM = 3   /* one of `choices` ("batch|image"), stored as its index (int) */
+} alcn_option_type;
+
+/* flags: strict bounds (min < value, value < max) */
+enum { ALCN_OPT_MIN_OPEN = 1u, ALCN_OPT_MAX_OPEN = 2u };
+
+/* One option of a plugin. A table is an array ended by an entry with
+ * name == NULL. `def` is the default as text (parsed like a given value);
+ * numbers must lie in [min, max] (open ends per flags); offset is where
+ * alcn_options_parse stores the value in the plugin's own struct. */
+typedef struct alcn_option {
+  const char *name;     /* [a-z0-9_], unique in the table */
+  alcn_option_type type;
+  const char *def;
+  double min, max;      /* FLOAT, INT */
+  unsigned flags;
+  const char *choices;  /* ENUM */
+  const char *doc;      /* one line */
+  size_t offset;
+} alcn_option;
 
 /* ------------------------------------------------------------- noise */
 typedef struct alcn_noise_config {
@@ -78,21 +119,23 @@ typedef struct alcn_denoiser {
 typedef struct alcn_noise_desc {
   uint32_t abi_major, abi_minor, size; /* ALCN_ABI_MAJOR, ALCN_ABI_MINOR, sizeof(alcn_noise_desc) */
   const char *id;        /* short name, [a-z0-9_-] */
+  const char *label;     /* display name in reports ("ALCN"); NULL = id */
   const char *summary;   /* one line */
-  const char *defaults;  /* "key=value ..." documentation of the options and their defaults */
+  const alcn_option *options;                                                                /* NULL = none */
   alcn_status (*create)(const alcn_noise_config *cfg, alcn_ctx *ctx, void **state);        /* required */
   /* x_tilde = corrupted x for training step `step` (deterministic in step);
    * noise_out (optional, may be NULL): the additive/replacement pattern, for Figure 4. */
   alcn_status (*corrupt)(void *state, const float *x, int n, uint64_t step, float *x_tilde,
                          float *noise_out);                                                   /* required */
-  /* Learning noise only (NULL otherwise): one update of the noise's own weights
-   * against the denoiser for step `step`; *loss_host = the reconstruction loss. */
+  void (*destroy)(void *state);                                                              /* required */
+  /* ---- optional (NULL = absent) */
+  /* Learning noise: one update of the noise's own weights against the
+   * denoiser for step `step`; *loss_host = the reconstruction loss. */
   alcn_status (*learn)(void *state, const float *x, int n, uint64_t step, const alcn_denoiser *dae,
                        float *loss_host);
-  size_t (*param_count)(void *state);                                                        /* optional */
-  alcn_status (*save)(void *state, FILE *f);                                                 /* optional */
-  alcn_status (*load)(void *state, FILE *f, const char *path);                               /* optional */
-  void (*destroy)(void *state);                                                              /* required */
+  size_t (*param_count)(void *state);
+  alcn_status (*save)(void *state, FILE *f);
+  alcn_status (*load)(void *state, FILE *f, const char *path);
 } alcn_noise_desc;
 
 /* ------------------------------------------------------------- method */
@@ -106,47 +149,50 @@ typedef struct alcn_method_config {
   alcn_opts noise_opts;
 } alcn_method_config;
 
-/* Training batches, produced by the host (shuffled, uploaded, in backend memory). */
-typedef struct alcn_batch_iter {
-  void *self;
-  /* *x = next batch (N,C,H,W), *n its size; returns 1, or 0 at the end of the epoch.
-   * A negative return is an error status negated (e.g. interrupted). */
-  int (*next)(void *self, const float **x, int *n);
-} alcn_batch_iter;
-
-typedef struct alcn_epoch_stats {
-  double loss;          /* mean training loss of the epoch (the method's main loss) */
-  double aux_loss;      /* a second loss where there is one (ALCN: the noise's loss; GANomaly: D) */
-  long images;
-  int steps;
-  char note[128];       /* free text, e.g. "discriminator re-initialised 2x" */
-} alcn_epoch_stats;
+/* What one training step reports to the host. */
+typedef struct alcn_step_stats {
+  double loss;          /* the step's main training loss (mean over its images) */
+  double aux_loss;      /* a second loss (ALCN: the noise's; GANomaly: L_D), when has_aux */
+  int has_aux;
+  int events;           /* occurrences of the method's event_name in this step */
+} alcn_step_stats;
 
 typedef struct alcn_method_desc {
   uint32_t abi_major, abi_minor, size; /* ALCN_ABI_MAJOR, ALCN_ABI_MINOR, sizeof(alcn_method_desc) */
   const char *id;
+  const char *label;     /* display name in reports ("DAE"; with a noise: "DAE+<noise label>"); NULL = id */
   const char *summary;
-  const char *defaults;
+  const alcn_option *options;                                                                 /* NULL = none */
   int hosts_noise;       /* 1: takes a noise plugin (--noise); 0: --noise must be none */
   alcn_status (*create)(const alcn_method_config *cfg, alcn_ctx *ctx, void **state);          /* required */
-  alcn_status (*train_epoch)(void *state, alcn_batch_iter *it, alcn_epoch_stats *stats);     /* required */
+  /* One step on batch x (n images, backend memory); `step` counts from 0 over
+   * the whole run. Fills *stats; the host checks its numbers. */
+  alcn_status (*train_step)(void *state, const float *x, int n, uint64_t step, alcn_step_stats *stats); /* req. */
   /* scores[n] (backend memory): higher = more anomalous. Eval mode. */
   alcn_status (*score)(void *state, const float *x, int n, float *scores);                    /* required */
-  /* out (N,C,H,W): the reconstruction, where the method has one (Figure 4). */
-  alcn_status (*reconstruct)(void *state, const float *x, int n, float *out);                 /* optional */
-  /* Figure 4 panels for x: the noise pattern and the corrupted input (DAE family). */
-  alcn_status (*corrupt_example)(void *state, const float *x, int n, float *noise, float *x_tilde); /* optional */
   /* Parameters of the method's own networks and (separately) of its noise. */
   size_t (*param_count)(void *state, size_t *noise_params);                                   /* required */
-  /* Table 5's "with noise" inference: score plus generating the noise for the batch. */
-  alcn_status (*score_with_noise)(void *state, const float *x, int n, float *scores);         /* optional */
-  alcn_status (*save)(void *state, FILE *f);                                                  /* optional */
-  alcn_status (*load)(void *state, FILE *f, const char *path);                                /* optional */
   void (*destroy)(void *state);                                                               /* required */
+  /* ---- optional (NULL = absent) */
+  const char *event_name;  /* what stats->events counts ("discriminator re-initialised") */
+  alcn_status (*epoch_begin)(void *state, int epoch);                                         /* 0-based */
+  alcn_status (*epoch_end)(void *state, int epoch);
+  /* out (N,C,H,W): the reconstruction, where the method has one (Figure 4). */
+  alcn_status (*reconstruct)(void *state, const float *x, int n, float *out);
+  /* Figure 4 panels for x: the noise pattern and the corrupted input (DAE family). */
+  alcn_status (*corrupt_example)(void *state, const float *x, int n, float *noise, float *x_tilde);
+  /* Table 5's "with noise" inference: score plus generating the noise for the batch. */
+  alcn_status (*score_with_noise)(void *state, const float *x, int n, float *scores);
+  alcn_status (*save)(void *state, FILE *f);
+  alcn_status (*load)(void *state, FILE *f, const char *path);
 } alcn_method_desc;
 
 typedef const alcn_method_desc *(*alcn_method_descriptor_fn)(uint32_t index);
 typedef const alcn_noise_desc *(*alcn_noise_descriptor_fn)(uint32_t index);
+
+/* The smallest descriptor sizes a host accepts: up to the last required field. */
+#define ALCN_NOISE_DESC_MIN_SIZE (offsetof(alcn_noise_desc, destroy) + sizeof(void (*)(void *)))
+#define ALCN_METHOD_DESC_MIN_SIZE (offsetof(alcn_method_desc, destroy) + sizeof(void (*)(void *)))
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,11 @@ extern "C" {
 
 #define ALCN_NOISE_ZDIM 256
 
+/* The arch option's choices, in the order of alcn_model_arch_name. */
+#define ALCN_MODEL_ARCH_CHOICES "auto|paper|strided"
+/* "auto", "paper", "strided" for index 0, 1, 2 (an enum option's value); else "auto". */
+ALCN_API const char *alcn_model_arch_name(int index);
+
 /* "paper" or "strided" for arch ("auto", "paper", "strided") and this image size;
  * ALCN_ERR_ARG with the reason when the size does not fit the arch. */
 ALCN_API alcn_status alcn_model_resolve_arch(const char *arch, int H, int W, const char **resolved);
