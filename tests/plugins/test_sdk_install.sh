@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the SDK into a temporary prefix, builds the example noise plugin out
-# of tree against it with pkg-config, and trains one epoch with it through
-# alcnbench --plugin-path on a small slice of Fashion-MNIST.
+# Installs the SDK into a temporary prefix, builds the two example noise
+# plugins (noise_uniform.c, noise_learned.c: a learning one) out of tree
+# against it with pkg-config, and trains with each through alcnbench
+# --plugin-path on a small slice of Fashion-MNIST.
 # usage: test_sdk_install.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
@@ -17,9 +18,11 @@ for h in plugin.h options.h backend.h rng.h; do
 done
 
 mkdir -p "$tmp/plug"
-cp "$src/plugins/examples/noise_uniform.c" "$tmp/plug/"
-(cd "$tmp/plug" && cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -O2 noise_uniform.c \
-   $(pkg-config --cflags --libs alcnbench) -o noise_uniform.so)
+for ex in noise_uniform noise_learned; do
+  cp "$src/plugins/examples/$ex.c" "$tmp/plug/"
+  (cd "$tmp/plug" && cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -O2 $ex.c \
+     $(pkg-config --cflags --libs alcnbench) -o $ex.so)
+done
 
 # The installed library, not the build tree's, resolves the plugin's symbols.
 # (ldd into a variable first: with pipefail, grep -q closing the pipe early fails the pipeline)
@@ -29,6 +32,8 @@ deps=$(ldd "$tmp/plug/noise_uniform.so")
 bench="$build/bench/alcnbench"
 "$bench" list --plugin-path "$tmp/plug" > "$tmp/list.txt"
 grep -q "uniform" "$tmp/list.txt" || { echo "FAIL: alcnbench list does not show the example"; cat "$tmp/list.txt"; exit 1; }
+grep -q "learned      Learned cut-out" "$tmp/list.txt" || { echo "FAIL: list lacks the learning example"; cat "$tmp/list.txt"; exit 1; }
+grep -q "learns: yes" "$tmp/list.txt" || { echo "FAIL: the learning example does not learn"; exit 1; }
 
 "$bench" run --plugin-path "$tmp/plug" --dataset fashion-mnist --protocol p2 --classes 0 --method dae \
   --noise uniform --noise-opt amplitude=0.3 --opt lr=1e-3 --epochs 1 --batch 64 \
@@ -36,4 +41,12 @@ grep -q "uniform" "$tmp/list.txt" || { echo "FAIL: alcnbench list does not show 
 rec=$(ls "$tmp"/out/records/*.json)
 grep -q '"status":[[:space:]]*"done"' "$rec" || { echo "FAIL: the cell did not finish"; cat "$rec"; exit 1; }
 grep -q '"noise":[[:space:]]*"uniform"' "$rec" || { echo "FAIL: record does not name the noise"; exit 1; }
+# the learning example: two epochs, its own loss and the saturation of its pattern recorded
+"$bench" run --plugin-path "$tmp/plug" --dataset fashion-mnist --protocol p2 --classes 0 --method dae \
+  --noise learned --noise-opt learned:rate=0.3 --opt lr=1e-3 --epochs 2 --batch 64 \
+  --limit-train 256 --limit-test 256 --seeds 1 --out "$tmp/out2" --quiet --no-report
+rec=$(ls "$tmp"/out2/records/*.json)
+grep -q '"status":[[:space:]]*"done"' "$rec" || { echo "FAIL: the learned-noise cell did not finish"; cat "$rec"; exit 1; }
+aux=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); a=r["epoch_aux_losses"]; s=r["epoch_noise_saturation"]; print(len(a), all(x is not None and x > 0 for x in a), len(s))' "$rec")
+[[ $aux == "2 True 2" ]] || { echo "FAIL: learned noise: aux losses / saturation per epoch: $aux"; exit 1; }
 echo "1 passed, 0 failed"
