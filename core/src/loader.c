@@ -1,6 +1,6 @@
 /* The plugin loader (loader.h): folder scan, dlopen, descriptor checks,
  * registry by id, refusals with the file and the reason. */
-#define _DEFAULT_SOURCE /* realpath, strdup */
+#define _GNU_SOURCE /* dladdr, realpath, strdup */
 #include "alcn/loader.h"
 
 #include "alcn/options.h"
@@ -22,7 +22,28 @@
 /* Descriptors read at most this many entries per plugin (a runaway index loop guard). */
 #define MAX_DESCS 256
 
-const char *alcn_plugin_default_dir(void) { return ALCN_DEFAULT_PLUGIN_DIR; }
+/* The installed layout: this library is <prefix>/<libdir>/libalcn_host.so
+ * and the plugins are in <prefix>/<libdir>/alcnbench/plugins, wherever the
+ * prefix was moved to. The build tree has no such folder: its plugins are in
+ * the compile-time ALCN_DEFAULT_PLUGIN_DIR. */
+const char *alcn_plugin_default_dir(void) {
+  static char dir[PATH_MAX];
+  Dl_info info;
+  if (dladdr((void *)alcn_plugin_default_dir, &info) && info.dli_fname) {
+    char lib[PATH_MAX];
+    if (realpath(info.dli_fname, lib)) {
+      char *slash = strrchr(lib, '/');
+      if (slash) {
+        *slash = '\0';
+        struct stat st;
+        if (snprintf(dir, sizeof dir, "%s/alcnbench/plugins", lib) < (int)sizeof dir && stat(dir, &st) == 0 &&
+            S_ISDIR(st.st_mode))
+          return dir;
+      }
+    }
+  }
+  return ALCN_DEFAULT_PLUGIN_DIR;
+}
 
 /* ------------------------------------------------------------------ checks */
 

@@ -3,8 +3,9 @@
  * ABI, and keep a registry of the accepted ones by id.
  *
  * Folders searched, in order (the first to provide an id wins):
- *   1. the build's plugin folder: $ALCN_PLUGIN_DIR, else the compile-time
- *      default (alcn_plugin_default_dir(): <build>/plugins);
+ *   1. $ALCN_PLUGIN_DIR, else alcn_plugin_default_dir(): the installed
+ *      <libdir>/alcnbench/plugins beside libalcn_host (found from the library's
+ *      own path, so a moved prefix works), else the build's <build>/plugins;
  *   2. every folder of $ALCN_PLUGIN_PATH (colon-separated);
  *   3. the extra folders the caller passes (--plugin-path).
  * A folder that does not exist is skipped (listed in dirs with a note).
@@ -57,7 +58,7 @@ typedef struct alcn_registry {
   void **desc_blocks;    /* the host-owned descriptor copies */
 } alcn_registry;
 
-/* The compile-time default plugin folder (the build's plugins/). */
+/* The default plugin folder: installed beside this library, else the build's. */
 const char *alcn_plugin_default_dir(void);
 
 /* Fill *reg (zeroed first). extra_dirs[0..n_extra) are searched last.
