@@ -39,7 +39,12 @@ alcn_status ab_plan_check_options(const ab_config *c, const alcn_registry *reg) 
     snprintf(owner, sizeof owner, "--opt for method %s", spec);
     ALCN_CHECK(alcn_options_validate(md->options, &o, owner));
   }
-  for (int i = 0; i < c->noises.n; ++i) {
+  int hosts = 0; /* noises are used only when a method of the plan hosts one */
+  for (int i = 0; i < c->methods.n; ++i) {
+    const alcn_method_desc *md = alcn_registry_method(reg, ab_spec_id(c->methods.v[i], id, sizeof id), NULL);
+    hosts |= !strcmp(c->methods.v[i], "all") || (md && md->hosts_noise);
+  }
+  for (int i = 0; hosts && i < c->noises.n; ++i) {
     const char *spec = c->noises.v[i];
     if (!strcmp(spec, "all")) continue;
     const alcn_noise_desc *nd = alcn_registry_noise(reg, ab_spec_id(spec, id, sizeof id), NULL);
