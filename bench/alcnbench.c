@@ -231,23 +231,49 @@ static int cmd_plan_run(int argc, char **argv, int run) {
   if (!c.quiet)
     fprintf(stderr, "plan: %d cells%s, %d to run, %d already done; results in %s\n", plan.n,
             c.shard_n > 1 ? " (this shard)" : "", todo, skipped, c.out);
-  int k = 0, n_done = 0, n_failed = 0;
+  ab_claims claims;
+  if ((s = ab_claims_open(&claims, c.out)) != ALCN_OK) {
+    print_error();
+    rc = 1;
+    goto out;
+  }
+  int k = 0, n_done = 0, n_failed = 0, n_busy = 0;
   for (int i = 0; i < plan.n && !ab_interrupted; ++i) {
     const ab_cell *cell = &plan.cells[i];
     if (!ab_plan_in_shard(&c, cell)) continue;
     if (c.resume && ab_record_state(c.out, cell->id) == AB_REC_DONE) continue;
+    char who[300];
+    ab_claim_result cr = ab_claims_take(&claims, cell->id, c.resume, who, sizeof who);
+    if (cr == AB_CLAIM_DONE) continue; /* another run finished it meanwhile */
+    if (cr == AB_CLAIM_BUSY) {
+      if (!c.quiet) fprintf(stderr, "[cell] %s: trained by another run (%s), skipped\n", cell->id, who);
+      n_busy++;
+      continue;
+    }
+    if (cr == AB_CLAIM_ERROR) {
+      print_error();
+      rc = 1;
+      ab_claims_close(&claims);
+      goto out;
+    }
     pr.plan_k = ++k;
     int failed = 0;
     s = ab_run_cell(st, &c, &reg, cell, &pr, &failed);
+    ab_claims_release(&claims, cell->id);
     if (s == ALCN_ERR_INTERRUPTED) break;
     if (s != ALCN_OK) { /* the record itself could not be written: stop */
       print_error();
       rc = 1;
+      ab_claims_close(&claims);
       goto out;
     }
     if (failed) n_failed++;
     else n_done++;
   }
+  ab_claims_close(&claims);
+  if (n_busy && !c.quiet)
+    fprintf(stderr, "run: %d cells were being trained by another run on %s; run again after it ends to report "
+            "them\n", n_busy, c.out);
   if (ab_interrupted) {
     fprintf(stderr,
             "alcnbench: interrupted: %d cells finished in this run (%d done, %d failed), %d already done before; "

@@ -8,6 +8,7 @@
  *   batches.c   the shuffled training batches and the test-batch filler
  *   train_loop.c  one epoch of the host-owned training loop (ABI 2)
  *   record.c    JSON records (cJSON), atomic files, resume status
+ *   claims.c    the results folder's lock and per-cell claims (concurrent runs)
  *   figure4.c   the .f4 file of a cell
  *   progress.c  stderr progress: cell k of n, epoch loss, images/s, ETA
  *   alcnbench.c main: subcommands list / plan / run / report / data / table5 */
@@ -152,6 +153,21 @@ typedef struct ab_result {
 
 /* Serialise the record (schema alcnbench.record/1) and write it atomically. */
 alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_result *r);
+
+/* ------------------------------------------------------------- claims */
+/* Several runs on one results folder train each cell once (claims.c). */
+typedef struct ab_claims {
+  int fd;                /* <out>/.lock */
+  char out[4096];
+} ab_claims;
+typedef enum { AB_CLAIM_TAKEN, AB_CLAIM_DONE, AB_CLAIM_BUSY, AB_CLAIM_ERROR } ab_claim_result;
+alcn_status ab_claims_open(ab_claims *cl, const char *out);
+void ab_claims_close(ab_claims *cl);
+/* Under the folder's lock: DONE (resume and the record says done), BUSY (a
+ * live run holds the cell; *who = "pid P on HOST"), or TAKEN (this run's
+ * claim written; stale claims of dead processes are taken over). */
+ab_claim_result ab_claims_take(ab_claims *cl, const char *cell_id, int resume, char *who, size_t cap);
+void ab_claims_release(ab_claims *cl, const char *cell_id);
 
 /* ------------------------------------------------------------- figure 4 */
 /* .f4 bytes: "ALCNF4v1", int32 n,c,h,w, then per image input, noise,
