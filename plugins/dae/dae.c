@@ -153,6 +153,26 @@ static alcn_status dae_score(void *state, const float *x, int n, float *scores) 
   return alcn_sq_err_per_image(s->be, scores, y, x, n, (int)s->D);
 }
 
+/* maps[n,h,w] = mean over channels of (DAE(x) - x)^2: the per-image score's pixels. */
+static alcn_status dae_score_maps(void *state, const float *x, int n, float *maps) {
+  dae_state *s = state;
+  const float *y;
+  const size_t hw = (size_t)s->H * s->W, cnt = (size_t)n * s->D;
+  ALCN_CHECK(alcn_net_forward(s->net, x, n, 0, &y));
+  /* scratch = (y - x)^2, then the channel mean into maps */
+  ALCN_CHECK(alcn_copy(s->be, s->scratch, y, cnt * sizeof(float)));
+  ALCN_CHECK(alcn_axpby(s->be, s->scratch, x, cnt, -1.0f, 1.0f));
+  ALCN_CHECK(alcn_mul(s->be, s->scratch, s->scratch, s->scratch, cnt));
+  for (int i = 0; i < n; ++i) {
+    float *m = maps + (size_t)i * hw;
+    const float *e = s->scratch + (size_t)i * s->D;
+    ALCN_CHECK(alcn_copy(s->be, m, e, hw * sizeof(float)));
+    for (int c = 1; c < s->C; ++c) ALCN_CHECK(alcn_axpby(s->be, m, e + (size_t)c * hw, hw, 1.0f, 1.0f));
+    if (s->C > 1) ALCN_CHECK(alcn_axpby(s->be, m, m, hw, 0.0f, 1.0f / (float)s->C));
+  }
+  return ALCN_OK;
+}
+
 static alcn_status dae_score_with_noise(void *state, const float *x, int n, float *scores) {
   dae_state *s = state;
   if (s->noise) ALCN_CHECK(s->noise->corrupt(s->noise_state, x, n, s->step, s->x_tilde, NULL));
@@ -215,6 +235,7 @@ static const alcn_method_desc dae_desc = {
     .save = dae_save,
     .load = dae_load,
     .destroy = dae_destroy,
+    .score_maps = dae_score_maps,
 };
 
 ALCN_EXPORT const alcn_method_desc *alcn_method_descriptor(uint32_t index) { return index == 0 ? &dae_desc : NULL; }

@@ -89,6 +89,29 @@ START_TEST(test_descriptors) {
 }
 END_TEST
 
+/* The per-pixel maps are the per-image score's pixels: their mean is the score. */
+START_TEST(test_score_maps_average_to_scores) {
+  const alcn_method_desc *m = tp_method(h_dae);
+  ck_assert_ptr_nonnull(m->score_maps);
+  const char *mo[] = {"lr=1e-3"};
+  void *st = make(m, tp_noise(h_none), mo, 1, 3, ALCN_LOSS_MSE);
+  train(m, st, 1, NULL, NULL);
+  static float maps[B * H * W];
+  float scores[B];
+  ck_assert_int_eq(m->score(st, train_x, B, scores), ALCN_OK);
+  ck_assert_int_eq(m->score_maps(st, train_x, B, maps), ALCN_OK);
+  for (int i = 0; i < B; ++i) {
+    double sum = 0.0;
+    for (int p = 0; p < H * W; ++p) {
+      ck_assert(maps[i * H * W + p] >= 0.0f);
+      sum += maps[i * H * W + p];
+    }
+    ck_assert_double_eq_tol(sum / (H * W), scores[i], 1e-5 * scores[i] + 1e-9);
+  }
+  m->destroy(st);
+}
+END_TEST
+
 START_TEST(test_alcn_trains_and_counts) {
   const alcn_method_desc *m = tp_method(h_dae);
   const char *mo[] = {"lr=2e-3"};
@@ -231,7 +254,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("dae");
   const struct { const char *name; const TTest *t; } cases[] = {
-      {"descriptors", test_descriptors},       {"alcn_trains", test_alcn_trains_and_counts},
+      {"descriptors", test_descriptors},       {"score_maps", test_score_maps_average_to_scores},       {"alcn_trains", test_alcn_trains_and_counts},
       {"alcn_ascends", test_alcn_ascends},     {"noise_stats", test_noise_statistics},
       {"separate", test_scores_separate_and_reproduce}, {"ffl_nan", test_ffl_loss_and_nan_guard},
   };

@@ -185,6 +185,10 @@ typedef struct alcn_method_desc {
   alcn_status (*score_with_noise)(void *state, const float *x, int n, float *scores);
   alcn_status (*save)(void *state, FILE *f);
   alcn_status (*load)(void *state, FILE *f, const char *path);
+  /* Per-pixel anomaly maps (N,H,W), backend memory, higher = more anomalous,
+   * for pixel-level metrics on data sets with masks (DAE: the squared
+   * reconstruction error, averaged over channels). */
+  alcn_status (*score_maps)(void *state, const float *x, int n, float *maps);
 } alcn_method_desc;
 
 typedef const alcn_method_desc *(*alcn_method_descriptor_fn)(uint32_t index);
