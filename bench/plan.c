@@ -25,24 +25,6 @@ static void known_names(char *buf, size_t cap, const char *const *names, size_t 
   }
 }
 
-/* Every "id:" or "id@variant:" prefix of an option list must name a plugin
- * (or a variant) of the plan. */
-static alcn_status check_prefixes(const ab_list *opts, const char *flag, const char *const *ids, int n) {
-  for (int i = 0; i < opts->n; ++i) {
-    const char *it = opts->v[i];
-    const char *eq = strchr(it, '='), *colon = strchr(it, ':');
-    if (!colon || colon > eq) continue;
-    const size_t pl = (size_t)(colon - it);
-    int ok = 0;
-    for (int k = 0; k < n; ++k)
-      if (!strncmp(ids[k], it, pl) && (strlen(ids[k]) == pl || ab_spec_id_len(ids[k]) == pl)) ok = 1;
-    if (!ok)
-      ALCN_FAIL(ALCN_ERR_ARG, "%s '%s': '%.*s' is not a %s of this plan", flag, it, (int)(colon - it), it,
-                flag[2] == 'o' ? "method" : "noise");
-  }
-  return ALCN_OK;
-}
-
 /* "id@variant": the variant is a non-empty name of letters, digits, '-', '_'
  * (it becomes part of file names). */
 static alcn_status check_variant(const char *spec, const char *flag) {
@@ -161,8 +143,7 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
       goto done;
     }
   }
-  if ((s = check_prefixes(&c->method_opts, "--opt", mids, nm)) != ALCN_OK) goto done;
-  if ((s = check_prefixes(&c->noise_opts, "--noise-opt", nids, nn)) != ALCN_OK) goto done;
+  /* option prefixes and values: plan_options.c, after the plan is built */
 
   for (int d = 0; d < c->datasets.n; ++d) {
     const char *ds = c->datasets.v[d];
@@ -229,8 +210,17 @@ alcn_status ab_plan_build(ab_plan *p, const ab_config *c, const alcn_registry *r
                 cell.noise = noise;
                 cell.loss = c->losses.v[lo];
                 cell.seed = strtoull(c->seeds.v[sd], NULL, 10);
-                snprintf(cell.id, sizeof cell.id, "%s_%s_c%d_%s_%s_%s_s%llu", ds, cell.protocol, cell.class_index,
-                         cell.method, noise, cell.loss, (unsigned long long)cell.seed);
+                int idl = snprintf(cell.id, sizeof cell.id, "%s_%s_c%d_%s_%s_%s_s%llu", ds, cell.protocol,
+                                   cell.class_index, cell.method, noise, cell.loss, (unsigned long long)cell.seed);
+                /* an id cut short would merge two cells (and name files past NAME_MAX): refuse it here */
+                if (idl < 0 || idl > AB_CELL_ID_MAX) {
+                  s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG,
+                                    "method '%.60s%s', noise '%.60s%s': the cell id would be %d characters, more "
+                                    "than %d (it names the cell's files; hint: shorten the variant name)",
+                                    cell.method, strlen(cell.method) > 60 ? "..." : "", noise,
+                                    strlen(noise) > 60 ? "..." : "", idl, AB_CELL_ID_MAX);
+                  break;
+                }
                 /* the same cell twice (a name given twice) runs once */
                 int dup = 0;
                 for (int q = 0; q < p->n && !dup; ++q) dup = !strcmp(p->cells[q].id, cell.id);

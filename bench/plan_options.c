@@ -7,27 +7,42 @@
 #include "alcn/options.h"
 #include "bench.h"
 
-/* Options given with a prefix that names no plugin of the plan ("dea:lr=1"). */
-static alcn_status check_prefixes(const ab_list *opts, const ab_list *specs, const char *flag) {
+/* Options given with a prefix that names no loaded plugin ("dea:lr=1"), or
+ * a variant ("toy@x:") that the plan does not define (variants exist only in
+ * a plan). A plain plugin id that this plan does not use is fine: a config
+ * file may hold sections for every noise while --noise picks some. */
+static alcn_status check_prefixes(const ab_list *opts, const ab_list *specs, const alcn_registry *reg, int noise,
+                                  const char *flag) {
   for (int i = 0; i < opts->n; ++i) {
     const char *it = opts->v[i], *eq = strchr(it, '='), *colon = strchr(it, ':');
     if (!colon || (eq && colon > eq)) continue;
-    size_t pl = (size_t)(colon - it);
-    int known = 0;
-    for (int k = 0; k < specs->n && !known; ++k) {
-      const char *sp = specs->v[k];
-      known = (strlen(sp) == pl && !strncmp(sp, it, pl)) || (ab_spec_id_len(sp) == pl && !strncmp(sp, it, pl));
+    const char *at = strchr(it, '@');
+    if (at && at < colon) {
+      int in_plan = 0;
+      for (int k = 0; k < specs->n; ++k)
+        in_plan |= strlen(specs->v[k]) == (size_t)(colon - it) && !strncmp(specs->v[k], it, (size_t)(colon - it));
+      if (!in_plan)
+        ALCN_FAIL(ALCN_ERR_ARG, "%s %s: '%.*s' is not a %s of this plan (hint: check the variant's name)", flag, it,
+                  (int)(colon - it), it, noise ? "noise" : "method");
+      continue;
     }
-    if (!known)
-      ALCN_FAIL(ALCN_ERR_ARG, "%s %s: '%.*s' is not a %s of this plan (hint: check the name before ':')", flag, it,
-                (int)pl, it, flag[2] == 'o' ? "method" : "noise");
+    char id[128];
+    size_t pl = ab_spec_id_len(it);
+    if ((size_t)(colon - it) < pl) pl = (size_t)(colon - it);
+    snprintf(id, sizeof id, "%.*s", (int)pl, it);
+    int known = noise ? alcn_registry_noise(reg, id, NULL) != NULL : alcn_registry_method(reg, id, NULL) != NULL;
+    if (!known) {
+      char ids[1024];
+      ALCN_FAIL(ALCN_ERR_ARG, "%s %s: '%s' is not a %s plugin (valid: %s)", flag, it, id, noise ? "noise" : "method",
+                noise ? alcn_registry_noise_ids(reg, ids, sizeof ids) : alcn_registry_method_ids(reg, ids, sizeof ids));
+    }
   }
   return ALCN_OK;
 }
 
 alcn_status ab_plan_check_options(const ab_config *c, const alcn_registry *reg) {
-  ALCN_CHECK(check_prefixes(&c->method_opts, &c->methods, "--opt"));
-  ALCN_CHECK(check_prefixes(&c->noise_opts, &c->noises, "--noise-opt"));
+  ALCN_CHECK(check_prefixes(&c->method_opts, &c->methods, reg, 0, "--opt"));
+  ALCN_CHECK(check_prefixes(&c->noise_opts, &c->noises, reg, 1, "--noise-opt"));
   const char *items[256];
   char id[128], owner[200];
   for (int i = 0; i < c->methods.n; ++i) {

@@ -20,7 +20,7 @@ expect 2 "unknown loss 'huber'" "$AB" plan --loss huber --method toy --plugin-pa
 expect 2 "class 12 is out of range" "$AB" plan --classes 12 --method toy --plugin-path "$GOOD"
 expect 2 "no class 'Sneakers'" "$AB" plan --classes Sneakers --method toy --plugin-path "$GOOD"
 expect 2 "--shard '2/2'" "$AB" plan --shard 2/2
-expect 2 "'nope' is not a method of this plan" "$AB" plan --method toy --opt nope:lr=1 --plugin-path "$GOOD"
+expect 2 "'nope' is not a method plugin (valid: " "$AB" plan --method toy --opt nope:lr=1 --plugin-path "$GOOD"
 expect 2 "unknown device 'tpu'" "$AB" plan --device tpu
 expect 2 "unknown command" "$AB" frobnicate
 
@@ -98,7 +98,7 @@ expect 2 "unknown option 'lrr' (valid: lr, beta1, beta2, eps, weight_decay, arch
 expect 2 "option lr=-1 is out of range (valid: (0, 10])" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dae:lr=-1
 expect 2 "beta1=2 is out of range" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dae:beta1=2
 expect 2 "alpha=step is not one of batch|image" "$AB" plan "${TINY[@]}" --method dae --noise alcn --noise-opt alcn:alpha=step
-expect 2 "'dea' is not a method of this plan" "$AB" plan "${TINY[@]}" --method dae --noise none --opt dea:lr=1e-3
+expect 2 "'dea' is not a method plugin (valid: " "$AB" plan "${TINY[@]}" --method dae --noise none --opt dea:lr=1e-3
 
 # a NaN loss fails its cell with the reason; the next cell still runs; exit 1
 expect 1 "FAILED" "$AB" run "${TINY[@]}" --method toy --classes 0,1 --opt toy:nan_epoch=1 --out "$T/nan" --no-report
