@@ -2,7 +2,9 @@
  * INI config file, with every number checked and every unknown flag or key
  * refused by name.
  *
- * INI format (one documented format; '#' or ';' start a comment line):
+ * INI format (one documented format): UTF-8 (a byte-order mark is skipped),
+ * at most 1 MiB; '#' or ';' start a comment, at the start of a line or after
+ * a blank (`method = dae  # the paper's`); a key may appear once per section:
  *   [plan]    dataset, root, protocol, classes, method, noise, loss, seeds,
  *             out, plugin-path          (lists are comma-separated)
  *   [train]   epochs, batch, device, threads, image-size, norm, val-fraction,
@@ -13,13 +15,19 @@
 #define _DEFAULT_SOURCE /* strdup */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "alcn/report.h" /* alcn_report_read_regular (reports/src/util.c) */
 #include "bench.h"
+
+/* The largest config file read (a plan's INI is a few hundred bytes). */
+#define AB_INI_CAP ((size_t)1 << 20)
 
 /* ------------------------------------------------------------ lists */
 
@@ -84,8 +92,14 @@ static alcn_status parse_double(const char *what, const char *v, double lo, doub
   char *end = NULL;
   errno = 0;
   double d = strtod(v, &end);
-  if (end == v || *end != '\0' || errno != 0 || !isfinite(d))
+  int range = errno == ERANGE;
+  if (end == v || *end != '\0' || (errno != 0 && !range) || isnan(d) || (!range && isinf(d)))
     ALCN_FAIL(ALCN_ERR_ARG, "%s: '%s' is not a finite number", what, v);
+  if (range && fabs(d) <= DBL_MIN)
+    ALCN_FAIL(ALCN_ERR_ARG, "%s: '%s' is out of range: it underflows a double (magnitude below %g; write 0 or a "
+              "larger number)", what, v, DBL_MIN);
+  if (range)
+    ALCN_FAIL(ALCN_ERR_ARG, "%s: '%s' is out of range: it overflows a double (magnitude above %g)", what, v, DBL_MAX);
   if (d < lo || d > hi) ALCN_FAIL(ALCN_ERR_ARG, "%s: %g is out of range [%g, %g]", what, d, lo, hi);
   *out = d;
   return ALCN_OK;
@@ -103,6 +117,28 @@ static alcn_status parse_seeds(ab_list *l, const char *v, const char *what) {
     (void)s;
   }
   return ALCN_OK;
+}
+
+/* --plugin-path DIRS: every (colon-separated) folder must exist; a typo is
+ * not ignored. */
+static alcn_status add_plugin_path(ab_config *c, const char *v, const char *what) {
+  if (!*v) ALCN_FAIL(ALCN_ERR_ARG, "%s: empty folder name", what);
+  for (const char *p = v; *p;) {
+    size_t k = strcspn(p, ":");
+    if (k) {
+      char dir[PATH_MAX];
+      if (k >= sizeof dir) ALCN_FAIL(ALCN_ERR_ARG, "%s %.*s...: path too long", what, 64, p);
+      memcpy(dir, p, k);
+      dir[k] = '\0';
+      struct stat st;
+      if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        ALCN_FAIL(ALCN_ERR_ARG, "%s %s: not a folder (hint: give the folder that holds the plugin .so files)", what,
+                  dir);
+    }
+    p += k;
+    if (*p == ':') ++p;
+  }
+  return list_add(&c->plugin_paths, v, strlen(v));
 }
 
 /* ------------------------------------------------------------ keys */
@@ -123,7 +159,7 @@ static alcn_status set_key(ab_config *c, const char *key, const char *v, const c
   if (!strcmp(key, "loss")) return list_set(&c->losses, v, what);
   if (!strcmp(key, "seeds")) return parse_seeds(&c->seeds, v, what);
   if (!strcmp(key, "out")) return set_str(&c->out, v);
-  if (!strcmp(key, "plugin-path")) return list_add(&c->plugin_paths, v, strlen(v));
+  if (!strcmp(key, "plugin-path")) return add_plugin_path(c, v, what);
   if (!strcmp(key, "epochs")) return parse_int(what, v, 1, 1000000, &c->epochs);
   if (!strcmp(key, "batch")) return parse_int(what, v, 1, 1 << 20, &c->batch);
   if (!strcmp(key, "threads")) return parse_int(what, v, 0, 4096, &c->threads);
@@ -201,22 +237,92 @@ static char *trim(char *s) {
   return s;
 }
 
+/* Cut an inline comment: '#' or ';' at the start of the text or after a blank. */
+static void strip_comment(char *t) {
+  for (char *p = t; *p; ++p)
+    if ((*p == '#' || *p == ';') && (p == t || p[-1] == ' ' || p[-1] == '\t')) {
+      *p = '\0';
+      return;
+    }
+}
+
+/* Keys seen so far ("section\nkey" and the line), to refuse a key given twice. */
+typedef struct ini_seen {
+  int n, cap;
+  char **key;
+  int *line;
+} ini_seen;
+
+static void seen_free(ini_seen *k) {
+  for (int i = 0; i < k->n; ++i) free(k->key[i]);
+  free(k->key);
+  free(k->line);
+}
+
+/* The line where section/key was set before, 0 when it was not (and remember it). */
+static alcn_status seen_check(ini_seen *k, const char *section, const char *key, int lineno, int *before) {
+  *before = 0;
+  size_t sl = strlen(section), kl = strlen(key);
+  for (int i = 0; i < k->n; ++i)
+    if (!strncmp(k->key[i], section, sl) && k->key[i][sl] == '\n' && !strcmp(k->key[i] + sl + 1, key)) {
+      *before = k->line[i];
+      return ALCN_OK;
+    }
+  if (k->n == k->cap) {
+    int nc = k->cap ? 2 * k->cap : 16;
+    char **g = realloc(k->key, sizeof *g * (size_t)nc);
+    if (g) k->key = g;
+    int *h = g ? realloc(k->line, sizeof *h * (size_t)nc) : NULL;
+    if (h) k->line = h;
+    if (!g || !h) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory");
+    k->cap = nc;
+  }
+  char *e = malloc(sl + kl + 2);
+  if (!e) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory");
+  memcpy(e, section, sl);
+  e[sl] = '\n';
+  memcpy(e + sl + 1, key, kl + 1);
+  k->key[k->n] = e;
+  k->line[k->n++] = lineno;
+  return ALCN_OK;
+}
+
 alcn_status ab_config_load_ini(ab_config *c, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) ALCN_FAIL(ALCN_ERR_IO, "--config: cannot open %s: %s", path, strerror(errno));
-  char line[4096], section[128] = "";
+  /* a regular file only (a folder or a FIFO is refused, never waited on), at most AB_INI_CAP bytes */
+  char *text = NULL;
+  size_t size = 0;
+  alcn_status rs = alcn_report_read_regular("--config", path, AB_INI_CAP, &text, &size);
+  if (rs != ALCN_OK) return rs;
+  enum { LINE_MAX_CHARS = 4094 };
+  char line[LINE_MAX_CHARS + 2], section[128] = "";
   int lineno = 0;
   alcn_status s = ALCN_OK;
-  while (s == ALCN_OK && fgets(line, sizeof line, f)) {
+  ini_seen seen = {0, 0, NULL, NULL};
+  size_t pos = 0;
+  if (size >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte-order mark */
+  while (s == ALCN_OK && pos < size) {
     ++lineno;
+    const char *b = text + pos, *nl = memchr(b, '\n', size - pos);
+    size_t len = nl ? (size_t)(nl - b) : size - pos;
+    pos += len + (nl ? 1 : 0);
     char what[PATH_MAX + 200];
-    if (!strchr(line, '\n') && !feof(f)) {
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: line longer than %zu characters", path, lineno,
-                        sizeof line - 2);
+    const char *nul = memchr(b, '\0', len);
+    if (nul) {
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG,
+                        "%s:%d: a NUL byte at column %d (a binary or UTF-16 file? save the config as UTF-8 text)",
+                        path, lineno, (int)(nul - b) + 1);
       break;
     }
+    if (len > LINE_MAX_CHARS) {
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: line longer than %d characters", path, lineno,
+                        (int)LINE_MAX_CHARS);
+      break;
+    }
+    memcpy(line, b, len);
+    line[len] = '\0';
+    strip_comment(line);
     char *t = trim(line);
-    if (!*t || *t == '#' || *t == ';') continue;
+    if (!*t) continue;
     if (*t == '[') {
       char *e = strchr(t, ']');
       if (!e || e[1] != '\0') {
@@ -245,8 +351,15 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
     for (char *p = key; *p; ++p)
       if (*p == '_') *p = '-';
     snprintf(what, sizeof what, "%s:%d: key '%s'", path, lineno, key);
+    int before = 0;
     if (!*section) {
       s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: key '%s' before any [section]", path, lineno, key);
+    } else if ((s = seen_check(&seen, section, key, lineno, &before)) != ALCN_OK) {
+      break;
+    } else if (before) {
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG,
+                        "%s:%d: key '%s' in [%s] was already set on line %d (a key may appear once per section; "
+                        "delete one)", path, lineno, key, section, before);
     } else if (!strncmp(section, "method.", 7) || !strncmp(section, "noise.", 6)) {
       int is_m = section[0] == 'm';
       const char *id = section + (is_m ? 7 : 6);
@@ -254,8 +367,8 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
       /* plugins see their keys as written, with '_' (the '-' mapping is for our keys) */
       for (char *p = key; *p; ++p)
         if (*p == '-') *p = '_';
-      int len = snprintf(item, sizeof item, "%s:%s=%s", id, key, val);
-      s = list_add(is_m ? &c->method_opts : &c->noise_opts, item, (size_t)len);
+      int len2 = snprintf(item, sizeof item, "%s:%s=%s", id, key, val);
+      s = list_add(is_m ? &c->method_opts : &c->noise_opts, item, (size_t)len2);
     } else if (!in_words(!strcmp(section, "plan") ? PLAN_KEYS : TRAIN_KEYS, key)) {
       s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: unknown key '%s' in [%s] (valid: %s)", path,
                         lineno, key, section, !strcmp(section, "plan") ? PLAN_KEYS : TRAIN_KEYS);
@@ -263,8 +376,29 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
       s = set_key(c, key, val, what);
     }
   }
-  fclose(f);
+  seen_free(&seen);
+  free(text);
   return s;
+}
+
+/* --shard I/N: two decimal integers (strtol, range-checked: no wrap-around),
+ * 0 <= I < N <= INT_MAX. */
+static alcn_status parse_shard(ab_config *c, const char *v) {
+  const char *slash = strchr(v, '/');
+  long part[2];
+  const char *p[2] = {v, slash ? slash + 1 : NULL};
+  for (int k = 0; k < 2; ++k) {
+    char *end = NULL;
+    errno = 0;
+    part[k] = p[k] && isdigit((unsigned char)*p[k]) ? strtol(p[k], &end, 10) : -1;
+    if (part[k] < 0 || errno == ERANGE || part[k] > INT_MAX || !end || *end != (k ? '\0' : '/'))
+      ALCN_FAIL(ALCN_ERR_ARG, "--shard '%s': expected I/N, two integers with 0 <= I < N <= %d", v, INT_MAX);
+  }
+  if (part[1] < 1 || part[0] >= part[1])
+    ALCN_FAIL(ALCN_ERR_ARG, "--shard '%s': expected I/N, two integers with 0 <= I < N <= %d", v, INT_MAX);
+  c->shard_i = (int)part[0];
+  c->shard_n = (int)part[1];
+  return ALCN_OK;
 }
 
 /* Flags that take no value. */
@@ -272,6 +406,14 @@ static int is_switch(const char *name) {
   return !strcmp(name, "resume") || !strcmp(name, "no-resume") || !strcmp(name, "quiet") ||
          !strcmp(name, "no-report");
 }
+
+/* The messages of the config errors name the flag or file:line and the fix:
+ * returned as they are, one line, without a trace frame. */
+#define ONE_LINE(call)                 \
+  do {                                 \
+    alcn_status one_ = (call);         \
+    if (one_ != ALCN_OK) return one_;  \
+  } while (0)
 
 alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
   /* pass 1: --config */
@@ -281,7 +423,7 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
       const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
       if (!v) ALCN_FAIL(ALCN_ERR_ARG, "--config needs a file");
       ALCN_CHECK(set_str(&c->config_file, v));
-      ALCN_CHECK(ab_config_load_ini(c, v));
+      ONE_LINE(ab_config_load_ini(c, v));
     }
   }
   /* pass 2: every flag */
@@ -328,15 +470,10 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
       continue;
     }
     if (!strcmp(name, "shard")) {
-      int si, sn;
-      char tail;
-      if (sscanf(v, "%d/%d%c", &si, &sn, &tail) != 2 || sn < 1 || si < 0 || si >= sn)
-        ALCN_FAIL(ALCN_ERR_ARG, "--shard '%s': expected i/n with 0 <= i < n", v);
-      c->shard_i = si;
-      c->shard_n = sn;
+      ONE_LINE(parse_shard(c, v));
       continue;
     }
-    ALCN_CHECK(set_key(c, name, v, what));
+    ONE_LINE(set_key(c, name, v, what));
   }
   if (c->early_stop > 0 && !(c->val_fraction > 0.0))
     ALCN_FAIL(ALCN_ERR_ARG, "early-stop %d needs a validation split of the normals (hint: add --val-fraction 0.1)",

@@ -9,12 +9,14 @@
 #include <fftw3.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alcn/report.h" /* alcn_report_write_atomic, alcn_report_read_regular (reports/src/util.c) */
 #include "alcn/version.h"
 #include "bench.h"
 
@@ -35,6 +37,28 @@ static alcn_status mkdir_p(const char *path) {
   return ALCN_OK;
 }
 
+/* Create and remove a probe file in dir: an --out that exists but cannot be
+ * written (read-only file system or permissions, or a file where a folder
+ * should be) is found here, before any cell trains. */
+static alcn_status probe_writable(const char *out, const char *dir) {
+  char p[PATH_MAX + 64];
+  if (snprintf(p, sizeof p, "%s/.alcnbench-probe.%ld.tmp", dir, (long)getpid()) >= (int)sizeof p)
+    ALCN_FAIL(ALCN_ERR_ARG, "--out %s: path too long", out);
+  int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    int e = errno;
+    ALCN_FAIL(ALCN_ERR_IO, "--out %s: cannot create files in %s: %s (hint: make it writable or choose another "
+              "--out); no cell was run", out, dir, strerror(e));
+  }
+  close(fd);
+  if (unlink(p) != 0) {
+    int e = errno;
+    ALCN_FAIL(ALCN_ERR_IO, "--out %s: cannot remove files in %s: %s (hint: make it writable or choose another "
+              "--out); no cell was run", out, dir, strerror(e));
+  }
+  return ALCN_OK;
+}
+
 alcn_status ab_out_prepare(const char *out) {
   static const char *const sub[] = {"records", "manifests", "figure4", ".partial"};
   char p[PATH_MAX];
@@ -42,13 +66,23 @@ alcn_status ab_out_prepare(const char *out) {
     snprintf(p, sizeof p, "%s/%s", out, sub[i]);
     ALCN_CHECK(mkdir_p(p));
   }
-  /* temporary files of a run that was killed: never a finished result */
+  /* the probes' messages say it all: returned without trace frames (one line) */
+  alcn_status ps = probe_writable(out, out); /* the report goes to <out>/report */
+  for (size_t i = 0; ps == ALCN_OK && i < sizeof sub / sizeof *sub; ++i) {
+    snprintf(p, sizeof p, "%s/%s", out, sub[i]);
+    ps = probe_writable(out, p);
+  }
+  if (ps != ALCN_OK) return ps;
+  /* temporary files of a run that was killed: never a finished result; those
+     of a writer that still runs on this host (its pid is in the name) stay */
   snprintf(p, sizeof p, "%s/.partial", out);
   DIR *d = opendir(p);
   if (d) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
       size_t l = strlen(e->d_name);
+      long owner = alcn_report_tmp_owner(e->d_name);
+      if (owner > 0 && owner != (long)getpid() && (kill((pid_t)owner, 0) == 0 || errno == EPERM)) continue;
       if (l > 4 && !strcmp(e->d_name + l - 4, ".tmp")) {
         char f[PATH_MAX + 256];
         snprintf(f, sizeof f, "%s/%s", p, e->d_name);
@@ -60,69 +94,27 @@ alcn_status ab_out_prepare(const char *out) {
   return ALCN_OK;
 }
 
-static void fsync_dir(const char *file) {
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", file);
-  char *slash = strrchr(dir, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else *slash = '\0';
-  int fd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-}
-
 alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, size_t len) {
-  char final[PATH_MAX], tmp[PATH_MAX + 64];
-  snprintf(final, sizeof final, "%s/%s", out, rel);
-  const char *base = strrchr(rel, '/');
-  base = base ? base + 1 : rel;
-  snprintf(tmp, sizeof tmp, "%s/.partial/%s.%ld.tmp", out, base, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) ALCN_FAIL(ALCN_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-  const char *p = data;
-  size_t left = len;
-  while (left) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = errno;
-      close(fd);
-      unlink(tmp);
-      ALCN_FAIL(ALCN_ERR_IO, "cannot write %s: %s (hint: disk full?)", tmp, strerror(e));
-    }
-    p += w;
-    left -= (size_t)w;
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot flush %s: %s", tmp, strerror(errno));
-  }
-  if (rename(tmp, final) != 0) {
-    int e = errno;
-    unlink(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
-  }
-  fsync_dir(final);
-  return ALCN_OK;
+  char final[PATH_MAX], tmp_dir[PATH_MAX];
+  if (snprintf(final, sizeof final, "%s/%s", out, rel) >= (int)sizeof final)
+    ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s/%s", out, rel);
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/.partial", out);
+  /* the one atomic writer, shared with the report (reports/src/util.c) */
+  return alcn_report_write_atomic(final, tmp_dir, data, len);
 }
 
 ab_rec_state ab_record_state(const char *out, const char *cell_id) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/records/%s.json", out, cell_id);
-  FILE *f = fopen(path, "rb");
-  if (!f) return AB_REC_MISSING;
+  struct stat sb;
+  if (lstat(path, &sb) != 0) return errno == ENOENT ? AB_REC_MISSING : AB_REC_CORRUPT;
+  /* a record is untrusted: a FIFO, folder or device is never waited on or
+     read (O_NONBLOCK + fstat), nor a file over the cap; such a cell is redone */
   char *buf = NULL;
-  long n = -1;
-  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-  if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = -1;
-    else buf[n] = '\0';
-  }
-  fclose(f);
+  size_t n = 0;
+  if (alcn_report_read_regular(NULL, path, ALCN_REPORT_RECORD_CAP, &buf, &n) != ALCN_OK) return AB_REC_CORRUPT;
   ab_rec_state st = AB_REC_CORRUPT;
-  cJSON *root = (buf && n > 0) ? cJSON_Parse(buf) : NULL;
+  cJSON *root = n > 0 ? cJSON_ParseWithLength(buf, n) : NULL;
   if (root) {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "status");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cell");

@@ -25,36 +25,47 @@ static float rd_f32(const unsigned char *p) {
   return f;
 }
 
+static void png_to_buf(png_structp png, png_bytep data, png_size_t n) {
+  rp_buf *b = png_get_io_ptr(png);
+  rp_buf_append(b, data, n);
+  if (b->oom) png_error(png, "out of memory");
+}
+
+static void png_flush_none(png_structp png) { (void)png; }
+
+/* Encode the PNG in memory, then write it atomically: a grid libpng refuses,
+ * or a full disk, leaves no empty or truncated file behind. */
 static alcn_status write_png(const char *path, const unsigned char *pix, int w, int h, int channels) {
-  FILE *f = fopen(path, "wb");
-  if (!f) ALCN_FAIL(ALCN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  rp_buf out = {0};
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!png || !info) {
     png_destroy_write_struct(&png, NULL);
-    fclose(f);
     ALCN_FAIL(ALCN_ERR_NOMEM, "libpng: out of memory for %s", path);
   }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    fclose(f);
-    ALCN_FAIL(ALCN_ERR_IO, "libpng failed writing %s", path);
+    int oom = out.oom;
+    rp_buf_free(&out);
+    ALCN_FAIL(oom ? ALCN_ERR_NOMEM : ALCN_ERR_IO, "libpng failed encoding %s (%dx%d pixels); nothing was written",
+              path, w, h);
   }
-  png_init_io(png, f);
+  png_set_write_fn(png, &out, png_to_buf, png_flush_none);
   png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (int y = 0; y < h; ++y) png_write_row(png, (png_const_bytep)(pix + (size_t)y * (size_t)w * (size_t)channels));
   png_write_end(png, NULL);
   png_destroy_write_struct(&png, &info);
-  if (fclose(f) != 0) ALCN_FAIL(ALCN_ERR_IO, "cannot finish %s (disk full?)", path);
-  return ALCN_OK;
+  alcn_status st = alcn_report_write_atomic(path, NULL, out.s, out.len);
+  rp_buf_free(&out);
+  return st;
 }
 
 alcn_status alcn_report_figure4_png(const char *f4_path, const char *png_path, int *width, int *height) {
   char *raw;
   size_t len;
-  ALCN_CHECK(rp_read_file(f4_path, &raw, &len));
+  ALCN_CHECK(rp_read_file(f4_path, RP_CAP_F4, &raw, &len));
   const unsigned char *d = (const unsigned char *)raw;
   alcn_status st = ALCN_OK;
   unsigned char *pix = NULL;
@@ -78,7 +89,19 @@ alcn_status alcn_report_figure4_png(const char *f4_path, const char *png_path, i
   int s = (ALCN_REPORT_F4_MIN_PANEL + h - 1) / h;
   if (s < 1) s = 1;
   const int gap = ALCN_REPORT_F4_GAP, ch = c == 3 ? 3 : 1;
-  int W = 4 * w * s + 5 * gap, H = n * h * s + (n + 1) * gap;
+  /* 64-bit sizes (n, h, w up to 4096 and s up to 96 overflow an int), checked
+     against what PNG readers accept before anything is allocated or written. */
+  const long long Wl = 4LL * w * s + 5LL * gap, Hl = (long long)n * h * s + (n + 1LL) * gap;
+  if (Wl > ALCN_REPORT_F4_MAX_SIDE || Hl > ALCN_REPORT_F4_MAX_SIDE ||
+      Wl * Hl * ch > (long long)ALCN_REPORT_F4_MAX_BYTES) {
+    st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_FORMAT,
+                       "%s: n=%d c=%d h=%d w=%d makes a %lldx%lld grid, over the limit of %d pixels a side and "
+                       "%d MiB (is the .f4 header right?); no PNG written",
+                       f4_path, (int)n, (int)c, (int)h, (int)w, Wl, Hl, ALCN_REPORT_F4_MAX_SIDE,
+                       ALCN_REPORT_F4_MAX_BYTES >> 20);
+    goto done;
+  }
+  const int W = (int)Wl, H = (int)Hl;
   pix = malloc((size_t)W * (size_t)H * (size_t)ch);
   if (!pix) {
     st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory for a %dx%d grid", W, H);
@@ -120,12 +143,13 @@ done:
 }
 
 alcn_status rp_make_figure4(const rp_results *res, const char *results_dir, const char *dir, rp_figures *figs) {
+  (void)results_dir;
   int made_dir = 0;
   for (size_t i = 0; i < res->n; ++i) {
     const rp_record *r = &res->rec[i];
-    if (!r->figure4 || !r->done) continue;
-    char in[4096], out[4096], stem[160], title[256];
-    snprintf(in, sizeof in, "%s/%s", results_dir, r->figure4);
+    if (!r->figure4_path || !r->done) continue; /* checked to lie inside results_dir (records.c) */
+    char out[4096], stem[160], title[256];
+    const char *in = r->figure4_path;
     rp_slug(stem, sizeof stem, r->cell);
     if (!made_dir) {
       ALCN_CHECK(rp_mkdir_p(dir));

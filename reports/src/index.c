@@ -233,7 +233,7 @@ alcn_status rp_write_index(const rp_index_in *in) {
       rp_buf_put(&html, "<figure>");
       char *data = NULL;
       size_t len = 0;
-      if (g->rendered && rp_read_file(path, &data, &len) == ALCN_OK) {
+      if (g->rendered && rp_read_file(path, RP_CAP_FIGURE, &data, &len) == ALCN_OK) {
         const char *mt = g->figure4 ? "image/png" : mime(figs->format);
         int is_pdf = !g->figure4 && !strcmp(figs->format, "pdf");
         if (is_pdf) rp_buf_printf(&html, "<object type=\"%s\" width=\"640\" height=\"420\" data=\"data:%s;base64,", mt, mt);

@@ -126,10 +126,12 @@ alcn_status rp_gp_emit(rp_figures *figs, const char *dir, const char *name, cons
   int rc = run_gnuplot(figs->gnuplot, dir, name);
   char out[4096];
   snprintf(out, sizeof out, "%s/%s.%s", dir, name, figs->format);
-  if (rc == 0 && rp_file_exists(out)) {
+  struct stat st;
+  if (rc == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     f->rendered = 1;
     if (!figs->quiet) printf("report: figure %s\n", out);
   } else {
+    unlink(out); /* gnuplot writes its output itself: leave no empty or partial figure */
     figs->failures++;
     fprintf(stderr, "report: error: gnuplot failed (status %d) on %s/%s.gp (hint: see %s/gnuplot.log)\n", rc, dir,
             name, dir);
@@ -437,8 +439,8 @@ static alcn_status histograms(rp_figures *figs, const char *dir, const rp_result
     size_t tot[2] = {0, 0};
     for (size_t i = 0; i < r->n_scores; ++i) {
       if (!isfinite(r->scores[i]) || (r->labels[i] != 0 && r->labels[i] != 1)) continue;
-      int b = (int)floor((r->scores[i] - lo) / w);
-      b = b < 0 ? 0 : (b >= BINS ? BINS - 1 : b);
+      double q = floor((r->scores[i] - lo) / w); /* clamped as a double: a huge score must not overflow int */
+      int b = q < 0 ? 0 : (q >= BINS ? BINS - 1 : (int)q);
       cnt[r->labels[i]][b] += 1;
       tot[r->labels[i]]++;
     }

@@ -1,9 +1,14 @@
 /* Loading the harness's results: RESULTS_DIR/records/ *.json (one cell each,
  * schema alcnbench.record/1) and RESULTS_DIR/table5/ *.json (alcnbench.table5/1).
- * Tolerant of extra and missing keys; derives the method label shown in tables. */
-#define _POSIX_C_SOURCE 200809L
+ * Tolerant of extra and missing keys; derives the method label shown in tables.
+ * Records are untrusted data: only regular files under a size cap are read,
+ * numbers are range-checked before any conversion to int, and a path in a
+ * record (figure4) must stay inside the results folder. */
+#define _DEFAULT_SOURCE /* realpath */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,26 @@ static const char *jstr(const cJSON *o, const char *key) {
 static double jnum(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* An optional integer field: absent (or null) -> *out = 0 and 1; a number
+ * must be an integer in [lo, hi] (checked as a double, before any cast), else
+ * 0 with a one-line reason in why. */
+static int int_field(const cJSON *o, const char *key, double lo, double hi, int *out, char *why, size_t cap) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  *out = 0;
+  if (!v || cJSON_IsNull(v)) return 1;
+  if (!cJSON_IsNumber(v)) {
+    snprintf(why, cap, "\"%s\" is not a number", key);
+    return 0;
+  }
+  double d = v->valuedouble;
+  if (!(d >= lo && d <= hi) || d != floor(d)) {
+    snprintf(why, cap, "\"%s\" is %.15g, not an integer in [%.0f, %.0f]", key, d, lo, hi);
+    return 0;
+  }
+  *out = (int)d;
+  return 1;
 }
 
 /* The paper's label of a plugin pair (ids without variants). */
@@ -145,9 +170,12 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
   if (!r->dataset) r->dataset = "unknown";
   if (!r->protocol) r->protocol = "-";
   if (!r->method) r->method = "unknown";
-  double c = jnum(root, "class"), s = jnum(root, "seed");
-  r->cls = isnan(c) ? 0 : (int)c;
-  r->seed = isnan(s) ? 0 : (int)s;
+  char why[160];
+  if (!int_field(root, "class", 0, INT_MAX, &r->cls, why, sizeof why) ||
+      !int_field(root, "seed", 0, INT_MAX, &r->seed, why, sizeof why)) {
+    fprintf(stderr, "report: warning: %s: %s; record skipped\n", file, why);
+    return 0;
+  }
   r->done = !r->status || strcmp(r->status, "done") == 0;
   rp_method_label(r->label, sizeof r->label, r->method, r->noise);
   for (int m = 0; m < 3; ++m) r->metric[m] = jnum(root, rp_metric_id[m]);
@@ -169,7 +197,11 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
     if (r->scores && r->labels) {
       size_t k = 0;
       const cJSON *v;
-      cJSON_ArrayForEach(v, ts) r->scores[k++] = cJSON_IsNumber(v) ? (float)v->valuedouble : NAN;
+      cJSON_ArrayForEach(v, ts) {
+        /* beyond float's range: +-inf (not a cast of an out-of-range double) */
+        double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+        r->scores[k++] = fabs(d) > 3.4028234663852886e38 ? (d > 0 ? INFINITY : -INFINITY) : (float)d;
+      }
       k = 0;
       cJSON_ArrayForEach(v, tl) r->labels[k++] = cJSON_IsNumber(v) ? v->valueint : -1;
       r->n_scores = (size_t)ns;
@@ -191,7 +223,7 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
   return 1;
 }
 
-static void parse_t5(rp_t5 *t, cJSON *root) {
+static int parse_t5(rp_t5 *t, cJSON *root, const char *file) {
   memset(t, 0, sizeof *t);
   t->root = root;
   t->method = jstr(root, "method");
@@ -202,8 +234,11 @@ static void parse_t5(rp_t5 *t, cJSON *root) {
   if (!t->kase) t->kase = "infer";
   if (!t->device) t->device = "?";
   rp_method_label(t->label, sizeof t->label, t->method, t->noise);
-  double b = jnum(root, "batch");
-  t->batch = isnan(b) ? 0 : (int)b;
+  char why[160];
+  if (!int_field(root, "batch", 0, INT_MAX, &t->batch, why, sizeof why)) {
+    fprintf(stderr, "report: warning: %s: %s; record skipped\n", file, why);
+    return 0;
+  }
   t->ours_ms = jnum(root, "ours_ms");
   t->ours_min = jnum(root, "ours_min_ms");
   t->ours_max = jnum(root, "ours_max_ms");
@@ -212,12 +247,14 @@ static void parse_t5(rp_t5 *t, cJSON *root) {
   t->images_per_s = jnum(root, "images_per_s");
   t->params_method = jnum(root, "params_method");
   t->params_noise = jnum(root, "params_noise");
+  return 1;
 }
 
 static cJSON *parse_json_file(const char *path, int quiet) {
   char *text;
-  if (rp_read_file(path, &text, NULL) != ALCN_OK) {
-    if (!quiet) fprintf(stderr, "report: warning: %s\n", alcn_last_error());
+  if (rp_read_file(path, RP_CAP_RECORD, &text, NULL) != ALCN_OK) {
+    /* a FIFO, a folder or an oversized file: said even under --quiet */
+    fprintf(stderr, "report: warning: %s; skipped\n", alcn_last_error());
     return NULL;
   }
   cJSON *root = cJSON_Parse(text);
@@ -229,6 +266,62 @@ static cJSON *parse_json_file(const char *path, int quiet) {
     return NULL;
   }
   return root;
+}
+
+/* A path named by a record, resolved inside the results folder only: not
+ * absolute, no '..' component, and (symbolic links followed) still under the
+ * folder's real path. 1 and the real path in out, or 0 and the reason. */
+static int path_inside(const char *dir, const char *real_dir, const char *rel, char *out, size_t cap, char *why,
+                       size_t wcap) {
+  if (!*rel) {
+    snprintf(why, wcap, "is empty");
+    return 0;
+  }
+  if (rel[0] == '/') {
+    snprintf(why, wcap, "is absolute");
+    return 0;
+  }
+  for (const char *p = rel; *p;) {
+    size_t k = strcspn(p, "/");
+    if (k == 2 && p[0] == '.' && p[1] == '.') {
+      snprintf(why, wcap, "has a '..' component");
+      return 0;
+    }
+    p += k;
+    while (*p == '/') ++p;
+  }
+  char joined[PATH_MAX + 8], real[PATH_MAX];
+  if (snprintf(joined, sizeof joined, "%s/%s", dir, rel) >= (int)sizeof joined) {
+    snprintf(why, wcap, "is too long");
+    return 0;
+  }
+  if (!realpath(joined, real)) {
+    snprintf(why, wcap, "cannot be resolved: %s", strerror(errno));
+    return 0;
+  }
+  size_t n = strlen(real_dir);
+  if (strncmp(real, real_dir, n) != 0 || (real[n] != '/' && !(n == 1 && real_dir[0] == '/'))) {
+    snprintf(why, wcap, "leads outside the results folder (to %s, through a symbolic link)", real);
+    return 0;
+  }
+  snprintf(out, cap, "%s", real);
+  return 1;
+}
+
+/* figure4_path: the record's figure4 file when it is inside dir, else NULL with a warning naming the record. */
+static void resolve_paths(rp_record *r, const char *dir, const char *real_dir) {
+  r->figure4_path = NULL;
+  if (!r->figure4) return;
+  char real[PATH_MAX], why[PATH_MAX + 96];
+  if (!real_dir) {
+    snprintf(why, sizeof why, "cannot be checked (the results folder %s cannot be resolved)", dir);
+  } else if (path_inside(dir, real_dir, r->figure4, real, sizeof real, why, sizeof why)) {
+    cJSON_AddStringToObject(r->root, "_report_figure4", real);
+    r->figure4_path = jstr(r->root, "_report_figure4");
+    return;
+  }
+  fprintf(stderr, "report: warning: %s: figure4 path \"%s\" %s; its Figure-4 grid is skipped (a record may only "
+          "name files inside its results folder)\n", r->file, r->figure4, why);
 }
 
 /* Later record for the same cell: done beats failed, then the later file wins. */
@@ -285,6 +378,8 @@ alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
       ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for %zu records", nn);
     }
   }
+  char real_dir_buf[PATH_MAX];
+  const char *real_dir = nn ? realpath(dir, real_dir_buf) : NULL;
   for (size_t i = 0; i < nn; ++i) {
     snprintf(path, sizeof path, "%s/records/%s", dir, names[i]);
     cJSON *root = parse_json_file(path, quiet);
@@ -294,6 +389,7 @@ alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
       free_record(&r);
       continue;
     }
+    resolve_paths(&r, dir, real_dir);
     if (!dedup(res->rec, res->n, &r)) res->rec[res->n++] = r;
   }
   free_names(names, nn);
@@ -308,14 +404,16 @@ alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
   for (size_t i = 0; i < nn; ++i) {
     snprintf(path, sizeof path, "%s/table5/%s", dir, names[i]);
     cJSON *root = parse_json_file(path, quiet);
-    if (root) parse_t5(&res->t5[res->n_t5++], root);
+    if (!root) continue;
+    if (parse_t5(&res->t5[res->n_t5], root, names[i])) res->n_t5++;
+    else cJSON_Delete(root);
   }
   free_names(names, nn);
 
   static const char *plans[] = {"plan.json", "plan.txt", "plan.tsv"};
   for (int i = 0; i < 3 && !res->plan; ++i) {
     snprintf(path, sizeof path, "%s/%s", dir, plans[i]);
-    if (rp_file_exists(path) && rp_read_file(path, &res->plan, NULL) == ALCN_OK)
+    if (rp_file_exists(path) && rp_read_file(path, RP_CAP_TEXT, &res->plan, NULL) == ALCN_OK)
       snprintf(res->plan_name, sizeof res->plan_name, "%s", plans[i]);
   }
   if (res->n == 0 && res->n_t5 == 0)

@@ -147,7 +147,7 @@ alcn_status rp_load_refs(const char *dir, rp_refs *refs) {
   for (size_t i = 0; i < nn && st == ALCN_OK; ++i) {
     char path[4096], *text;
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    st = rp_read_file(path, &text, NULL);
+    st = rp_read_file(path, RP_CAP_TEXT, &text, NULL);
     if (st != ALCN_OK) break;
     st = parse_ref(&refs->t[i], names[i], text);
     free(text);

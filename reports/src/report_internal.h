@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "alcn/report.h"
 #include "alcn/status.h"
 #include "stats.h"
 
@@ -26,6 +27,8 @@ void rp_buf_printf(rp_buf *b, const char *fmt, ...)
 #endif
     ;
 void rp_buf_put(rp_buf *b, const char *s);
+/* Append n raw bytes (binary data; still NUL-terminated after them). */
+void rp_buf_append(rp_buf *b, const void *data, size_t n);
 void rp_buf_free(rp_buf *b);
 /* Append s escaped for LaTeX / HTML. */
 void rp_buf_tex(rp_buf *b, const char *s);
@@ -35,9 +38,17 @@ void rp_buf_base64(rp_buf *b, const unsigned char *data, size_t n);
 
 /* ---- files ------------------------------------------------------------------ */
 alcn_status rp_mkdir_p(const char *path);
+/* Every file of the report is written through alcn_report_write_atomic
+ * (temporary file, fsync, rename): a full disk leaves no truncated file. */
 alcn_status rp_write_file(const char *path, const char *data, size_t n);
-/* Whole file into a malloc'ed, NUL-terminated buffer. */
-alcn_status rp_read_file(const char *path, char **data, size_t *n);
+/* Whole regular file (no FIFO, folder or device) of at most cap bytes into a
+ * malloc'ed, NUL-terminated buffer (alcn_report_read_regular). */
+alcn_status rp_read_file(const char *path, size_t cap, char **data, size_t *n);
+/* Size caps of the files the report reads. */
+#define RP_CAP_RECORD ALCN_REPORT_RECORD_CAP
+#define RP_CAP_TEXT ((size_t)16 << 20)     /* plan files, reference CSVs */
+#define RP_CAP_FIGURE ((size_t)256 << 20)  /* a rendered figure embedded in report.html */
+#define RP_CAP_F4 ((size_t)1 << 30)        /* a Figure-4 .f4 file */
 int rp_file_exists(const char *path);
 /* Lower-case, keep [a-z0-9], map the rest to '-' (file-name safe id). */
 void rp_slug(char *dst, size_t cap, const char *src);
@@ -50,6 +61,7 @@ typedef struct rp_record {
   const char *file;       /* basename of the JSON file (kept in root as "_report_file") */
   const char *cell, *status, *reason, *dataset, *protocol, *class_name, *method, *noise, *loss;
   const char *device, *git_rev, *start, *end, *figure4, *manifest_hash;
+  const char *figure4_path; /* figure4 resolved inside the results folder (real path); NULL: none or refused */
   int cls, seed, done;
   char label[96];         /* derived method label ("DAE+ALCN"), + " (LOSS)" when losses differ */
   double metric[3];       /* auroc, aupr, f1max; NAN when absent and not computable */

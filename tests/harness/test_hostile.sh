@@ -6,7 +6,8 @@
 #   flags: --plugin-path that is not a folder, --shard past INT_MAX;
 #   variant names that push a cell id past its limit (ids would be cut, cells merge);
 #   a FIFO named records/<cell>.json (plan, report and run --resume must not hang);
-#   an --out that cannot be written is found before any cell trains.
+#   an --out that cannot be written is found before any cell trains;
+#   start-up removes the temporary files of dead writers, not of live ones.
 # Commands that could hang run under `timeout` (exit 124 = the hang is back).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -38,8 +39,9 @@ printf '[train]\nepochs = 2\nbatch = 8\nepochs = 3\n' > "$T/dup.ini"
 expect 2 "dup.ini:4: key 'epochs' in [train] was already set on line 2" "$AB" plan --config "$T/dup.ini" "${P[@]}"
 printf '[train]\nlimit_train = 2\nlimit-train = 3\n' > "$T/dup2.ini"
 expect 2 "dup2.ini:3: key 'limit-train' in [train] was already set on line 2" "$AB" plan --config "$T/dup2.ini"
-printf '[plan]\nmethod = toy\n[method.toy]\nsleep_ms = 0\n[noise.alcn]\nsleep_ms = 0\n' > "$T/nodup.ini"
+printf '[plan]\nmethod = toy, toy@b\n[method.toy]\nsleep_ms = 0\n[method.toy@b]\nsleep_ms = 1\n' > "$T/nodup.ini"
 out=$("$AB" plan --config "$T/nodup.ini" "${P[@]}" 2>&1) || fail "one key in two sections: $out"
+[ "$(lines "$out" '^[0-9]')" = 6 ] || fail "one key in two sections: expected 6 cells: $out"
 # an underflowing number is called out of range / underflow, not "not a finite number"
 printf '[train]\nval_fraction = 1e-400\n' > "$T/uf.ini"
 expect 2 "uf.ini:2: key 'val-fraction': '1e-400' is out of range: it underflows" "$AB" plan --config "$T/uf.ini"
@@ -98,12 +100,27 @@ rc=0; out=$("${TO[@]}" "$AB" run "${TINY[@]}" "${F[@]}" --no-report 2>&1) || rc=
 [ -f "$fifo" ] && [ "$(field "$fifo" status)" = '"done"' ] || fail "the FIFO cell was not redone"
 echo "ok: FIFO records"
 
+# ---- start-up removes the temporary files of dead writers only (the pid is in the name)
+mkdir -p "$T/tmpk/.partial"
+sleep 0 &
+dead=$!
+wait "$dead"
+: > "$T/tmpk/.partial/.a.json.p$$.1f.tmp"        # this shell: alive
+: > "$T/tmpk/.partial/.b.json.p$dead.2f.tmp"     # gone
+: > "$T/tmpk/.partial/c.json.123.tmp"            # an old-style name
+expect 0 "" "$AB" run "${TINY[@]}" --method toy --classes 0 --out "$T/tmpk" --quiet --no-report
+[ -e "$T/tmpk/.partial/.a.json.p$$.1f.tmp" ] || fail "a live writer's temporary file was deleted"
+[ ! -e "$T/tmpk/.partial/.b.json.p$dead.2f.tmp" ] && [ ! -e "$T/tmpk/.partial/c.json.123.tmp" ] ||
+  fail "stale temporary files were kept: $(ls -a "$T/tmpk/.partial")"
+echo "ok: stale temporary files"
+
 # ---- an --out that cannot be written fails before any cell trains
 # (a) records/ is a file where a folder should be (mkdir said EEXIST; the rename failed after training)
 mkdir -p "$T/rf"
 : > "$T/rf/records"
-expect 1 "cannot create files in $T/rf/records" "$AB" run "${TINY[@]}" --method toy --classes 0 --out "$T/rf" \
-  --quiet --no-report
+rc=0; out=$("$AB" run "${TINY[@]}" --method toy --classes 0 --out "$T/rf" --quiet --no-report 2>&1) || rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <<< "$out")" = 1 ] || fail "records/ as a file: expected one line and exit 1, got $rc: $out"
+has "$out" "--out $T/rf: cannot create files in $T/rf/records: Not a directory" || fail "records/ as a file: $out"
 [ "$(nfiles "$T/rf/manifests/"*)" = 0 ] || fail "a cell started although records/ cannot be written"
 # (b) a read-only folder: permissions (not root) or a read-only mount (root, with unshare)
 ro_run() { # ro_run DIR: run a toy cell into the read-only DIR; output in $out, exit code in $rc

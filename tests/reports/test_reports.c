@@ -3,7 +3,10 @@
  * included), Figure-4 grid and index file; the Markdown and LaTeX tables
  * parse back to the fixture's numbers; every PNG has the expected size and is
  * not blank; without gnuplot on PATH the tables are still written, exit code 0,
- * and one message names the missing figures. */
+ * and one message names the missing figures. Hostile results folders
+ * (issue 17): paths in records stay inside the folder, numbers are
+ * range-checked before int casts, FIFOs and oversized records are skipped at
+ * once, a full disk leaves no truncated file, a too-wide Figure-4 grid no PNG. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <dirent.h>
@@ -12,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -614,6 +620,245 @@ START_TEST(test_usage_errors) {
 }
 END_TEST
 
+/* ---- hostile results folders (issue 17) ------------------------------------------------ */
+
+static void put_text(const char *dir, const char *name, const char *text) {
+  char p[8600];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "wb");
+  ck_assert_msg(f != NULL, "cannot write %s", p);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* A done cell record; cls, seed and extra are JSON text ("0", "1e300", ",\"figure4\":\"x\""). */
+static void put_record(const char *res, const char *file, const char *cell, const char *cls, const char *seed,
+                       const char *extra) {
+  char dir[4200], text[8192];
+  snprintf(dir, sizeof dir, "%s/records", res);
+  snprintf(text, sizeof text,
+           "{\"schema\":\"alcnbench.record/1\",\"cell\":\"%s\",\"status\":\"done\",\"dataset\":\"mnist\","
+           "\"protocol\":\"p1\",\"class\":%s,\"class_name\":\"zero\",\"method\":\"dae\",\"noise\":\"alcn\","
+           "\"loss\":\"mse\",\"seed\":%s,\"auroc\":0.9,\"aupr\":0.8,\"f1max\":0.7%s}\n",
+           cell, cls, seed, extra);
+  put_text(dir, file, text);
+}
+
+static void make_results(char *res, size_t cap, const char *tag) {
+  ck_assert_int_eq(tu_make_tempdir(res, cap, tag), 0);
+  char p[4300];
+  snprintf(p, sizeof p, "%s/records", res);
+  ck_assert_int_eq(mkdir(p, 0755), 0);
+  snprintf(p, sizeof p, "%s/figure4", res);
+  ck_assert_int_eq(mkdir(p, 0755), 0);
+}
+
+static int file_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* A record names its Figure-4 file; the report reads it only inside the
+ * results folder: not absolute, no '..', no symbolic link leading out. */
+START_TEST(test_record_paths_stay_inside) {
+  char top[4096], res[4200], out[4200], p[4400], q[4400], err[4400], extra[4400];
+  ck_assert_int_eq(tu_make_tempdir(top, sizeof top, "paths"), 0);
+  snprintf(res, sizeof res, "%s/res", top);
+  snprintf(out, sizeof out, "%s/out", top);
+  ck_assert_int_eq(mkdir(res, 0755), 0);
+  snprintf(p, sizeof p, "%s/records", res);
+  ck_assert_int_eq(mkdir(p, 0755), 0);
+  snprintf(p, sizeof p, "%s/figure4", res);
+  ck_assert_int_eq(mkdir(p, 0755), 0);
+  snprintf(p, sizeof p, "%s/secret.f4", top); /* outside the results folder */
+  write_f4(p, "ALCNF4v1", 1, 1, 8, 8, 4 * 64);
+  snprintf(p, sizeof p, "%s/figure4/ok.f4", res);
+  write_f4(p, "ALCNF4v1", 1, 1, 8, 8, 4 * 64);
+  snprintf(p, sizeof p, "%s/figure4/out.f4", res);
+  ck_assert_int_eq(symlink("../../secret.f4", p), 0);
+  snprintf(p, sizeof p, "%s/figure4/in.f4", res);
+  ck_assert_int_eq(symlink("ok.f4", p), 0);
+  put_record(res, "a.json", "a", "0", "1", ",\"figure4\":\"../secret.f4\"");
+  put_record(res, "b.json", "b", "0", "2", ",\"figure4\":\"figure4/../../secret.f4\"");
+  snprintf(extra, sizeof extra, ",\"figure4\":\"%s/secret.f4\"", top);
+  put_record(res, "c.json", "c", "0", "3", extra);
+  put_record(res, "d.json", "d", "0", "4", ",\"figure4\":\"figure4/out.f4\"");
+  put_record(res, "e.json", "e", "0", "5", ",\"figure4\":\"figure4/ok.f4\"");
+  put_record(res, "f.json", "f", "0", "6", ",\"figure4\":\"figure4/in.f4\"");
+  snprintf(err, sizeof err, "%s/err.txt", top);
+  int rc = run_report(res, out, NULL, NULL, err);
+  char *e = slurp(top, "err.txt");
+  ck_assert_msg(rc == 0, "report exited %d: %s", rc, e);
+  /* inside (also through a link that stays inside): rendered */
+  snprintf(q, sizeof q, "%s/figure4", out);
+  ck_assert_msg(exists(q, "e.png") && exists(q, "f.png"), "Figure-4 grids inside the folder missing: %s", e);
+  /* outside: not read, one warning naming the record */
+  ck_assert_msg(!exists(q, "a.png") && !exists(q, "b.png") && !exists(q, "c.png") && !exists(q, "d.png"),
+                "a Figure-4 file outside the results folder was read: %s", e);
+  ck_assert_msg(strstr(e, "a.json: figure4 path \"../secret.f4\" has a '..' component"), "%s", e);
+  ck_assert_msg(strstr(e, "b.json: figure4 path \"figure4/../../secret.f4\" has a '..' component"), "%s", e);
+  ck_assert_msg(strstr(e, "c.json: figure4 path") && strstr(e, "secret.f4\" is absolute"), "%s", e);
+  ck_assert_msg(strstr(e, "d.json: figure4 path \"figure4/out.f4\" leads outside the results folder"), "%s", e);
+  free(e);
+  tu_remove_tree(top);
+}
+END_TEST
+
+/* JSON numbers that become ints (class, seed, Table-5 batch) are range-checked
+ * before the cast; such a record is skipped with a warning naming it. */
+START_TEST(test_record_int_fields_checked) {
+  char res[4096], out[4200], err[4200], dir[4300];
+  make_results(res, sizeof res, "ints");
+  snprintf(out, sizeof out, "%s/out", res);
+  snprintf(err, sizeof err, "%s/err.txt", res);
+  put_record(res, "good.json", "good", "0", "1", "");
+  put_record(res, "big.json", "big", "1e300", "1", "");
+  put_record(res, "neg.json", "neg", "0", "-1", "");
+  put_record(res, "frac.json", "frac", "1.5", "1", "");
+  put_record(res, "huge.json", "huge", "0", "4294967296", "");
+  put_record(res, "str.json", "str", "\"x\"", "1", "");
+  snprintf(dir, sizeof dir, "%s/table5", res);
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  put_text(dir, "t.json", "{\"schema\":\"alcnbench.table5/1\",\"method\":\"dae\",\"noise\":\"alcn\",\"case\":\"infer\","
+                          "\"device\":\"cpu\",\"batch\":-1e300,\"ours_ms\":1.0}\n");
+  int rc = run_report(res, out, NULL, NULL, err);
+  char *e = slurp(res, "err.txt");
+  ck_assert_msg(rc == 0, "report exited %d: %s", rc, e);
+  ck_assert_msg(strstr(e, "big.json: \"class\" is 1e+300, not an integer in [0, 2147483647]; "
+                          "record skipped"), "%s", e);
+  ck_assert_msg(strstr(e, "neg.json: \"seed\" is -1, not an integer"), "%s", e);
+  ck_assert_msg(strstr(e, "frac.json: \"class\" is 1.5, not an integer"), "%s", e);
+  ck_assert_msg(strstr(e, "huge.json: \"seed\" is 4294967296, not an integer"), "%s", e);
+  ck_assert_msg(strstr(e, "str.json: \"class\" is not a number"), "%s", e);
+  ck_assert_msg(strstr(e, "t.json: \"batch\" is -1e+300, not an integer"), "%s", e);
+  char *md = slurp(out, "report.md");
+  ck_assert_ptr_nonnull(md);
+  ck_assert_msg(!strstr(md, "2147483648") && !strstr(md, "big") && !strstr(md, "frac"), "a bad record was used");
+  free(md);
+  free(e);
+  tu_remove_tree(res);
+}
+END_TEST
+
+/* Records that are not regular files (a FIFO, a folder) or are too large are
+ * skipped with a warning at once: nothing waits on a FIFO or reads a huge file. */
+START_TEST(test_record_not_regular_files) {
+  char res[4096], out[4200], err[4200], p[4300];
+  make_results(res, sizeof res, "fifo");
+  snprintf(out, sizeof out, "%s/out", res);
+  snprintf(err, sizeof err, "%s/err.txt", res);
+  put_record(res, "good.json", "good", "0", "1", "");
+  snprintf(p, sizeof p, "%s/records/fifo.json", res);
+  ck_assert_int_eq(mkfifo(p, 0644), 0);
+  snprintf(p, sizeof p, "%s/records/dir.json", res);
+  ck_assert_int_eq(mkdir(p, 0755), 0);
+  snprintf(p, sizeof p, "%s/records/huge.json", res); /* sparse: over the cap without using the disk */
+  int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(ftruncate(fd, (off_t)ALCN_REPORT_RECORD_CAP + 1), 0);
+  close(fd);
+  alarm(60); /* a read that waits on the FIFO would hang the suite: SIGALRM fails the test instead */
+  int rc = run_report(res, out, NULL, NULL, err);
+  alarm(0);
+  char *e = slurp(res, "err.txt");
+  ck_assert_msg(rc == 0, "report exited %d: %s", rc, e);
+  ck_assert_msg(strstr(e, "fifo.json: a FIFO (named pipe), not a regular file"), "%s", e);
+  ck_assert_msg(strstr(e, "dir.json: a folder, not a regular file"), "%s", e);
+  ck_assert_msg(strstr(e, "huge.json: 268435457 bytes, more than the 256 MiB"), "%s", e);
+  free(e);
+  tu_remove_tree(res);
+}
+END_TEST
+
+static int has_temp_files(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d))) {
+    size_t k = strlen(e->d_name);
+    n += k > 4 && !strcmp(e->d_name + k - 4, ".tmp");
+  }
+  closedir(d);
+  return n;
+}
+
+/* A full disk (here: RLIMIT_FSIZE, so that a write stops part-way) fails the
+ * report with exit 1 and leaves no truncated file: every table written is
+ * whole (the same bytes as the unlimited report), and no temporary file. */
+START_TEST(test_full_disk_leaves_no_truncated_file) {
+  ck_assert_int_eq(rc_png, 0);
+  const rlim_t limit = 1500; /* bytes: under the size of most tables of the fixture */
+  char out[4096], dir[4200], ref[4200], err[4200];
+  ck_assert_int_eq(tu_make_tempdir(out, sizeof out, "report-full"), 0);
+  snprintf(err, sizeof err, "%s.err", out);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN); /* the write fails with EFBIG instead of killing the process */
+    struct rlimit rl = {limit, limit};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(99);
+    _exit(run_report(fixture, out, NULL, "auroc,aupr,f1max", err));
+  }
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "report under a full disk: status %d", status);
+  snprintf(dir, sizeof dir, "%s/tables", out);
+  snprintf(ref, sizeof ref, "%s/tables", out_png);
+  DIR *d = opendir(ref);
+  ck_assert_ptr_nonnull(d);
+  struct dirent *de;
+  int whole = 0, missing = 0;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.') continue;
+    char *want = slurp(ref, de->d_name), *got = slurp(dir, de->d_name);
+    if (!got) {
+      missing++;
+    } else {
+      ck_assert_msg(!strcmp(want, got), "%s/%s is truncated (%zu of %zu bytes)", dir, de->d_name, strlen(got),
+                    strlen(want));
+      whole++;
+    }
+    free(want);
+    free(got);
+  }
+  closedir(d);
+  ck_assert_msg(missing > 0, "the size limit did not bite (%d tables written)", whole);
+  char *e = slurp("", err);
+  ck_assert_msg(e && strstr(e, "cannot write") && strstr(e, "nothing was written"), "%s", e ? e : "");
+  free(e);
+  unlink(err);
+  ck_assert_int_eq(has_temp_files(dir), 0);
+  ck_assert_int_eq(has_temp_files(out), 0);
+  tu_remove_tree(out);
+}
+END_TEST
+
+/* A Figure-4 grid wider than a PNG may be is refused before anything is
+ * written: no 0-byte PNG (libpng used to fail after the file was created). */
+START_TEST(test_figure4_too_wide_writes_nothing) {
+  char dir[4096], in[4200], out[4200];
+  ck_assert_int_eq(tu_make_tempdir(dir, sizeof dir, "f4-wide"), 0);
+  snprintf(in, sizeof in, "%s/w.f4", dir);
+  snprintf(out, sizeof out, "%s/w.png", dir);
+  write_f4(in, "ALCNF4v1", 1, 1, 1, 4096, 4 * 4096); /* 1 x 4096 panels, scaled x96: 1.5 M pixels wide */
+  ck_assert_int_ne(alcn_report_figure4_png(in, out, NULL, NULL), ALCN_OK);
+  ck_assert_msg(!file_exists(out), "a failed Figure-4 grid left %s behind", out);
+  ck_assert_msg(strstr(alcn_last_error(), "grid") && strstr(alcn_last_error(), "no PNG written"), "%s",
+                alcn_last_error());
+  ck_assert_int_eq(has_temp_files(dir), 0);
+  /* a good one replaces an old file whole, no temporary left */
+  write_f4(in, "ALCNF4v1", 1, 1, 8, 8, 4 * 64);
+  put_text(dir, "w.png", "old");
+  ck_assert_int_eq(alcn_report_figure4_png(in, out, NULL, NULL), ALCN_OK);
+  int w, h;
+  double var;
+  read_png_stats(out, &w, &h, &var);
+  ck_assert_int_eq(has_temp_files(dir), 0);
+  tu_remove_tree(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("reports");
   TCase *tc = tcase_create("fixture");
@@ -627,6 +872,11 @@ int main(void) {
   tcase_add_test(tc, test_figure4_rgb_and_errors);
   tcase_add_test(tc, test_usage_errors);
   tcase_add_test(tc, test_method_labels);
+  tcase_add_test(tc, test_record_paths_stay_inside);
+  tcase_add_test(tc, test_record_int_fields_checked);
+  tcase_add_test(tc, test_record_not_regular_files);
+  tcase_add_test(tc, test_full_disk_leaves_no_truncated_file);
+  tcase_add_test(tc, test_figure4_too_wide_writes_nothing);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }

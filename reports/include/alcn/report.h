@@ -18,6 +18,8 @@
 #ifndef ALCN_REPORT_H
 #define ALCN_REPORT_H
 
+#include <stddef.h>
+
 #include "alcn/status.h"
 
 #ifdef __cplusplus
@@ -48,6 +50,9 @@ extern "C" {
  *   width  = 4 * w * s + 5 * gap,  height = n * h * s + (n + 1) * gap. */
 #define ALCN_REPORT_F4_MIN_PANEL 96
 #define ALCN_REPORT_F4_GAP 4
+/* A larger grid is refused (libpng's default limit is 1000000 pixels a side). */
+#define ALCN_REPORT_F4_MAX_SIDE 1000000
+#define ALCN_REPORT_F4_MAX_BYTES (1 << 30)
 
 /* `report RESULTS_DIR -o OUT_DIR [--format png|svg|pdf] [--metrics auroc,aupr,f1max]
  *  [--reference DIR] [--quiet]`; argv[0] is the command name ("report").
@@ -62,6 +67,29 @@ int alcn_report_main(int argc, char **argv);
  * .f4 layout (little-endian): char magic[8] = "ALCNF4v1"; int32 n, c, h, w;
  * then per image four float32 planes of c*h*w: input, noise, input+noise, output. */
 alcn_status alcn_report_figure4_png(const char *f4_path, const char *png_path, int *width, int *height);
+
+/* ---- File helpers shared with alcnbench (defined in reports/src/util.c) ---- */
+
+/* Read a file that may come from anyone (a config file, a record) into a
+ * malloc'ed, NUL-terminated buffer (*n: its length; n may be NULL). Opened with
+ * O_NONBLOCK and checked with fstat: only a regular file is read (a folder, a
+ * FIFO, a device or a socket is refused at once, never waited on), and one
+ * of more than cap bytes is refused. Errors (ALCN_ERR_IO, ALCN_ERR_NOMEM) are
+ * one line naming "WHAT PATH" (what may be NULL, e.g. "--config"). */
+alcn_status alcn_report_read_regular(const char *what, const char *path, size_t cap, char **data, size_t *n);
+/* The cap on a cell record (its test scores take about 20 bytes an image),
+ * for the report and for alcnbench's resume check alike. */
+#define ALCN_REPORT_RECORD_CAP ((size_t)256 << 20)
+
+/* Write data[len] to path atomically: a temporary file with a unique name
+ * (".<name>.p<pid>.<unique>.tmp", O_EXCL) in tmp_dir (NULL: path's own folder; it must be
+ * on the same file system), every byte written and checked, fsync, rename
+ * over path, fsync of path's folder. On any failure the temporary file is
+ * removed and path is untouched (old contents or absent), never truncated. */
+alcn_status alcn_report_write_atomic(const char *path, const char *tmp_dir, const void *data, size_t len);
+/* The pid in the name of a temporary file of alcn_report_write_atomic
+ * (".<name>.p<pid>.<unique>.tmp"), 0 for any other name. */
+long alcn_report_tmp_owner(const char *name);
 
 #ifdef __cplusplus
 }
