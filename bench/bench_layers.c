@@ -11,11 +11,18 @@
  * same run, with --deconv native and fast, and the ratio is ours over the
  * faster of the two. --layers adds a per-layer breakdown (forward, input
  * gradient, weight gradient of every conv/linear layer; the loss; Adam).
+ * On the CPU a short probe first measures this machine's FMA peak for the
+ * CPU path the backend runs (ALCN_CPU_ISA or the best the CPU has: AVX-512,
+ * AVX2+FMA; on the portable path, whose convolutions are OpenBLAS sgemm, the
+ * CPU's best, or a 4-wide multiply + add where there is no x86 SIMD), with
+ * the same thread count; the header names the path and the peak, and every case
+ * and layer prints its share of it (--no-peak skips the probe).
  * Usage: bench_layers [--batch B...] [--loss mse|ffl...] [--cases c...]
  *        [--iters n] [--warmup n] [--threads T] [--device cpu|cuda|auto]
- *        [--layers] [--no-torch] [--json FILE] */
+ *        [--layers] [--no-torch] [--no-peak] [--json FILE] */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +58,147 @@ static flops flop_table(int C, int H, int W) {
   f.train_alcn = 2 * (p1 + p2);
   return f;
 }
+
+/* ------------------------------------------------------------ FMA peak */
+/* The CPU path the backend runs, by the library's rule (cpu_isa.h): a valid
+ * ALCN_CPU_ISA (backend creation has refused any other), else the best the
+ * CPU has. 0 portable, 1 avx2, 2 avx512. */
+static int best_isa(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+  return 0;
+}
+static int run_isa(void) {
+  const char *e = getenv("ALCN_CPU_ISA");
+  if (e && !strcmp(e, "portable")) return 0;
+  if (e && !strcmp(e, "avx2")) return 1;
+  if (e && !strcmp(e, "avx512")) return 2;
+  return best_isa();
+}
+/* The probe's path: the run's, except that the portable path's convolutions
+ * and Linear layers are OpenBLAS sgemm, which uses the CPU's best SIMD
+ * whatever the path: its ceiling is the CPU's best peak. */
+static int probe_isa(int isa) { return isa == 0 ? best_isa() : isa; }
+static const char *const kIsaName[3] = {"portable", "avx2", "avx512"};
+
+/* Register-resident loops: NACC independent accumulator vectors (enough to
+ * cover FMA latency x throughput), `iters` rounds; returns the FLOPs done
+ * (an FMA lane counts 2). The sink keeps the compiler from dropping them. */
+static volatile float g_peak_sink;
+#define PEAK_NACC 12
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx512f"))) static double peak_avx512(long iters) {
+  __m512 acc[2 * PEAK_NACC];
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < 2 * PEAK_NACC; ++i) acc[i] = _mm512_set1_ps((float)i);
+  for (long it = 0; it < iters; ++it) {
+    __asm__("" : "+r"(it));
+    _Pragma("GCC unroll 24") for (int i = 0; i < 2 * PEAK_NACC; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 2 * PEAK_NACC; ++i) s = _mm512_add_ps(s, acc[i]);
+  g_peak_sink = _mm512_reduce_add_ps(s);
+  return (double)iters * 2 * PEAK_NACC * 16 * 2;
+}
+__attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
+  __m256 acc[PEAK_NACC];
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (int i = 0; i < PEAK_NACC; ++i) acc[i] = _mm256_set1_ps((float)i);
+  for (long it = 0; it < iters; ++it) {
+    __asm__("" : "+r"(it));
+    _Pragma("GCC unroll 12") for (int i = 0; i < PEAK_NACC; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  }
+  float o[8];
+  __m256 s = acc[0];
+  for (int i = 1; i < PEAK_NACC; ++i) s = _mm256_add_ps(s, acc[i]);
+  _mm256_storeu_ps(o, s);
+  g_peak_sink = o[0] + o[7];
+  return (double)iters * PEAK_NACC * 8 * 2;
+}
+#endif
+/* portable: GCC vector extension, 4 lanes, multiply then add (no FMA) */
+typedef float peak_v4 __attribute__((vector_size(16)));
+static double peak_portable(long iters) {
+  peak_v4 acc[PEAK_NACC];
+  const peak_v4 a = {0.999999f, 0.999999f, 0.999999f, 0.999999f}, b = {1e-7f, 1e-7f, 1e-7f, 1e-7f};
+  for (int i = 0; i < PEAK_NACC; ++i) acc[i] = (peak_v4){(float)i, (float)i, (float)i, (float)i};
+  for (long it = 0; it < iters; ++it) {
+    __asm__("" : "+r"(it));
+    for (int i = 0; i < PEAK_NACC; ++i) acc[i] = acc[i] * a + b;
+  }
+  float s = 0;
+  for (int i = 0; i < PEAK_NACC; ++i) s += acc[i][0];
+  g_peak_sink = s;
+  return (double)iters * PEAK_NACC * 4 * 2;
+}
+
+typedef struct peak_job {
+  int isa;
+  long iters;
+  double flops;
+} peak_job;
+
+static void *peak_thread(void *vp) {
+  peak_job *j = vp;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (j->isa == 2) j->flops = peak_avx512(j->iters);
+  else if (j->isa == 1) j->flops = peak_avx2(j->iters);
+  else
+#endif
+    j->flops = peak_portable(j->iters);
+  return NULL;
+}
+
+/* GFLOP/s of `threads` threads running the probe at once: best of `trials`
+ * runs of about 0.1 s each (best-of, since a busy machine only slows it). */
+static double measure_peak(int isa, int threads, int trials) {
+  enum { MAXT = 256 };
+  if (threads > MAXT) threads = MAXT;
+  long iters = 1 << 16;
+  peak_job jobs[MAXT];
+  pthread_t tid[MAXT];
+  for (;;) { /* calibrate one thread to ~0.1 s */
+    jobs[0].isa = isa;
+    jobs[0].iters = iters;
+    const double t0 = sb_now_s();
+    peak_thread(&jobs[0]);
+    const double dt = sb_now_s() - t0;
+    if (dt > 0.02 || iters > (1L << 34)) {
+      iters = (long)((double)iters * 0.1 / (dt > 1e-6 ? dt : 1e-6));
+      if (iters < 1) iters = 1;
+      break;
+    }
+    iters *= 4;
+  }
+  double best = 0;
+  for (int tr = 0; tr < trials; ++tr) {
+    const double t0 = sb_now_s();
+    int ok[MAXT] = {0};
+    for (int t = 0; t < threads; ++t) {
+      jobs[t].isa = isa;
+      jobs[t].iters = iters;
+      jobs[t].flops = 0;
+      if (t > 0) ok[t] = pthread_create(&tid[t], NULL, peak_thread, &jobs[t]) == 0;
+    }
+    peak_thread(&jobs[0]);
+    for (int t = 1; t < threads; ++t)
+      if (ok[t]) pthread_join(tid[t], NULL);
+    const double dt = sb_now_s() - t0;
+    double fl = 0;
+    for (int t = 0; t < threads; ++t) fl += jobs[t].flops;
+    const double g = fl / dt / 1e9;
+    if (g > best) best = g;
+  }
+  return best;
+}
+
+/* The measured peak (GFLOP/s, 0 when not measured) and a case's share of it in percent. */
+static double g_peak;
+static double pct(double gflops) { return g_peak > 0 ? 100.0 * gflops / g_peak : NAN; }
 
 /* ----------------------------------------------------------- per layer */
 typedef struct lcase {
@@ -94,7 +242,8 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
   ALCN_CHECK(alcn_zero(be, m, np * 4));
   ALCN_CHECK(alcn_zero(be, v, np * 4));
   printf("# per-layer, batch %d (min of %d runs; ms and GFLOP/s)\n", B, iters);
-  printf("#   %-36s %9s %7s %9s %7s %9s %7s\n", "layer", "fwd ms", "GF/s", "dgrad ms", "GF/s", "wgrad ms", "GF/s");
+  printf("#   %-36s %9s %7s %5s %9s %7s %5s %9s %7s %5s\n", "layer", "fwd ms", "GF/s", "%pk", "dgrad ms", "GF/s",
+         "%pk", "wgrad ms", "GF/s", "%pk");
   double tot[3] = {0, 0, 0};
   for (size_t i = 0; i < sizeof L / sizeof *L; ++i) {
     alcn_conv_dims d;
@@ -108,8 +257,9 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
     tot[0] += tf;
     tot[1] += td;
     tot[2] += tw;
-    printf("#   %-36s %9.2f %7.1f %9.2f %7.1f %9.2f %7.1f\n", L[i].name, tf * 1e3, fl / tf / 1e9, td * 1e3,
-           fl / td / 1e9, tw * 1e3, fl / tw / 1e9);
+    printf("#   %-36s %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f\n", L[i].name, tf * 1e3, fl / tf / 1e9,
+           pct(fl / tf / 1e9), td * 1e3, fl / td / 1e9, pct(fl / td / 1e9), tw * 1e3, fl / tw / 1e9,
+           pct(fl / tw / 1e9));
   }
   {
     const double fl = 2.0 * B * 256 * 12800;
@@ -117,8 +267,9 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
     TIME_MIN(tf, iters, alcn_linear_forward(be, out, in, w, bias, B, 256, 12800));
     TIME_MIN(td, iters, alcn_linear_backward(be, gin, NULL, NULL, gout, in, w, B, 256, 12800));
     TIME_MIN(tw, iters, alcn_linear_backward(be, NULL, dw, db, gout, in, w, B, 256, 12800));
-    printf("#   %-36s %9.2f %7.1f %9.2f %7.1f %9.2f %7.1f\n", "gen.fc     Linear(256,12800)", tf * 1e3,
-           fl / tf / 1e9, td * 1e3, fl / td / 1e9, tw * 1e3, fl / tw / 1e9);
+    printf("#   %-36s %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f\n", "gen.fc     Linear(256,12800)",
+           tf * 1e3, fl / tf / 1e9, pct(fl / tf / 1e9), td * 1e3, fl / td / 1e9, pct(fl / td / 1e9), tw * 1e3,
+           fl / tw / 1e9, pct(fl / tw / 1e9));
   }
   alcn_loss_cfg lc = {lk, 1.0f};
   double tl, ta, tr, ts;
@@ -152,7 +303,7 @@ static int parse_list(int argc, char **argv, int *i, const char **out, int cap) 
 static void usage(FILE *f) {
   fprintf(f, "usage: bench_layers [--batch B...] [--loss mse|ffl...] [--cases dae_train alcn_train infer_dae "
              "infer_alcn] [--iters n] [--warmup n] [--threads T] [--device cpu|cuda|auto] [--layers] "
-             "[--no-torch] [--json FILE]\n");
+             "[--no-torch] [--no-peak] [--json FILE]\n");
 }
 
 int main(int argc, char **argv) {
@@ -160,7 +311,7 @@ int main(int argc, char **argv) {
   const char *device = "cpu", *json = NULL;
   const char *sb[MAXV], *losses[MAXV] = {"mse", "ffl"}, *cases[MAXV] = {"dae_train", "alcn_train"};
   int batches[MAXV] = {256, 4096}, nb = 2, nl = 2, nc = 2, iters = 5, warmup = 2, threads = 2, layers = 0,
-      no_torch = 0;
+      no_torch = 0, no_peak = 0;
   for (int i = 1; i < argc; ++i) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(argv[i], "--batch")) {
@@ -179,6 +330,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--json") && v) json = argv[++i];
     else if (!strcmp(argv[i], "--layers")) layers = 1;
     else if (!strcmp(argv[i], "--no-torch")) no_torch = 1;
+    else if (!strcmp(argv[i], "--no-peak")) no_peak = 1;
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
     else return usage(stderr), 2;
   }
@@ -216,8 +368,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   const flops F = flop_table(1, 28, 28);
-  printf("# bench_layers: %s, 1x28x28, %d iters after %d warm-up (median [min, max]), OPENBLAS_CORETYPE=%s\n",
-         alcn_backend_description(be), iters, warmup, getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
+  /* the FMA peak of the CPU path the backend runs, with the same threads */
+  const int on_cpu = !strncmp(alcn_backend_description(be), "cpu", 3), isa = run_isa(), pisa = probe_isa(isa);
+  if (on_cpu && !no_peak) g_peak = measure_peak(pisa, threads, 5);
+  char peak_txt[192];
+  if (g_peak > 0)
+    snprintf(peak_txt, sizeof peak_txt, "ISA %s, FMA peak %.1f GFLOP/s (%s probe, %d threads, best of 5)",
+             kIsaName[isa], g_peak, pisa ? kIsaName[pisa] : "portable mul+add", threads);
+  else
+    snprintf(peak_txt, sizeof peak_txt, "%s", on_cpu ? "FMA peak not measured (--no-peak)" : "FMA peak: CPU only");
+  printf("# bench_layers: %s, %s, 1x28x28, %d iters after %d warm-up (median [min, max]), OPENBLAS_CORETYPE=%s\n",
+         alcn_backend_description(be), peak_txt, iters, warmup,
+         getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
   result *res = calloc((size_t)nb * nl * nc, sizeof *res);
   int nres = 0, rc = 0;
   for (int k = 0; k < nb && !rc; ++k) {
@@ -241,9 +403,10 @@ int main(int argc, char **argv) {
         st = sb_time_case(&b, SB_CASE_FN[ci], iters, warmup, &r->med, &r->mn, &r->mx);
         sb_teardown(&b);
         if (st != ALCN_OK) break;
-        printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s\n",
+        printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s  "
+               "%5.1f%% of peak\n",
                r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med, r->gflop,
-               r->gflop / r->med);
+               r->gflop / r->med, pct(r->gflop / r->med));
         fflush(stdout);
         nres++;
       }
@@ -278,14 +441,14 @@ int main(int argc, char **argv) {
     }
     printf("\n# ours vs PyTorch (%d threads, OPENBLAS_NUM_THREADS=1 for torch); ratio = best torch ms / ours ms\n",
            threads);
-    printf("%-10s %-4s %6s %10s %10s %10s %8s %9s\n", "case", "loss", "batch", "ours ms", "native ms", "fast ms",
-           "ratio", "GFLOP/s");
+    printf("%-10s %-4s %6s %10s %10s %10s %8s %9s %6s\n", "case", "loss", "batch", "ours ms", "native ms", "fast ms",
+           "ratio", "GFLOP/s", "%peak");
     for (int i = 0; i < nres; ++i) {
       const result *r = &res[i];
       double best = fmin(r->torch_native, r->torch_fast);
       if (isnan(best)) best = isnan(r->torch_native) ? r->torch_fast : r->torch_native;
-      printf("%-10s %-4s %6d %10.2f %10.2f %10.2f %7.2fx %9.1f\n", r->kase, r->loss, r->B, r->med * 1e3,
-             r->torch_native * 1e3, r->torch_fast * 1e3, best / r->med, r->gflop / r->med);
+      printf("%-10s %-4s %6d %10.2f %10.2f %10.2f %7.2fx %9.1f %6.1f\n", r->kase, r->loss, r->B, r->med * 1e3,
+             r->torch_native * 1e3, r->torch_fast * 1e3, best / r->med, r->gflop / r->med, pct(r->gflop / r->med));
     }
   }
   if (json && !rc) {
@@ -294,9 +457,12 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_layers: cannot write %s\n", json);
       rc = 1;
     } else {
+      char pk[32];
+      if (g_peak > 0) snprintf(pk, sizeof pk, "%.6g", g_peak);
+      else snprintf(pk, sizeof pk, "null");
       fprintf(f, "{\"program\": \"bench_layers\", \"shape\": \"1x28x28\", \"threads\": %d, \"iters\": %d, "
-                 "\"warmup\": %d, \"rows\": [",
-              threads, iters, warmup);
+                 "\"warmup\": %d, \"isa\": \"%s\", \"fma_peak_gflops\": %s, \"rows\": [",
+              threads, iters, warmup, on_cpu ? kIsaName[isa] : "-", pk);
       for (int i = 0; i < nres; ++i) {
         const result *r = &res[i];
         double best = fmin(r->torch_native, r->torch_fast);
@@ -307,11 +473,15 @@ int main(int argc, char **argv) {
         else snprintf(tf, sizeof tf, "%.6g", r->torch_fast * 1e3);
         if (isnan(best)) snprintf(rt, sizeof rt, "null");
         else snprintf(rt, sizeof rt, "%.4g", best / r->med);
+        char fr[32];
+        if (g_peak > 0) snprintf(fr, sizeof fr, "%.4g", r->gflop / r->med / g_peak);
+        else snprintf(fr, sizeof fr, "null");
         fprintf(f, "%s\n {\"case\": \"%s\", \"loss\": \"%s\", \"batch\": %d, \"ours_ms\": %.6g, "
                    "\"ours_min_ms\": %.6g, \"ours_max_ms\": %.6g, \"images_per_s\": %.6g, \"gflop_per_step\": %.6g, "
-                   "\"gflop_per_s\": %.6g, \"torch_native_ms\": %s, \"torch_fast_ms\": %s, \"ratio\": %s}",
+                   "\"gflop_per_s\": %.6g, \"peak_fraction\": %s, \"torch_native_ms\": %s, \"torch_fast_ms\": %s, "
+                   "\"ratio\": %s}",
                 i ? "," : "", r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med,
-                r->gflop, r->gflop / r->med, tn, tf, rt);
+                r->gflop, r->gflop / r->med, fr, tn, tf, rt);
       }
       fprintf(f, "\n]}\n");
       fclose(f);

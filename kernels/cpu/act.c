@@ -7,10 +7,16 @@
  * core); below ALCN_ACT_PAR_MIN elements one thread does it all, as the fork
  * (up to a scheduler tick on a loaded machine) costs more than it saves for a
  * memory-bound pass. Results do not depend on the split: every element is
- * computed on its own. */
+ * computed on its own.
+ *
+ * Each range body is compiled for every CPU path (portable, AVX2, AVX-512;
+ * cpu_isa.h) and the active path's copy runs. The operations are exact per
+ * element (selects, and libm's expf/tanhf called per element), so every path
+ * gives bitwise the same numbers. */
 #include <math.h>
 #include <stddef.h>
 
+#include "cpu_isa.h"
 #include "cpu_ops.h"
 
 #define ALCN_ACT_PAR_MIN ((size_t)1 << 22)
@@ -24,7 +30,7 @@ static inline float alcn_sigmoidf(float x) {
 }
 
 /* out[i0..i1) = act(in[i0..i1)) */
-static void act_fwd_range(float *out, const float *in, ptrdiff_t i0, ptrdiff_t i1, alcn_act act, float slope) {
+static inline ALCN_ISA_BODY void act_fwd_body(float *out, const float *in, ptrdiff_t i0, ptrdiff_t i1, alcn_act act, float slope) {
   switch (act) {
     case ALCN_ACT_RELU:
       for (ptrdiff_t i = i0; i < i1; ++i) {
@@ -48,7 +54,7 @@ static void act_fwd_range(float *out, const float *in, ptrdiff_t i0, ptrdiff_t i
 }
 
 /* din[i0..i1) from dout and the forward's out */
-static void act_bwd_range(float *din, const float *dout, const float *out, ptrdiff_t i0, ptrdiff_t i1,
+static inline ALCN_ISA_BODY void act_bwd_body(float *din, const float *dout, const float *out, ptrdiff_t i0, ptrdiff_t i1,
                           alcn_act act, float slope) {
   switch (act) {
     case ALCN_ACT_RELU:
@@ -76,6 +82,21 @@ static void act_bwd_range(float *din, const float *dout, const float *out, ptrdi
       }
       break;
   }
+}
+
+ALCN_ISA_VARIANTS(act_fwd, (float *out, const float *in, ptrdiff_t i0, ptrdiff_t i1, alcn_act act, float slope),
+                  (out, in, i0, i1, act, slope))
+ALCN_ISA_VARIANTS(act_bwd,
+                  (float *din, const float *dout, const float *out, ptrdiff_t i0, ptrdiff_t i1, alcn_act act,
+                   float slope),
+                  (din, dout, out, i0, i1, act, slope))
+
+static void act_fwd_range(float *out, const float *in, ptrdiff_t i0, ptrdiff_t i1, alcn_act act, float slope) {
+  ALCN_ISA_CALL(act_fwd, (out, in, i0, i1, act, slope));
+}
+static void act_bwd_range(float *din, const float *dout, const float *out, ptrdiff_t i0, ptrdiff_t i1,
+                          alcn_act act, float slope) {
+  ALCN_ISA_CALL(act_bwd, (din, dout, out, i0, i1, act, slope));
 }
 
 void alcn_cpu_act_forward(float *out, const float *in, size_t n, alcn_act act, float slope) {

@@ -2,17 +2,19 @@
  * added to the gradient, bias correction, t counting from 1 (ops.h).
  *
  * The per-element update is one fixed sequence of correctly rounded float
- * operations (no FMA contraction): the AVX-512 body (when the CPU has it)
- * and the scalar body give bitwise the same numbers, so results do not
- * depend on the CPU path, the thread count or the block split. Below
+ * operations (no FMA contraction): the AVX-512 body, the AVX2 body and the
+ * scalar (portable) body, chosen by the active CPU path (cpu_isa.h), give
+ * bitwise the same numbers, so results do not depend on the CPU path, the
+ * thread count or the block split. Below
  * ALCN_ADAM_PAR_MIN parameters one thread does it (the fork is not worth it);
  * above, fixed blocks are handed out dynamically. */
 #include <math.h>
 #include <stddef.h>
 
+#include "cpu_isa.h"
 #include "cpu_ops.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if ALCN_X86_SIMD
 #include <immintrin.h>
 #define ALCN_ADAM_AVX512 1
 #else
@@ -62,25 +64,43 @@ __attribute__((target("avx512f"))) static void adam_avx512(float *p, const float
   adam_scalar(p, g, m, v, i, i1, k);
 }
 
-static int adam_have_avx512(void) {
-  static int cpu = -1; /* benign race: every thread computes the same value */
-  if (cpu < 0) {
-    __builtin_cpu_init();
-    cpu = __builtin_cpu_supports("avx512f") ? 1 : 0;
+/* The same operations, 8 lanes at a time (AVX2; no FMA: the sequence above). */
+ALCN_TARGET_AVX2 static void adam_avx2(float *p, const float *g, float *m, float *v, ptrdiff_t i0, ptrdiff_t i1,
+                                       const adam_k *k) {
+  const __m256 step = _mm256_set1_ps(k->step), bc2s = _mm256_set1_ps(k->bc2s), b1c = _mm256_set1_ps(k->b1c);
+  const __m256 b2 = _mm256_set1_ps(k->b2), b2c = _mm256_set1_ps(k->b2c), eps = _mm256_set1_ps(k->eps);
+  const __m256 wd = _mm256_set1_ps(k->wd);
+  const int use_wd = k->wd != 0.0f;
+  ptrdiff_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 pi = _mm256_loadu_ps(p + i), mo = _mm256_loadu_ps(m + i), vo = _mm256_loadu_ps(v + i);
+    __m256 gi = _mm256_loadu_ps(g + i);
+    if (use_wd) gi = _mm256_add_ps(gi, _mm256_mul_ps(wd, pi));
+    const __m256 mi = _mm256_add_ps(mo, _mm256_mul_ps(b1c, _mm256_sub_ps(gi, mo)));
+    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(vo, b2), _mm256_mul_ps(_mm256_mul_ps(b2c, gi), gi));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+    const __m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2s), eps);
+    _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_mul_ps(step, _mm256_div_ps(mi, den))));
   }
-  return cpu;
+  adam_scalar(p, g, m, v, i, i1, k);
 }
 #endif
 
+/* isa: the active CPU path */
 static void adam_range(float *p, const float *g, float *m, float *v, ptrdiff_t i0, ptrdiff_t i1, const adam_k *k,
-                       int simd) {
+                       alcn_cpu_isa isa) {
 #if ALCN_ADAM_AVX512
-  if (simd) {
+  if (isa == ALCN_ISA_AVX512) {
     adam_avx512(p, g, m, v, i0, i1, k);
     return;
   }
+  if (isa == ALCN_ISA_AVX2) {
+    adam_avx2(p, g, m, v, i0, i1, k);
+    return;
+  }
 #endif
-  (void)simd;
+  (void)isa;
   adam_scalar(p, g, m, v, i0, i1, k);
 }
 
@@ -90,11 +110,7 @@ void alcn_cpu_adam_step(float *p, const float *g, float *m, float *v, size_t n, 
   const double bc1 = 1.0 - pow((double)h->beta1, t), bc2 = 1.0 - pow((double)h->beta2, t);
   const adam_k k = {(float)((double)h->lr / bc1), (float)sqrt(bc2), 1.0f - h->beta1, h->beta2,
                     1.0f - h->beta2, h->eps, h->weight_decay};
-#if ALCN_ADAM_AVX512
-  const int simd = adam_have_avx512();
-#else
-  const int simd = 0;
-#endif
+  const alcn_cpu_isa simd = alcn_cpu_isa_active();
   const ptrdiff_t len = (ptrdiff_t)n;
   if (n < ALCN_ADAM_PAR_MIN) {
     adam_range(p, g, m, v, 0, len, &k, simd);

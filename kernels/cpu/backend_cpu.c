@@ -14,6 +14,7 @@
 
 #include "alcn/rng.h"
 #include "backend_impl.h"
+#include "cpu_isa.h"
 #include "cpu_ops.h"
 
 #define FFL_CACHE 4
@@ -325,6 +326,9 @@ static void flush_denormals(void) {
 alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads) {
   if (!out) ALCN_FAIL(ALCN_ERR_ARG, "alcn_backend_cpu_create: out is NULL (hint: a plugin bug)");
   *out = NULL;
+  /* the SIMD path: ALCN_CPU_ISA, or the best this CPU has; refused (an error
+   * status, the message naming what the CPU runs) when the CPU lacks it */
+  ALCN_CHECK(alcn_cpu_isa_from_env());
   alcn_backend *be = calloc(1, sizeof *be);
   ALCN_CHECK_ALLOC(be, sizeof *be);
   cpu_impl *im = calloc(1, sizeof *im);
@@ -339,7 +343,8 @@ alcn_status alcn_backend_cpu_create(alcn_backend **out, int threads) {
   be->device = ALCN_DEVICE_CPU;
   be->name = "cpu";
   be->impl = im;
-  snprintf(be->description, sizeof be->description, "cpu (OpenBLAS + FFTW, %d threads)", omp_get_max_threads());
+  snprintf(be->description, sizeof be->description, "cpu (OpenBLAS + FFTW, %d threads, %s)", omp_get_max_threads(),
+           alcn_cpu_isa_name(alcn_cpu_isa_active()));
   *out = be;
   return ALCN_OK;
 }

@@ -1,33 +1,28 @@
 /* AVX-512 micro-kernels of the stride-1 CPU conv fast path (conv_direct.h):
  * direct "valid correlation" of a zero-padded image with register-blocked
- * accumulators, no im2col. Compiled for avx512f via function attributes and
- * used only when the CPU has it (alcn_conv_direct_ok); elsewhere conv.c
- * falls back to im2col + OpenBLAS. */
+ * accumulators, no im2col. Compiled for avx512f via function attributes; the
+ * AVX2+FMA twins are in conv_direct_avx2.c. The entry points at the end pick
+ * one by the active CPU path (cpu_isa.h); on the portable path conv.c uses
+ * im2col + OpenBLAS instead (alcn_conv_direct_ok() == 0). */
 #include "conv_direct.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "cpu_isa.h"
+
+#if ALCN_X86_SIMD
 #include <immintrin.h>
 #define ALCN_HAVE_DIRECT 1
-#define TGT __attribute__((target("avx512f")))
+#define TGT ALCN_TARGET_AVX512
 #else
 #define ALCN_HAVE_DIRECT 0
 #endif
 
 int alcn_conv_direct_ok(void) {
-#if ALCN_HAVE_DIRECT
-  static int cpu = -1; /* benign race: every thread computes the same value */
-  if (cpu < 0) {
-    __builtin_cpu_init();
-    cpu = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
+  if (alcn_cpu_isa_active() == ALCN_ISA_PORTABLE) return 0;
   const char *e = getenv("ALCN_CONV_GENERIC");
-  return cpu && !(e && *e && strcmp(e, "0") != 0);
-#else
-  return 0;
-#endif
+  return !(e && *e && strcmp(e, "0") != 0);
 }
 
 #if ALCN_HAVE_DIRECT
@@ -87,7 +82,7 @@ TGT static void f_block_1(float *wide, int ldw, const float *At, int M, const fl
   }
 }
 
-void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
+void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
   const int L = (Ho - 1) * Wp + Wo;
   const int ldw = (L + 47) / 48 * 48; /* <= Ho*Wp + 48 */
@@ -156,7 +151,7 @@ FC_BLOCK(1, 2)
 
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
-void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                          int S, int Ho, int Wo, int y0, int y1) {
   static const int nr1[] = {24, 20, 16, 8, 4, 1}, nr2[] = {12, 10, 8, 4, 1};
   static const fc_fn f1[] = {fc_24_1, fc_20_1, fc_16_1, fc_8_1, fc_4_1, fc_1_1};
@@ -217,7 +212,7 @@ TGT static void tile16(float *dst, size_t ldd, const float *src, size_t lds) {
   for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
 }
 
-void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
+void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
   const int r16 = rows / 16 * 16, c16 = cols / 16 * 16;
   for (int i = 0; i < r16; i += 16)
     for (int j = 0; j < c16; j += 16) tile16(dst + (size_t)j * ldd + i, ldd, src + (size_t)i * lds + j, lds);
@@ -260,7 +255,7 @@ G_BLOCK(1, 2)
 G_BLOCK(12, 1)
 G_BLOCK(1, 1)
 
-void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
+void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                         int Ho, int Wo) {
   int m = 0;
   for (; m + 32 <= Mp; m += 32) {
@@ -275,23 +270,55 @@ void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, co
   }
 }
 
-#else /* no AVX-512 build: never called (alcn_conv_direct_ok() == 0) */
+#endif
+
+/* ------------------------------------------------------- entry points */
+void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
+                        const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
+#if ALCN_HAVE_DIRECT
+  if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
+    alcn_conv_direct_f_avx2(out, bias, At, M, img, off, T, Wp, Ho, Wo, wide);
+  else
+    alcn_conv_direct_f_avx512(out, bias, At, M, img, off, T, Wp, Ho, Wo, wide);
+#else /* never called: alcn_conv_direct_ok() == 0 */
+  (void)out; (void)bias; (void)At; (void)M; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;
+  (void)wide;
+#endif
+}
+
+void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+                         int S, int Ho, int Wo, int y0, int y1) {
+#if ALCN_HAVE_DIRECT
+  if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
+    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+  else
+    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+#else
+  (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
+  (void)y0; (void)y1;
+#endif
+}
+
+void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
+                        int Ho, int Wo) {
+#if ALCN_HAVE_DIRECT
+  if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
+    alcn_conv_direct_g_avx2(Gt, gT, Mp, img, off, T, Wp, Ho, Wo);
+  else
+    alcn_conv_direct_g_avx512(Gt, gT, Mp, img, off, T, Wp, Ho, Wo);
+#else
+  (void)Gt; (void)gT; (void)Mp; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;
+#endif
+}
+
 void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
+#if ALCN_HAVE_DIRECT
+  switch (alcn_cpu_isa_active()) {
+    case ALCN_ISA_AVX512: alcn_conv_direct_transpose_avx512(dst, ldd, src, lds, rows, cols); return;
+    case ALCN_ISA_AVX2: alcn_conv_direct_transpose_avx2(dst, ldd, src, lds, rows, cols); return;
+    default: break;
+  }
+#endif
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < cols; ++j) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
 }
-void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int y0, int y1) {
-  (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
-  (void)y0; (void)y1;
-}
-void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
-                        const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
-  (void)out; (void)bias; (void)At; (void)M; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;
-  (void)wide;
-}
-void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
-                        int Ho, int Wo) {
-  (void)Gt; (void)gT; (void)Mp; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;
-}
-#endif

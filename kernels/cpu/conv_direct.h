@@ -1,4 +1,4 @@
-/* Private to kernels/cpu/conv*.c: the AVX-512 direct-correlation micro-kernels
+/* Private to kernels/cpu/conv*.c: the SIMD direct-correlation micro-kernels
  * behind the stride-1 fast path of the CPU conv (conv.c). Every stride-1
  * conv / transposed-conv pass (forward, backward-data, backward-filter) is
  * reduced to one of two "valid correlation" primitives on a zero-padded image
@@ -15,9 +15,13 @@
 
 #include <stddef.h>
 
-/* 1 when this CPU runs the AVX-512 kernels (checked once) and the
+/* 1 when the active CPU path (cpu_isa.h) is AVX-512 or AVX2+FMA and the
  * environment variable ALCN_CONV_GENERIC is unset or "0" (set it to force
- * the im2col + sgemm path, e.g. to test or time it). */
+ * the im2col + sgemm path, e.g. to test or time it). The entry points below
+ * run the active path's kernels: AVX-512 (conv_direct.c) or AVX2+FMA
+ * (conv_direct_avx2.c). Both give bitwise the same results: every output is
+ * one chain of FMAs over the same terms in the same order; only the register
+ * blocking (which outputs are computed together) differs. */
 int alcn_conv_direct_ok(void);
 
 /* Floats of slack F may read past img's Ci*Hp*Wp (keep them allocated). */
@@ -42,5 +46,21 @@ void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, co
 
 /* dst[j][i] = src[i][j] for i < rows, j < cols (row strides ldd, lds). */
 void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
+
+/* The per-ISA kernels behind the entry points (x86-64 builds only). */
+void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
+                               const int *off, int T, int Wp, int Ho, int Wo, float *wide);
+void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
+                                int R, int S, int Ho, int Wo, int y0, int y1);
+void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
+                               int Ho, int Wo);
+void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
+void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
+                             const int *off, int T, int Wp, int Ho, int Wo, float *wide);
+void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
+                              int R, int S, int Ho, int Wo, int y0, int y1);
+void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
+                             int Ho, int Wo);
+void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 
 #endif

@@ -5,16 +5,22 @@
  * OpenMP fork, up to a scheduler tick on a loaded machine, costs more than
  * it saves); above, fixed blocks are handed out dynamically (robust to a
  * busy core). Every element is computed on its own: the split does not
- * change results. */
+ * change results.
+ *
+ * Each body is compiled for every CPU path (portable, AVX2, AVX-512;
+ * cpu_isa.h) and the active path's copy runs; the operations are exact per
+ * element (no FMA contraction), so every path gives bitwise the same numbers. */
 #include <stddef.h>
 
+#include "cpu_isa.h"
 #include "cpu_ops.h"
 
 #define ALCN_EW_PAR_MIN ((size_t)1 << 22)
 #define ALCN_EW_BLOCK ((ptrdiff_t)1 << 16)
 
 /* rows [n0, n1) of the blend */
-static void blend_rows(float *out, const float *x, const float *y, const float *a, int n0, int n1, int D) {
+static inline ALCN_ISA_BODY void blend_rows_body(float *out, const float *x, const float *y, const float *a, int n0,
+                                                 int n1, int D) {
   for (int n = n0; n < n1; ++n) {
     const float an = a[n], bn = 1.0f - a[n];
     const size_t o = (size_t)n * D;
@@ -22,12 +28,24 @@ static void blend_rows(float *out, const float *x, const float *y, const float *
   }
 }
 
-static void blend_bwd_rows(float *dy, const float *dout, const float *a, int n0, int n1, int D) {
+static inline ALCN_ISA_BODY void blend_bwd_rows_body(float *dy, const float *dout, const float *a, int n0, int n1,
+                                                     int D) {
   for (int n = n0; n < n1; ++n) {
     const float bn = 1.0f - a[n];
     const size_t o = (size_t)n * D;
     for (int i = 0; i < D; ++i) dy[o + i] = bn * dout[o + i];
   }
+}
+
+ALCN_ISA_VARIANTS(blend_rows, (float *out, const float *x, const float *y, const float *a, int n0, int n1, int D),
+                  (out, x, y, a, n0, n1, D))
+ALCN_ISA_VARIANTS(blend_bwd_rows, (float *dy, const float *dout, const float *a, int n0, int n1, int D),
+                  (dy, dout, a, n0, n1, D))
+static void blend_rows(float *out, const float *x, const float *y, const float *a, int n0, int n1, int D) {
+  ALCN_ISA_CALL(blend_rows, (out, x, y, a, n0, n1, D));
+}
+static void blend_bwd_rows(float *dy, const float *dout, const float *a, int n0, int n1, int D) {
+  ALCN_ISA_CALL(blend_bwd_rows, (dy, dout, a, n0, n1, D));
 }
 
 /* rows per parallel block: about ALCN_EW_BLOCK elements, at least one row */
@@ -59,11 +77,18 @@ void alcn_cpu_blend_backward_y(float *dy, const float *dout, const float *a, int
 }
 
 /* y[i0, i1) = alpha*x + beta*y; beta == 0: y not read */
-static void axpby_range(float *y, const float *x, ptrdiff_t i0, ptrdiff_t i1, float alpha, float beta) {
+static inline ALCN_ISA_BODY void axpby_range_body(float *y, const float *x, ptrdiff_t i0, ptrdiff_t i1, float alpha,
+                                                  float beta) {
   if (beta == 0.0f)
     for (ptrdiff_t i = i0; i < i1; ++i) y[i] = alpha * x[i];
   else
     for (ptrdiff_t i = i0; i < i1; ++i) y[i] = alpha * x[i] + beta * y[i];
+}
+
+ALCN_ISA_VARIANTS(axpby_range, (float *y, const float *x, ptrdiff_t i0, ptrdiff_t i1, float alpha, float beta),
+                  (y, x, i0, i1, alpha, beta))
+static void axpby_range(float *y, const float *x, ptrdiff_t i0, ptrdiff_t i1, float alpha, float beta) {
+  ALCN_ISA_CALL(axpby_range, (y, x, i0, i1, alpha, beta));
 }
 
 /* y = alpha*x + beta*y; with beta == 0, y is not read (BLAS convention). */
@@ -82,7 +107,8 @@ void alcn_cpu_axpby(float *y, const float *x, size_t n, float alpha, float beta)
 }
 
 /* One image of the salt-and-pepper op. */
-static void salt_pepper_row(float *out, float *noise, const float *x, const float *u, int D, float rate) {
+static inline ALCN_ISA_BODY void salt_pepper_row_body(float *out, float *noise, const float *x, const float *u, int D,
+                                                      float rate) {
   float lo = x[0], hi = x[0];
   for (int j = 1; j < D; ++j) {
     lo = x[j] < lo ? x[j] : lo;
@@ -96,11 +122,14 @@ static void salt_pepper_row(float *out, float *noise, const float *x, const floa
   }
 }
 
+ALCN_ISA_VARIANTS(salt_pepper_row, (float *out, float *noise, const float *x, const float *u, int D, float rate),
+                  (out, noise, x, u, D, rate))
+
 void alcn_cpu_salt_pepper(float *out, float *noise, const float *x, const float *u, int N, int D, float rate) {
   const size_t total = (size_t)N * D;
 #pragma omp parallel for schedule(dynamic, 16) if (total >= ALCN_EW_PAR_MIN)
   for (int n = 0; n < N; ++n) {
     const size_t o = (size_t)n * D;
-    salt_pepper_row(out + o, noise ? noise + o : NULL, x + o, u + o, D, rate);
+    ALCN_ISA_CALL(salt_pepper_row, (out + o, noise ? noise + o : NULL, x + o, u + o, D, rate));
   }
 }

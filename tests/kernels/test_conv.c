@@ -1,11 +1,15 @@
 /* Suite "conv": Conv2d / ConvTranspose2d. The reference (plain loops) is
  * checked against PyTorch known answers and central finite differences; the
- * fast path (AVX-512 direct kernels for stride 1 where the CPU has them, else
- * im2col + sgemm; the latter also forced via ALCN_CONV_GENERIC=1) against the
- * reference on many shapes;
+ * fast path (AVX-512 or AVX2+FMA direct kernels for stride 1, else im2col +
+ * sgemm; the latter also forced via ALCN_CONV_GENERIC=1) against the
+ * reference on many shapes, once per CPU path this machine has (portable,
+ * avx2, avx512), and the AVX2 and AVX-512 kernels bitwise against each other;
  * parameter gradients accumulate, NULL gradients are skipped, results are
- * bitwise reproducible, and impossible shapes are rejected. */
+ * bitwise reproducible (per path, and independent of the thread count on
+ * the direct paths), and impossible shapes are rejected. */
 #define _GNU_SOURCE /* setenv, RTLD_DEFAULT */
+#include "isa_paths.h"
+
 #include <check.h>
 #include <dlfcn.h>
 #include <math.h>
@@ -139,6 +143,55 @@ START_TEST(test_generic_matches_reference) {
 }
 END_TEST
 
+/* _i = isa * NSHAPES + shape: every shape on every CPU path the machine has. */
+START_TEST(test_isa_matches_reference) {
+  const int isa = _i / NSHAPES;
+  if (!isa_use(isa, "conv isa_matches_reference")) return;
+  fast_vs_ref(_i % NSHAPES);
+  isa_restore();
+}
+END_TEST
+
+/* All outputs of one problem on the fast path: forward with bias, then the
+ * three gradients (dw, db accumulated onto a fixed start). */
+typedef struct allout { float *o, *gi, *gw, *gb; } allout;
+static void run_all(const prob *p, allout *r) {
+  r->o = malloc(p->nout * sizeof(float));
+  r->gi = malloc(p->nin * sizeof(float));
+  r->gw = malloc(p->nw * sizeof(float));
+  r->gb = malloc((size_t)p->d.K * sizeof(float));
+  tu_fill_uniform(r->gw, p->nw, 7, -1.f, 1.f);
+  tu_fill_uniform(r->gb, (size_t)p->d.K, 8, -1.f, 1.f);
+  fwd(p, 1, r->o);
+  bwd(p, 1, r->gi, r->gw, r->gb);
+}
+static void free_all(allout *r) { free(r->o); free(r->gi); free(r->gw); free(r->gb); }
+
+/* The AVX2 and AVX-512 direct kernels give bitwise the same numbers (every
+ * output is the same FMA chain in the same order; conv_direct.h). */
+START_TEST(test_avx2_bitwise_avx512) {
+  if (!alcn_cpu_isa_supported(ALCN_ISA_AVX2) || !alcn_cpu_isa_supported(ALCN_ISA_AVX512)) {
+    printf("conv avx2_bitwise_avx512: needs both the avx2 and the avx512 path: skipped\n");
+    return;
+  }
+  prob p;
+  prob_make(&p, &kShapes[_i], 300 + (uint64_t)_i);
+  allout a, b;
+  ck_assert_int_eq(alcn_cpu_isa_set(ALCN_ISA_AVX2), ALCN_OK);
+  run_all(&p, &a);
+  ck_assert_int_eq(alcn_cpu_isa_set(ALCN_ISA_AVX512), ALCN_OK);
+  run_all(&p, &b);
+  ck_assert_msg(memcmp(a.o, b.o, p.nout * sizeof(float)) == 0, "shape %d: forward differs", _i);
+  ck_assert_msg(memcmp(a.gi, b.gi, p.nin * sizeof(float)) == 0, "shape %d: din differs", _i);
+  ck_assert_msg(memcmp(a.gw, b.gw, p.nw * sizeof(float)) == 0, "shape %d: dw differs", _i);
+  ck_assert_msg(memcmp(a.gb, b.gb, (size_t)p.d.K * sizeof(float)) == 0, "shape %d: db differs", _i);
+  free_all(&a);
+  free_all(&b);
+  prob_free(&p);
+  isa_restore();
+}
+END_TEST
+
 static void fast_vs_ref(int idx) {
   const int _i = idx;
   const shape *s = &kShapes[_i];
@@ -260,21 +313,20 @@ static set_threads_fn find_set_threads(void) {
   return fn;
 }
 
+/* _i = isa * 2 + shape */
 START_TEST(test_deterministic) {
   /* A batch large enough to be split across threads and chunks. Runs 0 and
    * 1 use the default thread count: bitwise equal. Run 2 uses 3 threads:
-   * the direct (AVX-512, stride 1) path is independent of the thread count,
-   * so it must match too where that path runs. */
+   * the direct (SIMD, stride 1) paths are independent of the thread count,
+   * so it must match too there. */
   static const shape big[2] = {{37, 16, 12, 12, 32, 5, 5, 1, 0, 0, 0}, {37, 32, 8, 8, 16, 5, 5, 1, 0, 0, 1}};
+  const int isa = _i / 2;
+  if (!isa_use(isa, "conv deterministic")) return;
   set_threads_fn set_threads = find_set_threads();
-#if defined(__x86_64__) && defined(__GNUC__)
-  const int direct = __builtin_cpu_supports("avx512f");
-#else
-  const int direct = 0;
-#endif
+  const int direct = isa != ALCN_ISA_PORTABLE;
   const int runs = (set_threads && direct) ? 3 : 2;
   prob p;
-  prob_make(&p, &big[_i], 1234);
+  prob_make(&p, &big[_i % 2], 1234);
   free(p.ws); /* room for 3 threads */
   if (set_threads) set_threads(3);
   p.ws = malloc((alcn_cpu_conv_workspace(&p.d) + 1) * sizeof(float));
@@ -296,6 +348,7 @@ START_TEST(test_deterministic) {
   }
   for (int run = 0; run < runs; ++run) { free(o[run]); free(gi[run]); free(gw[run]); free(gb[run]); }
   prob_free(&p);
+  isa_restore();
 }
 END_TEST
 
@@ -328,6 +381,8 @@ int main(void) {
   tc = tcase_create("fast_vs_ref");
   tcase_add_loop_test(tc, test_fast_matches_reference, 0, NSHAPES);
   tcase_add_loop_test(tc, test_generic_matches_reference, 0, NSHAPES);
+  tcase_add_loop_test(tc, test_isa_matches_reference, 0, ALCN_ISA_COUNT * NSHAPES);
+  tcase_add_loop_test(tc, test_avx2_bitwise_avx512, 0, NSHAPES);
   suite_add_tcase(s, tc);
   tc = tcase_create("finite_diff");
   tcase_add_loop_test(tc, test_fd_reference, 0, NSHAPES);
@@ -335,7 +390,7 @@ int main(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("semantics");
   tcase_add_loop_test(tc, test_accumulate_and_null, 0, NSHAPES);
-  tcase_add_loop_test(tc, test_deterministic, 0, 2);
+  tcase_add_loop_test(tc, test_deterministic, 0, ALCN_ISA_COUNT * 2);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }

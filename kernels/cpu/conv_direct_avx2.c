@@ -1,0 +1,232 @@
+/* AVX2+FMA twins of the AVX-512 direct-correlation kernels (conv_direct.h),
+ * for x86-64 CPUs without AVX-512 (or ALCN_CPU_ISA=avx2). Same primitives,
+ * same per-output arithmetic: each output (F, FC) or weight-gradient entry
+ * (G) is one chain of FMAs over the same terms in the same order as in
+ * conv_direct.c, so both paths give bitwise the same numbers; only the
+ * register blocking is re-sized for 16 ymm registers of 8 floats (at most 12
+ * accumulators plus the operands of one step). */
+#include "conv_direct.h"
+
+#include <string.h>
+
+#include "cpu_isa.h"
+
+#if ALCN_X86_SIMD
+#include <immintrin.h>
+#define TGT ALCN_TARGET_AVX2
+
+/* ------------------------------------------------------------------- F */
+/* wide[i][n] (i < MR, row stride ldw) = sum_t At[t][i] * img[off[t] + n],
+ * n in [0, L) in chunks of 16 (2 vectors): MR*2 accumulators. */
+#define F_BLOCK(MR)                                                                            \
+  TGT static void f_block_##MR(float *wide, int ldw, const float *At, int M, const float *img, \
+                               const int *off, int T, int L) {                                 \
+    for (int n = 0; n < L; n += 16) {                                                          \
+      __m256 acc[MR][2];                                                                       \
+      _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {                                   \
+        acc[i][0] = _mm256_setzero_ps();                                                       \
+        acc[i][1] = _mm256_setzero_ps();                                                       \
+      }                                                                                        \
+      const float *ib = img + n, *a = At;                                                      \
+      for (int t = 0; t < T; ++t, a += M) {                                                    \
+        const float *b = ib + off[t];                                                          \
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);                     \
+        _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {                                 \
+          const __m256 ai = _mm256_broadcast_ss(a + i);                                        \
+          acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);                                      \
+          acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);                                      \
+        }                                                                                      \
+      }                                                                                        \
+      _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {                                   \
+        float *o = wide + (size_t)i * ldw + n;                                                 \
+        _mm256_storeu_ps(o, acc[i][0]);                                                        \
+        _mm256_storeu_ps(o + 8, acc[i][1]);                                                    \
+      }                                                                                        \
+    }                                                                                          \
+  }
+F_BLOCK(6)
+F_BLOCK(4)
+F_BLOCK(2)
+
+/* One output channel (the M remainder): 12 vectors (96 outputs) per chunk,
+ * 12 independent accumulators to hide the FMA latency. */
+TGT static void f_block_1(float *wide, const float *At, int M, const float *img, const int *off, int T, int L) {
+  for (int n = 0; n < L; n += 96) {
+    __m256 acc[12];
+    _Pragma("GCC unroll 12") for (int v = 0; v < 12; ++v) acc[v] = _mm256_setzero_ps();
+    const float *ib = img + n, *a = At;
+    for (int t = 0; t < T; ++t, a += M) {
+      const float *b = ib + off[t];
+      const __m256 ai = _mm256_broadcast_ss(a);
+      _Pragma("GCC unroll 12") for (int v = 0; v < 12; ++v) acc[v] =
+          _mm256_fmadd_ps(ai, _mm256_loadu_ps(b + 8 * v), acc[v]);
+    }
+    _Pragma("GCC unroll 12") for (int v = 0; v < 12; ++v) _mm256_storeu_ps(wide + n + 8 * v, acc[v]);
+  }
+}
+
+void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
+                             const int *off, int T, int Wp, int Ho, int Wo, float *wide) {
+  const int L = (Ho - 1) * Wp + Wo;
+  const int ldw = (L + 15) / 16 * 16; /* <= Ho*Wp + 48 */
+  int m = 0;
+  for (; m + 6 <= M; m += 6) f_block_6(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
+  for (; m + 4 <= M; m += 4) f_block_4(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
+  for (; m + 2 <= M; m += 2) f_block_2(wide + (size_t)m * ldw, ldw, At + m, M, img, off, T, L);
+  /* at most one channel left, the last row: its 96-float chunks may run up
+   * to 95 floats past L, into the slack at the end of wide; img reads stay
+   * within ALCN_CONV_DIRECT_SLACK of its end */
+  for (; m < M; ++m) f_block_1(wide + (size_t)m * ldw, At + m, M, img, off, T, L);
+  for (m = 0; m < M; ++m) {
+    const float bm = bias ? bias[m] : 0.f;
+    for (int p = 0; p < Ho; ++p) {
+      const float *src = wide + (size_t)m * ldw + (size_t)p * Wp;
+      float *dst = out + ((size_t)m * Ho + p) * Wo;
+      for (int q = 0; q < Wo; ++q) dst[q] = src[q] + bm;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ FC */
+/* Channel-vectorised F, 16 channels (2 vectors) times NR consecutive output
+ * pixels of one row in 2*NR accumulators; kernel rows r in [rlo, rhi) only,
+ * taps in the order (ci, r, s) as in conv_direct.c.
+ * o: outT + pixel*M + m0; At: At + m0; x0: img + p*Wp + q0. */
+#define FC_BLOCK(NR)                                                                                  \
+  TGT static void fc_##NR(float *o, int M, const float *At, const float *x0, int Ci, size_t HpWp, int Wp, \
+                          int R, int S, int rlo, int rhi) {                                           \
+    __m256 acc[NR][2];                                                                                \
+    _Pragma("GCC unroll 8") for (int j = 0; j < NR; ++j) {                                            \
+      acc[j][0] = _mm256_setzero_ps();                                                                \
+      acc[j][1] = _mm256_setzero_ps();                                                                \
+    }                                                                                                 \
+    for (int ci = 0; ci < Ci; ++ci)                                                                   \
+      for (int r = rlo; r < rhi; ++r) {                                                               \
+        const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                             \
+        const float *a = At + (size_t)((ci * R + r) * S) * M;                                         \
+        for (int s = 0; s < S; ++s, a += M, ++x) {                                                    \
+          /* keep the broadcasts as fresh loads (x[j] of tap s+1 is x[j+1] of \
+           * tap s; reusing them would need more than 16 registers) */        \
+          __asm__("" : "+r"(x));                                                                      \
+          const __m256 w0 = _mm256_loadu_ps(a), w1 = _mm256_loadu_ps(a + 8);                          \
+          _Pragma("GCC unroll 8") for (int j = 0; j < NR; ++j) {                                      \
+            const __m256 xv = _mm256_broadcast_ss(x + j);                                             \
+            acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);                                           \
+            acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);                                           \
+          }                                                                                           \
+        }                                                                                             \
+      }                                                                                               \
+    _Pragma("GCC unroll 8") for (int j = 0; j < NR; ++j) {                                            \
+      _mm256_storeu_ps(o + (size_t)j * M, acc[j][0]);                                                 \
+      _mm256_storeu_ps(o + (size_t)j * M + 8, acc[j][1]);                                             \
+    }                                                                                                 \
+  }
+FC_BLOCK(6)
+FC_BLOCK(4)
+FC_BLOCK(2)
+FC_BLOCK(1)
+
+typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
+
+void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
+                              int S, int Ho, int Wo, int y0, int y1) {
+  static const int nr[] = {6, 4, 2, 1};
+  static const fc_fn fn[] = {fc_6, fc_4, fc_2, fc_1};
+  const size_t HpWp = (size_t)Hp * Wp;
+  for (int p = 0; p < Ho; ++p) {
+    int rlo = y0 - p, rhi = y1 - p;
+    if (rlo < 0) rlo = 0;
+    if (rhi > R) rhi = R;
+    float *orow = outT + (size_t)p * Wo * M;
+    if (rlo >= rhi) {
+      memset(orow, 0, sizeof(float) * (size_t)Wo * M);
+      continue;
+    }
+    for (int m = 0; m < M; m += 16)
+      for (int q = 0; q < Wo;) {
+        int k = 0;
+        while (nr[k] > Wo - q) ++k;
+        fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
+        q += nr[k];
+      }
+  }
+}
+
+/* ----------------------------------------------------------- transpose */
+/* 8 x 8 tile: dst[j][i] = src[i][j] (row strides lds, ldd). */
+TGT static void tile8(float *dst, size_t ldd, const float *src, size_t lds) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+    t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+  }
+  for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + i * ldd, t[i]);
+}
+
+void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols) {
+  const int r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+  for (int i = 0; i < r8; i += 8)
+    for (int j = 0; j < c8; j += 8) tile8(dst + (size_t)j * ldd + i, ldd, src + (size_t)i * lds + j, lds);
+  for (int i = 0; i < rows; ++i) /* ragged edges */
+    for (int j = (i < r8 ? c8 : 0); j < cols; ++j) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
+}
+
+/* ------------------------------------------------------------------- G */
+/* Gt[i][0..16) += sum_{p,q} img[off[i] + p*Wp + q] * gT[p*Wo+q][0..16),
+ * i < TR: TR*2 accumulators, pixels in the order of conv_direct.c. Gt and gT
+ * have row stride Mp. */
+#define G_BLOCK(TR)                                                                                   \
+  TGT static void g_block_##TR(float *Gt, const float *gT, int Mp, const float *img, const int *off,  \
+                               int Wp, int Ho, int Wo) {                                              \
+    __m256 acc[TR][2];                                                                                \
+    const float *bp[TR];                                                                              \
+    _Pragma("GCC unroll 8") for (int i = 0; i < TR; ++i) {                                            \
+      bp[i] = img + off[i];                                                                           \
+      acc[i][0] = _mm256_setzero_ps();                                                                \
+      acc[i][1] = _mm256_setzero_ps();                                                                \
+    }                                                                                                 \
+    for (int p = 0; p < Ho; ++p) {                                                                    \
+      const float *g = gT + (size_t)p * Wo * Mp;                                                      \
+      for (int q = 0; q < Wo; ++q, g += Mp) {                                                         \
+        const int o = p * Wp + q;                                                                     \
+        const __m256 g0 = _mm256_loadu_ps(g), g1 = _mm256_loadu_ps(g + 8);                            \
+        _Pragma("GCC unroll 8") for (int i = 0; i < TR; ++i) {                                        \
+          const __m256 x = _mm256_broadcast_ss(bp[i] + o);                                            \
+          acc[i][0] = _mm256_fmadd_ps(x, g0, acc[i][0]);                                              \
+          acc[i][1] = _mm256_fmadd_ps(x, g1, acc[i][1]);                                              \
+        }                                                                                             \
+      }                                                                                               \
+    }                                                                                                 \
+    _Pragma("GCC unroll 8") for (int i = 0; i < TR; ++i) {                                            \
+      float *o = Gt + (size_t)i * Mp;                                                                 \
+      _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), acc[i][0]));                              \
+      _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_loadu_ps(o + 8), acc[i][1]));                      \
+    }                                                                                                 \
+  }
+G_BLOCK(6)
+G_BLOCK(1)
+
+void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
+                             int Ho, int Wo) {
+  for (int m = 0; m < Mp; m += 16) {
+    int t = 0;
+    for (; t + 6 <= T; t += 6) g_block_6(Gt + (size_t)t * Mp + m, gT + m, Mp, img, off + t, Wp, Ho, Wo);
+    for (; t < T; ++t) g_block_1(Gt + (size_t)t * Mp + m, gT + m, Mp, img, off + t, Wp, Ho, Wo);
+  }
+}
+
+#else
+/* Not an x86-64 GCC/Clang build: nothing here (the entry points never call it). */
+typedef int alcn_conv_direct_avx2_empty;
+#endif
