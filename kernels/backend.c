@@ -1,6 +1,7 @@
 /* Backend selection by name (cpu | cuda | auto), the no-CUDA fallbacks, and
  * the SDK's backend functions (alcn/backend.h): each checks its arguments,
  * then calls the backend's private vtable (backend_impl.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,19 @@ alcn_status alcn_copy(alcn_backend *be, void *dst, const void *src, size_t bytes
   NEED(bytes == 0 || (dst && src), "NULL buffer");
   return be->ops->copy(be, dst, src, bytes);
 }
+alcn_status alcn_copy_2d(alcn_backend *be, float *dst, size_t dst_ld, const float *src, size_t src_ld, size_t rows,
+                         size_t cols) {
+  NEED_BE();
+  NEED(rows == 0 || cols == 0 || (dst && src), "NULL buffer");
+  NEED(cols <= dst_ld && cols <= src_ld, "cols must not exceed either leading dimension");
+  if (rows == 0 || cols == 0) return ALCN_OK;
+  /* the span [dst, dst + (rows-1)*dst_ld + cols) must not meet the source's */
+  const uintptr_t d0 = (uintptr_t)dst, s0 = (uintptr_t)src;
+  const uintptr_t d1 = (uintptr_t)(dst + (rows - 1) * dst_ld + cols);
+  const uintptr_t s1 = (uintptr_t)(src + (rows - 1) * src_ld + cols);
+  NEED(d1 <= s0 || s1 <= d0, "dst and src overlap");
+  return be->ops->copy_2d(be, dst, dst_ld, src, src_ld, rows, cols);
+}
 alcn_status alcn_zero(alcn_backend *be, void *p, size_t bytes) {
   NEED_BE();
   NEED(bytes == 0 || p, "NULL buffer");
@@ -139,7 +153,8 @@ alcn_status alcn_bn_forward(alcn_backend *be, int train, float *out, const float
                             const float *beta, float *running_mean, float *running_var, float *save_mean,
                             float *save_invstd, const alcn_bn_dims *d) {
   NEED_BE();
-  NEED(out && in && gamma && beta && d, "NULL buffer or dims");
+  NEED(out && in && d, "NULL out, in or dims");
+  NEED(!gamma == !beta, "gamma and beta: both given (affine) or both NULL (no affine)");
   NEED(train || (running_mean && running_var), "eval mode needs the running statistics");
   NEED(!train || (save_mean && save_invstd), "train mode needs save_mean and save_invstd");
   NEED(d->N > 0 && d->C > 0 && d->HW > 0, "sizes must be positive");
@@ -149,7 +164,8 @@ alcn_status alcn_bn_backward(alcn_backend *be, float *din, float *dgamma, float 
                              const float *in, const float *gamma, const float *save_mean, const float *save_invstd,
                              const alcn_bn_dims *d) {
   NEED_BE();
-  NEED(dout && in && gamma && save_mean && save_invstd && d, "NULL buffer or dims");
+  NEED(dout && in && save_mean && save_invstd && d, "NULL buffer or dims");
+  NEED(gamma || (!dgamma && !dbeta), "no affine (gamma NULL) has no dgamma / dbeta");
   NEED(d->N > 0 && d->C > 0 && d->HW > 0, "sizes must be positive");
   return be->ops->bn_backward(be, din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd, d);
 }
@@ -241,6 +257,57 @@ alcn_status alcn_fill_normal(alcn_backend *be, float *out, size_t n, uint64_t se
   NEED_BE();
   NEED(n == 0 || out, "NULL buffer");
   return be->ops->rng_normal(be, out, n, seed, offset, mean, std);
+}
+
+/* ------------------------------------------------------------- resampling */
+static alcn_status pool_shape_ok(const char *fn, int N, int C, int H, int W, int k, int stride) {
+  if (N <= 0 || C <= 0 || H <= 0 || W <= 0 || k <= 0 || stride <= 0 || k > H || k > W)
+    ALCN_FAIL(ALCN_ERR_ARG, "%s: shape %dx%dx%dx%d with window %d stride %d (needs positive sizes and k <= H, W) "
+              "(hint: a plugin bug)", fn, N, C, H, W, k, stride);
+  return ALCN_OK;
+}
+alcn_status alcn_maxpool_forward(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int k,
+                                 int stride) {
+  NEED_BE();
+  NEED(out && in, "NULL buffer");
+  ALCN_CHECK(pool_shape_ok(__func__, N, C, H, W, k, stride));
+  return be->ops->maxpool_forward(be, out, in, N, C, H, W, k, stride);
+}
+alcn_status alcn_maxpool_backward(alcn_backend *be, float *din, const float *dout, const float *in, int N, int C,
+                                  int H, int W, int k, int stride) {
+  NEED_BE();
+  NEED(din && dout && in, "NULL buffer");
+  ALCN_CHECK(pool_shape_ok(__func__, N, C, H, W, k, stride));
+  return be->ops->maxpool_backward(be, din, dout, in, N, C, H, W, k, stride);
+}
+alcn_status alcn_upsample_forward(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int f) {
+  NEED_BE();
+  NEED(out && in, "NULL buffer");
+  NEED(N > 0 && C > 0 && H > 0 && W > 0 && f > 0, "sizes and factor must be positive");
+  return be->ops->upsample_forward(be, out, in, N, C, H, W, f);
+}
+alcn_status alcn_upsample_backward(alcn_backend *be, float *din, const float *dout, int N, int C, int H, int W,
+                                   int f) {
+  NEED_BE();
+  NEED(din && dout, "NULL buffer");
+  NEED(N > 0 && C > 0 && H > 0 && W > 0 && f > 0, "sizes and factor must be positive");
+  return be->ops->upsample_backward(be, din, dout, N, C, H, W, f);
+}
+
+/* ------------------------------------------------------------- VAE posterior */
+alcn_status alcn_vae_sample(alcn_backend *be, float *z, float *kl, const float *ml, const float *eps, int N, int L) {
+  NEED_BE();
+  NEED(ml && (!z || eps), "NULL ml, or z without eps");
+  NEED(N > 0 && L > 0, "sizes must be positive");
+  if (!z && !kl) return ALCN_OK;
+  return be->ops->vae_sample(be, z, kl, ml, eps, N, L);
+}
+alcn_status alcn_vae_sample_backward(alcn_backend *be, float *dml, const float *dz, const float *ml, const float *eps,
+                                     int N, int L, float kl_scale) {
+  NEED_BE();
+  NEED(dml && ml && (!dz || eps), "NULL dml or ml, or dz without eps");
+  NEED(N > 0 && L > 0, "sizes must be positive");
+  return be->ops->vae_sample_backward(be, dml, dz, ml, eps, N, L, kl_scale);
 }
 
 /* ------------------------------------------------------------- timing */

@@ -19,6 +19,8 @@ typedef struct alcn_backend_ops {
   alcn_status (*upload)(alcn_backend *be, void *dst, const void *src_host, size_t bytes);
   alcn_status (*download)(alcn_backend *be, void *dst_host, const void *src, size_t bytes);
   alcn_status (*copy)(alcn_backend *be, void *dst, const void *src, size_t bytes);
+  alcn_status (*copy_2d)(alcn_backend *be, float *dst, size_t dst_ld, const float *src, size_t src_ld, size_t rows,
+                         size_t cols);
   alcn_status (*zero)(alcn_backend *be, void *p, size_t bytes);
   alcn_status (*sync)(alcn_backend *be);
   /* layers */
@@ -65,6 +67,17 @@ typedef struct alcn_backend_ops {
   /* timing */
   alcn_status (*timer_mark)(alcn_backend *be, int slot);
   alcn_status (*timer_elapsed_ms)(alcn_backend *be, int from, int to, double *ms);
+  /* resampling and the VAE posterior (issue 15: vae, dsvdd) */
+  alcn_status (*maxpool_forward)(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int k,
+                                 int stride);
+  alcn_status (*maxpool_backward)(alcn_backend *be, float *din, const float *dout, const float *in, int N, int C,
+                                  int H, int W, int k, int stride);
+  alcn_status (*upsample_forward)(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int f);
+  alcn_status (*upsample_backward)(alcn_backend *be, float *din, const float *dout, int N, int C, int H, int W,
+                                   int f);
+  alcn_status (*vae_sample)(alcn_backend *be, float *z, float *kl, const float *ml, const float *eps, int N, int L);
+  alcn_status (*vae_sample_backward)(alcn_backend *be, float *dml, const float *dz, const float *ml,
+                                     const float *eps, int N, int L, float kl_scale);
   /* optional: peak device memory in bytes since creation (NULL: not tracked) */
   size_t (*peak_memory)(alcn_backend *be);
   void (*destroy)(alcn_backend *be);

@@ -12,12 +12,12 @@
 #define NET_MAX_LAYERS 64
 #define NET_MAGIC "ALCNNET1"
 
-typedef enum { L_CONV, L_CONVT, L_LINEAR, L_ACT, L_BN, L_RESHAPE } layer_kind;
+typedef enum { L_CONV, L_CONVT, L_LINEAR, L_ACT, L_BN, L_RESHAPE, L_MAXPOOL, L_UPSAMPLE } layer_kind;
 
 typedef struct layer {
   layer_kind kind;
   int inC, inH, inW, outC, outH, outW;
-  /* conv */
+  /* conv; max-pool (k, stride); upsample (k = factor) */
   int k, stride, pad, out_pad, has_bias;
   /* act */
   alcn_act act;
@@ -57,6 +57,8 @@ static const char *kind_name(layer_kind k) {
     case L_ACT: return "act";
     case L_BN: return "batchnorm";
     case L_RESHAPE: return "reshape";
+    case L_MAXPOOL: return "maxpool";
+    case L_UPSAMPLE: return "upsample";
   }
   return "?";
 }
@@ -114,16 +116,18 @@ alcn_status alcn_net_convt(alcn_net *n, int out_ch, int k, int stride, int pad, 
   return add_conv(n, 1, out_ch, k, stride, pad, out_pad, bias);
 }
 
-alcn_status alcn_net_linear(alcn_net *n, int out_features) {
+alcn_status alcn_net_linear(alcn_net *n, int out_features) { return alcn_net_linear_ex(n, out_features, 1); }
+
+alcn_status alcn_net_linear_ex(alcn_net *n, int out_features, int bias) {
   if (out_features <= 0) ALCN_FAIL(ALCN_ERR_ARG, "net '%s': linear with %d outputs", n->name, out_features);
   layer l = {0};
   l.kind = L_LINEAR;
-  l.has_bias = 1;
+  l.has_bias = bias != 0;
   ALCN_CHECK(push(n, &l));
   layer *t = top(n);
   t->outC = out_features; t->outH = 1; t->outW = 1;
   t->n_w = (size_t)t->inC * t->inH * t->inW * (size_t)out_features;
-  t->n_b = (size_t)out_features;
+  t->n_b = bias ? (size_t)out_features : 0;
   return ALCN_OK;
 }
 
@@ -138,17 +142,49 @@ alcn_status alcn_net_act(alcn_net *n, alcn_act act, float slope) {
   return ALCN_OK;
 }
 
-alcn_status alcn_net_bn(alcn_net *n, float eps, float momentum) {
+alcn_status alcn_net_bn(alcn_net *n, float eps, float momentum) { return alcn_net_bn_ex(n, eps, momentum, 1); }
+
+alcn_status alcn_net_bn_ex(alcn_net *n, float eps, float momentum, int affine) {
   layer l = {0};
   l.kind = L_BN;
   l.eps = eps;
   l.momentum = momentum;
-  l.has_bias = 1;
+  l.has_bias = affine != 0;
   ALCN_CHECK(push(n, &l));
   layer *t = top(n);
   t->outC = t->inC; t->outH = t->inH; t->outW = t->inW;
-  t->n_w = (size_t)t->inC;
-  t->n_b = (size_t)t->inC;
+  t->n_w = affine ? (size_t)t->inC : 0;
+  t->n_b = affine ? (size_t)t->inC : 0;
+  return ALCN_OK;
+}
+
+alcn_status alcn_net_maxpool(alcn_net *n, int k, int stride) {
+  layer l = {0};
+  l.kind = L_MAXPOOL;
+  l.k = k;
+  l.stride = stride;
+  ALCN_CHECK(push(n, &l));
+  layer *t = top(n);
+  if (k <= 0 || stride <= 0 || k > t->inH || k > t->inW) {
+    int ih = t->inH, iw = t->inW;
+    n->n_layers--;
+    ALCN_FAIL(ALCN_ERR_ARG, "net '%s': max-pool window %d stride %d on a %dx%d map", n->name, k, stride, ih, iw);
+  }
+  t->outC = t->inC; t->outH = (t->inH - k) / stride + 1; t->outW = (t->inW - k) / stride + 1;
+  return ALCN_OK;
+}
+
+alcn_status alcn_net_upsample(alcn_net *n, int factor) {
+  layer l = {0};
+  l.kind = L_UPSAMPLE;
+  l.k = factor;
+  ALCN_CHECK(push(n, &l));
+  layer *t = top(n);
+  if (factor <= 0 || factor > 64) {
+    n->n_layers--;
+    ALCN_FAIL(ALCN_ERR_ARG, "net '%s': upsampling factor %d outside 1..64", n->name, factor);
+  }
+  t->outC = t->inC; t->outH = t->inH * factor; t->outW = t->inW * factor;
   return ALCN_OK;
 }
 
@@ -322,7 +358,7 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
     layer *l = &n->layers[i];
     const float *x = slot_ptr(n, l->in_slot);
     float *y = n->slots[l->out_slot]; /* every layer's output has a slot */
-    const float *w = n->params + l->w_off, *b = l->n_b ? n->params + l->b_off : NULL;
+    const float *w = l->n_w ? n->params + l->w_off : NULL, *b = l->n_b ? n->params + l->b_off : NULL;
     switch (l->kind) {
       case L_CONV:
       case L_CONVT: {
@@ -348,6 +384,12 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
       case L_RESHAPE:
         if (i == 0) ALCN_CHECK(alcn_copy(be, y, x, (size_t)N * out_floats(l) * sizeof(float)));
         break;
+      case L_MAXPOOL:
+        ALCN_CHECK(alcn_maxpool_forward(be, y, x, N, l->inC, l->inH, l->inW, l->k, l->stride));
+        break;
+      case L_UPSAMPLE:
+        ALCN_CHECK(alcn_upsample_forward(be, y, x, N, l->inC, l->inH, l->inW, l->k));
+        break;
     }
   }
   *out = slot_ptr(n, n->layers[n->n_layers - 1].out_slot);
@@ -372,7 +414,7 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
     }
     const float *x = slot_ptr(n, l->in_slot);
     const float *y = slot_ptr(n, l->out_slot);
-    const float *w = n->params + l->w_off;
+    const float *w = l->n_w ? n->params + l->w_off : NULL;
     float *dw = n->frozen || !l->n_w ? NULL : n->grads + l->w_off;
     float *db = n->frozen || !l->n_b ? NULL : n->grads + l->b_off;
     switch (l->kind) {
@@ -398,6 +440,12 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
       case L_RESHAPE:
         if (gi) ALCN_CHECK(alcn_copy(be, gi, g, (size_t)N * out_floats(l) * sizeof(float)));
         break;
+      case L_MAXPOOL:
+        if (gi) ALCN_CHECK(alcn_maxpool_backward(be, gi, g, x, N, l->inC, l->inH, l->inW, l->k, l->stride));
+        break;
+      case L_UPSAMPLE:
+        if (gi) ALCN_CHECK(alcn_upsample_backward(be, gi, g, N, l->inC, l->inH, l->inW, l->k));
+        break;
     }
     g = gi;
     which ^= 1;
@@ -414,6 +462,13 @@ alcn_status alcn_net_adam_step(alcn_net *n, const alcn_adam_hparams *h) {
   if (n->frozen || !n->n_params) return ALCN_OK;
   n->adam_t++;
   return alcn_adam_step(n->be, n->params, n->grads, n->m, n->v, n->n_params, h, n->adam_t);
+}
+
+alcn_status alcn_net_reset_optimizer(alcn_net *n) {
+  n->adam_t = 0;
+  if (!n->finalized || !n->n_params) return ALCN_OK;
+  ALCN_CHECK(alcn_zero(n->be, n->m, n->n_params * sizeof(float)));
+  return alcn_zero(n->be, n->v, n->n_params * sizeof(float));
 }
 
 void alcn_net_freeze(alcn_net *n, int frozen) { n->frozen = frozen; }
@@ -469,7 +524,8 @@ void alcn_net_describe(const alcn_net *n, FILE *f) {
   for (int i = 0; i < n->n_layers; ++i) {
     const layer *l = &n->layers[i];
     fprintf(f, "  %-9s %4d -> %-4d", kind_name(l->kind), l->inC, l->outC);
-    if (l->kind == L_CONV || l->kind == L_CONVT) fprintf(f, " k%d s%d p%d", l->k, l->stride, l->pad);
+    if (l->kind == L_CONV || l->kind == L_CONVT || l->kind == L_MAXPOOL)
+      fprintf(f, " k%d s%d p%d", l->k, l->stride, l->pad);
     fprintf(f, "  out %dx%dx%d  %zu params\n", l->outC, l->outH, l->outW, l->n_w + l->n_b);
   }
 }

@@ -48,6 +48,12 @@ static alcn_status cpu_copy(alcn_backend *be, void *dst, const void *src, size_t
   if (bytes) memmove(dst, src, bytes);
   return ALCN_OK;
 }
+static alcn_status cpu_copy_2d(alcn_backend *be, float *dst, size_t dst_ld, const float *src, size_t src_ld,
+                               size_t rows, size_t cols) {
+  (void)be;
+  alcn_cpu_copy_2d(dst, dst_ld, src, src_ld, rows, cols);
+  return ALCN_OK;
+}
 static alcn_status cpu_zero(alcn_backend *be, void *p, size_t bytes) {
   (void)be;
   if (bytes) memset(p, 0, bytes);
@@ -265,6 +271,42 @@ static alcn_status cpu_normal(alcn_backend *be, float *out, size_t n, uint64_t s
   return ALCN_OK;
 }
 
+static alcn_status cpu_maxpool_fwd(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int k,
+                                   int stride) {
+  (void)be;
+  alcn_cpu_maxpool_forward(out, in, N, C, H, W, k, stride);
+  return ALCN_OK;
+}
+static alcn_status cpu_maxpool_bwd(alcn_backend *be, float *din, const float *dout, const float *in, int N, int C,
+                                   int H, int W, int k, int stride) {
+  (void)be;
+  alcn_cpu_maxpool_backward(din, dout, in, N, C, H, W, k, stride);
+  return ALCN_OK;
+}
+static alcn_status cpu_upsample_fwd(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int f) {
+  (void)be;
+  alcn_cpu_upsample_forward(out, in, N, C, H, W, f);
+  return ALCN_OK;
+}
+static alcn_status cpu_upsample_bwd(alcn_backend *be, float *din, const float *dout, int N, int C, int H, int W,
+                                    int f) {
+  (void)be;
+  alcn_cpu_upsample_backward(din, dout, N, C, H, W, f);
+  return ALCN_OK;
+}
+static alcn_status cpu_vae_sample(alcn_backend *be, float *z, float *kl, const float *ml, const float *eps, int N,
+                                  int L) {
+  (void)be;
+  alcn_cpu_vae_sample(z, kl, ml, eps, N, L);
+  return ALCN_OK;
+}
+static alcn_status cpu_vae_sample_bwd(alcn_backend *be, float *dml, const float *dz, const float *ml, const float *eps,
+                                      int N, int L, float kl_scale) {
+  (void)be;
+  alcn_cpu_vae_sample_backward(dml, dz, ml, eps, N, L, kl_scale);
+  return ALCN_OK;
+}
+
 static void cpu_destroy(alcn_backend *be) {
   cpu_impl *im = impl_of(be);
   if (im) {
@@ -282,6 +324,7 @@ static const alcn_backend_ops cpu_ops = {
     .upload = cpu_copy,
     .download = cpu_copy,
     .copy = cpu_copy,
+    .copy_2d = cpu_copy_2d,
     .zero = cpu_zero,
     .sync = cpu_sync,
     .conv_forward = cpu_conv_forward,
@@ -309,6 +352,12 @@ static const alcn_backend_ops cpu_ops = {
     .select = cpu_select,
     .clamp = cpu_clamp,
     .clamp_backward = cpu_clamp_bwd,
+    .maxpool_forward = cpu_maxpool_fwd,
+    .maxpool_backward = cpu_maxpool_bwd,
+    .upsample_forward = cpu_upsample_fwd,
+    .upsample_backward = cpu_upsample_bwd,
+    .vae_sample = cpu_vae_sample,
+    .vae_sample_backward = cpu_vae_sample_bwd,
 };
 
 /* Denormal floats cost ~100x a normal one on x86: small gradients (e.g. FFL's

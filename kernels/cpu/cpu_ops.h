@@ -133,6 +133,30 @@ void alcn_cpu_select(float *out, const float *mask, const float *a, const float 
 void alcn_cpu_clamp(float *out, const float *in, size_t n, float lo, float hi);
 void alcn_cpu_clamp_backward(float *din, const float *dout, const float *in, size_t n, float lo, float hi);
 
+/* --------------------------------------------------------- resampling (pooling.c) */
+/* MaxPool2d, no padding, floor mode: in (N,C,H,W), out (N,C,P,Q),
+ * P = (H-k)/stride + 1; ties go to the first maximum (row-major), as PyTorch.
+ * Backward: din (=) gets each window's dout at its maximum. */
+void alcn_cpu_maxpool_forward(float *out, const float *in, int N, int C, int H, int W, int k, int stride);
+void alcn_cpu_maxpool_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W, int k,
+                               int stride);
+/* Nearest upsampling by f: in (N,C,H,W), out (N,C,H*f,W*f); din (=) sums each f x f block. */
+void alcn_cpu_upsample_forward(float *out, const float *in, int N, int C, int H, int W, int f);
+void alcn_cpu_upsample_backward(float *din, const float *dout, int N, int C, int H, int W, int f);
+
+/* ------------------------------------------------------------ VAE (vae.c) */
+/* ml (N,2L): mu then logvar per row; eps, z (N,L); kl (N) (either output may be NULL).
+ * z = mu + eps*exp(logvar/2); kl[n] = 0.5 sum (mu^2 + exp(logvar) - 1 - logvar).
+ * Backward (dml =): gradient of <dz, z> + kl_scale * sum kl; dz may be NULL (KL only). */
+void alcn_cpu_vae_sample(float *z, float *kl, const float *ml, const float *eps, int N, int L);
+void alcn_cpu_vae_sample_backward(float *dml, const float *dz, const float *ml, const float *eps, int N, int L,
+                                  float kl_scale);
+
+/* ------------------------------------------------------ strided copy (copy_2d.c) */
+/* dst[r*dst_ld + j] = src[r*src_ld + j], r < rows, j < cols (no overlap):
+ * channel concatenation and its split (alcn_copy_2d, backend.h). */
+void alcn_cpu_copy_2d(float *dst, size_t dst_ld, const float *src, size_t src_ld, size_t rows, size_t cols);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,12 +20,15 @@
 #include "batchnorm.cuh"
 #include "common.cuh"
 #include "conv.cuh"
+#include "copy_2d.cuh"
 #include "elementwise.cuh"
 #include "ffl.cuh"
 #include "linear.cuh"
 #include "masking.cuh"
 #include "loss.cuh"
 #include "rng.cuh"
+#include "pooling.cuh"
+#include "vae.cuh"
 
 #define ALCN_STAGE_SLOTS 2
 #define ALCN_STAGE_MIN_BYTES ((size_t)1 << 16) /* smaller uploads go straight from the caller's memory */
@@ -165,6 +168,11 @@ static alcn_status cu_copy(alcn_backend *be, void *dst, const void *src, size_t 
   if (bytes == 0 || dst == src) return ALCN_OK;
   ALCN_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, c->stream));
   return ALCN_OK;
+}
+
+static alcn_status cu_copy_2d(alcn_backend *be, float *dst, size_t dst_ld, const float *src, size_t src_ld,
+                              size_t rows, size_t cols) {
+  return alcn_cuda_copy_2d(alcn_cuda_ctx_of(be)->stream, dst, dst_ld, src, src_ld, rows, cols);
 }
 
 static alcn_status cu_zero(alcn_backend *be, void *p, size_t bytes) {
@@ -330,6 +338,35 @@ static alcn_status cu_rng_normal(alcn_backend *be, float *out, size_t n, uint64_
   return alcn_cuda_rng_normal(alcn_cuda_ctx_of(be)->stream, out, n, seed, offset, mean, std);
 }
 
+static alcn_status cu_maxpool_fwd(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int k,
+                                  int stride) {
+  return alcn_cuda_maxpool_forward(alcn_cuda_ctx_of(be)->stream, out, in, N, C, H, W, k, stride);
+}
+
+static alcn_status cu_maxpool_bwd(alcn_backend *be, float *din, const float *dout, const float *in, int N, int C,
+                                  int H, int W, int k, int stride) {
+  return alcn_cuda_maxpool_backward(alcn_cuda_ctx_of(be)->stream, din, dout, in, N, C, H, W, k, stride);
+}
+
+static alcn_status cu_upsample_fwd(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W, int f) {
+  return alcn_cuda_upsample_forward(alcn_cuda_ctx_of(be)->stream, out, in, N, C, H, W, f);
+}
+
+static alcn_status cu_upsample_bwd(alcn_backend *be, float *din, const float *dout, int N, int C, int H, int W,
+                                   int f) {
+  return alcn_cuda_upsample_backward(alcn_cuda_ctx_of(be)->stream, din, dout, N, C, H, W, f);
+}
+
+static alcn_status cu_vae_sample(alcn_backend *be, float *z, float *kl, const float *ml, const float *eps, int N,
+                                 int L) {
+  return alcn_cuda_vae_sample(alcn_cuda_ctx_of(be)->stream, z, kl, ml, eps, N, L);
+}
+
+static alcn_status cu_vae_sample_bwd(alcn_backend *be, float *dml, const float *dz, const float *ml, const float *eps,
+                                     int N, int L, float kl_scale) {
+  return alcn_cuda_vae_sample_backward(alcn_cuda_ctx_of(be)->stream, dml, dz, ml, eps, N, L, kl_scale);
+}
+
 static size_t cu_peak_memory(alcn_backend *be) { return alcn_cuda_ctx_of(be)->peak_bytes; }
 
 /* ---------------------------------------------------------------- lifetime */
@@ -366,6 +403,7 @@ static const alcn_backend_ops cuda_ops = {
     /* .upload = */ cu_upload,
     /* .download = */ cu_download,
     /* .copy = */ cu_copy,
+    /* .copy_2d = */ cu_copy_2d,
     /* .zero = */ cu_zero,
     /* .sync = */ cu_sync,
     /* .conv_forward = */ cu_conv_forward,
@@ -391,6 +429,12 @@ static const alcn_backend_ops cuda_ops = {
     /* .rng_normal = */ cu_rng_normal,
     /* .timer_mark = */ cu_timer_mark,
     /* .timer_elapsed_ms = */ cu_timer_elapsed,
+    /* .maxpool_forward = */ cu_maxpool_fwd,
+    /* .maxpool_backward = */ cu_maxpool_bwd,
+    /* .upsample_forward = */ cu_upsample_fwd,
+    /* .upsample_backward = */ cu_upsample_bwd,
+    /* .vae_sample = */ cu_vae_sample,
+    /* .vae_sample_backward = */ cu_vae_sample_bwd,
     /* .peak_memory = */ cu_peak_memory,
     /* .destroy = */ cu_destroy,
 };

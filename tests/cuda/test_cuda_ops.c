@@ -25,6 +25,10 @@
  *   salt_pepper (out, noise)            0 (exact) 0 (exact) min/max and selects only; one subtraction
  *   mul / select / clamp(_backward)     0 (exact) 0 (exact) one multiply, or comparisons and selects
  *                                                           (NaN matches NaN; the sign of zero must match)
+ *   copy_2d (concat / split)            0 (exact) 0 (exact) a copy
+ *   maxpool / upsample (fwd, bwd)       0 (exact) 0 (exact) comparisons, copies; sums in the same order
+ *   vae sample z, KL, dml               2e-6      2e-6      device expf within 2 ulp; KL sums in double
+ *   batchnorm without affine            2e-5      5e-5      as batchnorm
  *   rng uniform                         exact bits           the same Philox stream
  *   rng normal                          2e-6 (scale ~4)      device logf/sinf/cosf ulps */
 #include <check.h>
@@ -407,6 +411,125 @@ START_TEST(test_masking) {
 }
 END_TEST
 
+/* --------------------------------------------------------------- copy_2d */
+/* The strided copy behind channel concatenation (Skip-GANomaly's U-Net):
+ * concat of a (N,Ca,HW) and b (N,Cb,HW) into (N,Ca+Cb,HW), its split, a
+ * partial-row copy into a NaN-filled buffer (only the copied columns are
+ * written) and the contiguous case (one memcpy on the GPU): exact. */
+START_TEST(test_copy_2d) {
+  const int N = 7, Ca = 3, Cb = 5, HW = 97; /* rows not a multiple of the block size */
+  const size_t la = (size_t)Ca * HW, lb = (size_t)Cb * HW, lo = la + lb;
+  cp_buf a = cp_buf_make(&P, N * la, 190, -2, 2), b = cp_buf_make(&P, N * lb, 191, -2, 2);
+  cp_buf out = cp_buf_make(&P, N * lo, 0, NAN, NAN), sa = cp_buf_make(&P, N * la, 0, NAN, NAN);
+  cp_buf sb = cp_buf_make(&P, N * lb, 0, NAN, NAN);
+  alcn_backend *be[2] = {P.cpu, P.gpu};
+  for (int k = 0; k < 2; ++k) {
+    const int g = k == 1;
+    CP_OK(alcn_copy_2d(be[k], g ? out.d : out.h, lo, g ? a.d : a.h, la, (size_t)N, la));
+    CP_OK(alcn_copy_2d(be[k], (g ? out.d : out.h) + la, lo, g ? b.d : b.h, lb, (size_t)N, lb));
+  }
+  expect_exact(&out, "copy_2d concat");
+  for (int k = 0; k < 2; ++k) {
+    const int g = k == 1;
+    CP_OK(alcn_copy_2d(be[k], g ? sa.d : sa.h, la, g ? out.d : out.h, lo, (size_t)N, la));
+    CP_OK(alcn_copy_2d(be[k], g ? sb.d : sb.h, lb, (g ? out.d : out.h) + la, lo, (size_t)N, lb));
+  }
+  expect_exact(&sa, "copy_2d split a");
+  expect_exact(&sb, "copy_2d split b");
+  ck_assert_int_eq(memcmp(sa.h, a.h, N * la * sizeof(float)), 0);
+  /* partial rows: columns past cols stay NaN */
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(alcn_copy_2d(P.cpu, out.h, lo, b.h, lb, (size_t)N, lb - 3));
+  CP_OK(alcn_copy_2d(P.gpu, out.d, lo, b.d, lb, (size_t)N, lb - 3));
+  expect_exact(&out, "copy_2d partial rows");
+  /* contiguous */
+  CP_OK(alcn_copy_2d(P.cpu, sb.h, lb, b.h, lb, (size_t)N, lb));
+  CP_OK(alcn_copy_2d(P.gpu, sb.d, lb, b.d, lb, (size_t)N, lb));
+  expect_exact(&sb, "copy_2d contiguous");
+  cp_buf *all[] = {&a, &b, &out, &sa, &sb};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* ------------------------------------------- resampling, VAE posterior (issue 15) */
+/* max-pool and nearest upsampling: comparisons and copies forward, sums in the
+ * same ascending order backward: exact. Cases: k2 s2 (LeNet), odd sizes
+ * (floor mode), overlapping k3 s2; with ties (a quantised input). */
+START_TEST(test_resample) {
+  static const int cases[][6] = {{3, 4, 28, 28, 2, 2}, {2, 3, 7, 9, 2, 2}, {2, 2, 9, 11, 3, 2}};
+  const int N = cases[_i][0], C = cases[_i][1], H = cases[_i][2], W = cases[_i][3], k = cases[_i][4],
+            st = cases[_i][5];
+  const int Po = (H - k) / st + 1, Qo = (W - k) / st + 1;
+  const size_t ni = (size_t)N * C * H * W, no = (size_t)N * C * Po * Qo;
+  cp_buf x = cp_buf_make(&P, ni, 200 + _i, -2, 2), y = cp_buf_make(&P, no, 0, NAN, NAN);
+  cp_buf g = cp_buf_make(&P, no, 210 + _i, -1, 1), dx = cp_buf_make(&P, ni, 0, NAN, NAN);
+  for (size_t i = 0; i < ni; ++i) x.h[i] = roundf(x.h[i] * 2.0f) * 0.5f; /* ties */
+  CP_OK(alcn_upload(P.gpu, x.d, x.h, ni * sizeof(float)));
+  CP_OK(alcn_maxpool_forward(P.cpu, y.h, x.h, N, C, H, W, k, st));
+  CP_OK(alcn_maxpool_forward(P.gpu, y.d, x.d, N, C, H, W, k, st));
+  expect_exact(&y, "maxpool forward");
+  CP_OK(alcn_maxpool_backward(P.cpu, dx.h, g.h, x.h, N, C, H, W, k, st));
+  CP_OK(alcn_maxpool_backward(P.gpu, dx.d, g.d, x.d, N, C, H, W, k, st));
+  expect_exact(&dx, "maxpool backward");
+  /* upsample by k on the same input */
+  const size_t nu = ni * (size_t)k * k;
+  cp_buf u = cp_buf_make(&P, nu, 0, NAN, NAN), gu = cp_buf_make(&P, nu, 220 + _i, -1, 1);
+  CP_OK(alcn_upsample_forward(P.cpu, u.h, x.h, N, C, H, W, k));
+  CP_OK(alcn_upsample_forward(P.gpu, u.d, x.d, N, C, H, W, k));
+  expect_exact(&u, "upsample forward");
+  cp_buf_fill(&P, &dx, NAN);
+  CP_OK(alcn_upsample_backward(P.cpu, dx.h, gu.h, N, C, H, W, k));
+  CP_OK(alcn_upsample_backward(P.gpu, dx.d, gu.d, N, C, H, W, k));
+  expect_exact(&dx, "upsample backward");
+  cp_buf *all[] = {&x, &y, &g, &dx, &u, &gu};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
+/* VAE posterior: device expf within 2 ulp; KL in double on both. BatchNorm
+ * without affine (gamma = beta = NULL), train and eval, and its backward. */
+START_TEST(test_vae_bn_noaffine) {
+  const int N = 37, L = 33; /* rows not a multiple of the block size */
+  cp_buf ml = cp_buf_make(&P, (size_t)N * 2 * L, 230, -2, 2), eps = cp_buf_make(&P, (size_t)N * L, 231, -3, 3);
+  cp_buf z = cp_buf_make(&P, (size_t)N * L, 0, NAN, NAN), kl = cp_buf_make(&P, (size_t)N, 0, NAN, NAN);
+  cp_buf dz = cp_buf_make(&P, (size_t)N * L, 232, -1, 1), dml = cp_buf_make(&P, (size_t)N * 2 * L, 0, NAN, NAN);
+  CP_OK(alcn_vae_sample(P.cpu, z.h, kl.h, ml.h, eps.h, N, L));
+  CP_OK(alcn_vae_sample(P.gpu, z.d, kl.d, ml.d, eps.d, N, L));
+  EXPECT_CLOSE(z, TOL_EW * 2, "vae z");
+  EXPECT_CLOSE(kl, TOL_EW * 2, "vae kl");
+  CP_OK(alcn_vae_sample_backward(P.cpu, dml.h, dz.h, ml.h, eps.h, N, L, 0.25f));
+  CP_OK(alcn_vae_sample_backward(P.gpu, dml.d, dz.d, ml.d, eps.d, N, L, 0.25f));
+  EXPECT_CLOSE(dml, TOL_EW * 2, "vae dml");
+  cp_buf_fill(&P, &dml, NAN);
+  CP_OK(alcn_vae_sample_backward(P.cpu, dml.h, NULL, ml.h, eps.h, N, L, 0.25f));
+  CP_OK(alcn_vae_sample_backward(P.gpu, dml.d, NULL, ml.d, eps.d, N, L, 0.25f));
+  EXPECT_CLOSE(dml, TOL_EW * 2, "vae dml (KL only)");
+  alcn_bn_dims d = {6, 5, 49, 1e-4f, 0.1f};
+  const size_t n = (size_t)d.N * d.C * d.HW;
+  cp_buf in = cp_buf_make(&P, n, 240, -2, 3), out = cp_buf_make(&P, n, 0, NAN, NAN);
+  cp_buf rm = cp_buf_make(&P, d.C, 241, -0.1f, 0.1f), rv = cp_buf_make(&P, d.C, 242, 0.9f, 1.1f);
+  cp_buf sm = cp_buf_make(&P, d.C, 0, NAN, NAN), si = cp_buf_make(&P, d.C, 0, NAN, NAN);
+  cp_buf dout = cp_buf_make(&P, n, 243, -1, 1), din = cp_buf_make(&P, n, 0, NAN, NAN);
+  CP_OK(alcn_bn_forward(P.cpu, 1, out.h, in.h, NULL, NULL, rm.h, rv.h, sm.h, si.h, &d));
+  CP_OK(alcn_bn_forward(P.gpu, 1, out.d, in.d, NULL, NULL, rm.d, rv.d, sm.d, si.d, &d));
+  EXPECT_CLOSE(out, TOL_BN_FWD, "bn no-affine train out");
+  EXPECT_CLOSE(rm, TOL_BN_RUNNING, "bn no-affine running_mean");
+  CP_OK(alcn_upload(P.gpu, sm.d, sm.h, d.C * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, si.d, si.h, d.C * sizeof(float)));
+  CP_OK(alcn_bn_backward(P.cpu, din.h, NULL, NULL, dout.h, in.h, NULL, sm.h, si.h, &d));
+  CP_OK(alcn_bn_backward(P.gpu, din.d, NULL, NULL, dout.d, in.d, NULL, sm.d, si.d, &d));
+  EXPECT_CLOSE(din, TOL_BN_BWD, "bn no-affine din");
+  cp_buf_fill(&P, &out, NAN);
+  CP_OK(alcn_upload(P.gpu, rm.d, rm.h, d.C * sizeof(float)));
+  CP_OK(alcn_upload(P.gpu, rv.d, rv.h, d.C * sizeof(float)));
+  CP_OK(alcn_bn_forward(P.cpu, 0, out.h, in.h, NULL, NULL, rm.h, rv.h, NULL, NULL, &d));
+  CP_OK(alcn_bn_forward(P.gpu, 0, out.d, in.d, NULL, NULL, rm.d, rv.d, NULL, NULL, &d));
+  EXPECT_CLOSE(out, TOL_BN_FWD, "bn no-affine eval out");
+  cp_buf *all[] = {&ml, &eps, &z, &kl, &dz, &dml, &in, &out, &rm, &rv, &sm, &si, &dout, &din};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i) cp_buf_free(&P, all[i]);
+}
+END_TEST
+
 /* ------------------------------------------------------------------- rng */
 START_TEST(test_rng) {
   const size_t n = 100003; /* not a multiple of 4 */
@@ -469,6 +592,9 @@ static Suite *cuda_ops_suite(void) {
   tcase_add_test(tc, test_adam);
   tcase_add_test(tc, test_elementwise);
   tcase_add_test(tc, test_masking);
+  tcase_add_test(tc, test_copy_2d);
+  tcase_add_loop_test(tc, test_resample, 0, 3);
+  tcase_add_test(tc, test_vae_bn_noaffine);
   tcase_add_test(tc, test_rng);
   tcase_add_test(tc, test_memory);
   suite_add_tcase(s, tc);

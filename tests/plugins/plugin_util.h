@@ -27,7 +27,7 @@ static inline const alcn_noise_desc *tp_noise(void *h) {
   return f ? f(0) : NULL;
 }
 
-/* One epoch the way the host runs it (bench/train_loop.c): train_step over
+/* One epoch the way the host runs it (bench/harness/train_loop.c): train_step over
  * consecutive batches of x (n_total images of D floats, CPU backend memory),
  * losses averaged over images; *step counts over the run. */
 typedef struct tp_epoch_stats {

@@ -56,6 +56,16 @@ ALCN_API void alcn_backend_free(alcn_backend *be, void *p);        /* p may be N
 ALCN_API alcn_status alcn_upload(alcn_backend *be, void *dst, const void *src_host, size_t bytes);
 ALCN_API alcn_status alcn_download(alcn_backend *be, void *dst_host, const void *src, size_t bytes);
 ALCN_API alcn_status alcn_copy(alcn_backend *be, void *dst, const void *src, size_t bytes);
+/* Strided 2-D copy of floats: dst[r*dst_ld + j] = src[r*src_ld + j] for
+ * r < rows, j < cols (cols <= dst_ld, cols <= src_ld; the spans of dst and
+ * src, first to last element touched, must not overlap). Channel
+ * concatenation of a (N,Ca,HW) and b (N,Cb,HW) into out (N,Ca+Cb,HW) is two
+ * calls: rows N, cols Ca*HW, dst_ld (Ca+Cb)*HW, src_ld Ca*HW (then b at
+ * out + Ca*HW); its backward (the split of dout into da, db) is the same op
+ * with the strides swapped. A copy is linear and exact: its gradient is the
+ * transposed copy. */
+ALCN_API alcn_status alcn_copy_2d(alcn_backend *be, float *dst, size_t dst_ld, const float *src, size_t src_ld,
+                                  size_t rows, size_t cols);
 ALCN_API alcn_status alcn_zero(alcn_backend *be, void *p, size_t bytes);
 ALCN_API alcn_status alcn_sync(alcn_backend *be);
 
@@ -76,7 +86,9 @@ ALCN_API alcn_status alcn_act_forward(alcn_backend *be, float *out, const float 
 ALCN_API alcn_status alcn_act_backward(alcn_backend *be, float *din, const float *dout, const float *out, size_t n,
                                        alcn_act act, float slope);
 /* train: batch statistics, saved for backward; running statistics updated
- * unless running_mean / running_var are NULL. Eval: the running statistics. */
+ * unless running_mean / running_var are NULL. Eval: the running statistics.
+ * gamma and beta may both be NULL: no affine transform (PyTorch affine=False,
+ * Deep SVDD's bias-free networks); dgamma / dbeta are then not written. */
 ALCN_API alcn_status alcn_bn_forward(alcn_backend *be, int train, float *out, const float *in, const float *gamma,
                                      const float *beta, float *running_mean, float *running_var, float *save_mean,
                                      float *save_invstd, const alcn_bn_dims *d);
@@ -132,6 +144,34 @@ ALCN_API alcn_status alcn_fill_uniform(alcn_backend *be, float *out, size_t n, u
                                        float lo, float hi);
 ALCN_API alcn_status alcn_fill_normal(alcn_backend *be, float *out, size_t n, uint64_t seed, uint64_t offset,
                                       float mean, float std);
+
+/* ------------------------------------------------------------- resampling */
+/* MaxPool2d (k x k windows, stride, no padding, floor mode; ties to the first
+ * maximum as PyTorch): in (N,C,H,W), out (N,C,P,Q), P = (H-k)/stride + 1.
+ * Backward: din (N,C,H,W) (=) gets each window's dout at its maximum (in: the
+ * forward's input). */
+ALCN_API alcn_status alcn_maxpool_forward(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W,
+                                          int k, int stride);
+ALCN_API alcn_status alcn_maxpool_backward(alcn_backend *be, float *din, const float *dout, const float *in, int N,
+                                           int C, int H, int W, int k, int stride);
+/* Nearest-neighbour upsampling by an integer factor f (F.interpolate,
+ * scale_factor=f): in (N,C,H,W), out (N,C,H*f,W*f); din (=) sums each f x f block. */
+ALCN_API alcn_status alcn_upsample_forward(alcn_backend *be, float *out, const float *in, int N, int C, int H, int W,
+                                           int f);
+ALCN_API alcn_status alcn_upsample_backward(alcn_backend *be, float *din, const float *dout, int N, int C, int H,
+                                            int W, int f);
+
+/* ------------------------------------------------------------- VAE posterior */
+/* Reparameterised sample and KL to N(0,I) of a diagonal Gaussian: ml (N,2L)
+ * holds per row mu (L) then logvar = log sigma^2 (L); eps (N,L), e.g. from
+ * alcn_fill_normal. z (N,L) = mu + eps * exp(logvar/2) (may be NULL);
+ * kl (N) = 0.5 * sum_l (mu^2 + exp(logvar) - 1 - logvar) (may be NULL). */
+ALCN_API alcn_status alcn_vae_sample(alcn_backend *be, float *z, float *kl, const float *ml, const float *eps, int N,
+                                     int L);
+/* dml (N,2L) (=): the gradient of <dz, z> + kl_scale * sum_n kl[n] w.r.t. ml;
+ * dz (N,L) may be NULL (the KL term only). */
+ALCN_API alcn_status alcn_vae_sample_backward(alcn_backend *be, float *dml, const float *dz, const float *ml,
+                                              const float *eps, int N, int L, float kl_scale);
 
 /* ------------------------------------------------------------- timing */
 /* alcn_timer_mark records slot (0 <= slot < ALCN_TIMER_SLOTS) once every op

@@ -42,6 +42,13 @@ ALCN_API alcn_status alcn_net_linear(alcn_net *net, int out_features); /* flatte
 ALCN_API alcn_status alcn_net_act(alcn_net *net, alcn_act act, float slope);
 ALCN_API alcn_status alcn_net_bn(alcn_net *net, float eps, float momentum);
 ALCN_API alcn_status alcn_net_reshape(alcn_net *net, int C, int H, int W);
+/* Issue 15 (Deep SVDD's LeNet nets): Linear with or without bias; BatchNorm
+ * without affine (no parameters, PyTorch affine=False); MaxPool2d (no
+ * padding, floor mode); nearest upsampling by an integer factor. */
+ALCN_API alcn_status alcn_net_linear_ex(alcn_net *net, int out_features, int bias);
+ALCN_API alcn_status alcn_net_bn_ex(alcn_net *net, float eps, float momentum, int affine);
+ALCN_API alcn_status alcn_net_maxpool(alcn_net *net, int k, int stride);
+ALCN_API alcn_status alcn_net_upsample(alcn_net *net, int factor);
 
 /* Allocate everything for batches up to max_batch; initialise weights from seed. */
 ALCN_API alcn_status alcn_net_finalize(alcn_net *net, int max_batch, uint64_t seed, alcn_init init);
@@ -64,6 +71,10 @@ ALCN_API alcn_status alcn_net_backward(alcn_net *net, const float *dout, float *
 ALCN_API alcn_status alcn_net_zero_grad(alcn_net *net);
 /* One Adam step on every parameter (does nothing when frozen); counts t. */
 ALCN_API alcn_status alcn_net_adam_step(alcn_net *net, const alcn_adam_hparams *h);
+/* Forget Adam's moments and step count (a fresh optimiser, as PyTorch code
+ * that builds a new Adam for a second training phase: Deep SVDD after its
+ * autoencoder pre-training). */
+ALCN_API alcn_status alcn_net_reset_optimizer(alcn_net *net);
 /* A frozen net computes no parameter gradients in backward and takes no steps. */
 ALCN_API void alcn_net_freeze(alcn_net *net, int frozen);
 ALCN_API int alcn_net_frozen(const alcn_net *net);
