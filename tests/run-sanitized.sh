@@ -14,4 +14,4 @@ cmake --build "$build" -j "$jobs" >&2
 # are not ours: leak checking is off; every other report aborts the test.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 "$@"
+ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"

@@ -3,10 +3,13 @@
  *           defaults, ranges and docs) and refused plugins
  *   plan    the cells of a plan (same flags as run), with their state in --out
  *   run     train and score every cell of the plan (or of one --shard), one record each
- *   report  the report generator (reports/), on a results folder
- *   data    data set tools (bench/cmd_data.c)
- *   table5  Table 5 timing (bench/table5.c)
- * Exit codes: 0 success, 1 a cell failed or an error, 2 usage error, 130 interrupted. */
+ *   report  the report generator (reports/), on one or more results folders
+ *   compare two results folders cell by cell, with a paired Wilcoxon test (reports/src/compare_main.c)
+ *   data    data set tools (bench/harness/cmd_data.c)
+ *   table5  Table 5 timing (bench/harness/table5.c)
+ * Flags: alcn/args.h (one parser, --help on every command, "did you mean",
+ * --verbose anywhere for internal call frames in messages).
+ * Exit codes: 0 success, 1 a cell failed or a data/IO error, 2 usage error, 130 interrupted. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alcn/args.h"
 #include "alcn/cpu_tune.h"
 #include "alcn/version.h"
 #include "alcn/options.h"
@@ -31,15 +35,18 @@ static void usage(FILE *f) {
           "  list   [--plugin-path DIR]...   plugins found (and refused)\n"
           "  plan   [run flags]              the cells of a plan and their state in --out\n"
           "  run    [flags]                  run a plan (see alcnbench run --help)\n"
-          "  report RESULTS_DIR -o OUT_DIR   tables and figures from the records\n"
+          "  report RESULTS_DIR... -o OUT_DIR   tables, figures and results.csv from the records\n"
+          "  compare A B [--metric M]        per-cell and average differences, paired Wilcoxon test\n"
           "  data   ...                      data set tools\n"
           "  table5 ...                      Table 5: parameters, timing, memory\n"
-          "  --version\n");
+          "  --version\n"
+          "  --verbose                       (any command) error messages with internal call frames\n"
+          "COMMAND --help shows the flags of each.\n");
 }
 
-static int usage_status(alcn_status s) { return s == ALCN_ERR_ARG || s == ALCN_ERR_NOT_FOUND ? 2 : 1; }
+static int usage_status(alcn_status s) { return alcn_exit_code(s); }
 
-static void print_error(void) { fprintf(stderr, "alcnbench: error: %s\n", alcn_last_error()); }
+static void print_error(void) { (void)alcn_args_fail("alcnbench"); }
 
 static void on_signal(int sig) {
   (void)sig;
@@ -81,28 +88,39 @@ static void print_options(const alcn_option *t) {
   }
 }
 
+static const alcn_argspec LIST_FLAGS[] = {
+    {"plugin-path", "DIR", "another folder of plugin .so files (repeatable)", 0, 0}, {NULL, NULL, NULL, 0, 0}};
+
 static int cmd_list(int argc, char **argv) {
   ab_config c;
   ab_config_init(&c);
-  for (int i = 2; i < argc; ++i) {
-    const char *v = NULL;
-    if (!strcmp(argv[i], "--plugin-path") && i + 1 < argc) v = argv[++i];
-    else if (!strncmp(argv[i], "--plugin-path=", 14)) v = argv[i] + 14;
-    else {
-      fprintf(stderr, "alcnbench list: unknown flag '%s' (valid: --plugin-path DIR)\n", argv[i]);
+  alcn_args a;
+  alcn_args_init(&a, "alcnbench list", LIST_FLAGS, argc, argv, 2);
+  for (int id; (id = alcn_args_next(&a)) != ALCN_ARGS_END;) {
+    if (id == ALCN_ARGS_HELP) {
+      alcn_args_help(stdout, "alcnbench list [--plugin-path DIR]...", LIST_FLAGS,
+                     "Methods and noises found (id, label, summary, file, options), refused plugins, folders searched.\n");
       ab_config_free(&c);
-      return 2;
+      return ALCN_EXIT_OK;
     }
+    if (id == ALCN_ARGS_POSITIONAL)
+      alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "unexpected argument '%s' (hint: alcnbench list --help)",
+                    a.value);
+    if (id < 0) {
+      ab_config_free(&c);
+      return alcn_args_fail("alcnbench list");
+    }
+    const char *v = a.value;
     struct stat st;
     if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode)) {
       fprintf(stderr, "alcnbench list: --plugin-path %s: not a folder (hint: give the folder that holds the plugin "
               ".so files)\n", v);
       ab_config_free(&c);
-      return 2;
+      return ALCN_EXIT_USAGE;
     }
     char *dup = strdup(v);
     char **g = realloc(c.plugin_paths.v, sizeof(char *) * (size_t)(c.plugin_paths.n + 1));
-    if (!dup || !g) return 1;
+    if (!dup || !g) return ALCN_EXIT_FAIL;
     c.plugin_paths.v = g;
     c.plugin_paths.v[c.plugin_paths.n++] = dup;
   }
@@ -177,10 +195,17 @@ static int cmd_plan_run(int argc, char **argv, int run) {
   alcn_status s = ab_config_parse(&c, argc, argv, 2);
   if (s != ALCN_OK) {
     print_error();
-    rc = 2;
+    rc = ALCN_EXIT_USAGE;
     goto out;
   }
-  if ((s = load_registry(&reg, &c, c.quiet)) != ALCN_OK) {
+  if (run && !c.dataset_given && !c.config_file) { /* never a plan nobody asked for */
+    fprintf(stderr, "alcnbench run: name a data set (--dataset) or a plan file (--config), e.g.\n"
+                    "  alcnbench run --config bench/configs/default.ini\n\n");
+    ab_config_usage(stderr);
+    rc = ALCN_EXIT_USAGE;
+    goto out;
+  }
+  if ((s = load_registry(&reg, &c, c.quiet)) != ALCN_OK || (s = ab_config_tuned_defaults(&c, &reg)) != ALCN_OK) {
     print_error();
     rc = 1;
     goto out;
@@ -297,6 +322,7 @@ out:
 
 int main(int argc, char **argv) {
   alcn_cpu_tune_blas(argv); /* may re-execute once with OPENBLAS_CORETYPE set */
+  alcn_args_take_verbose(&argc, argv);
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
@@ -310,9 +336,13 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "plan")) return cmd_plan_run(argc, argv, 0);
   if (!strcmp(cmd, "run")) return cmd_plan_run(argc, argv, 1);
   if (!strcmp(cmd, "report") || !strcmp(cmd, "merge")) return alcn_report_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "compare")) return alcn_report_compare_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "data")) return alcn_cmd_data(argc - 1, argv + 1);
   if (!strcmp(cmd, "table5")) return alcn_cmd_table5(argc - 1, argv + 1);
-  fprintf(stderr, "alcnbench: unknown command '%s'\n", cmd);
+  static const char *const cmds[] = {"list", "plan", "run", "report", "merge", "compare", "data", "table5"};
+  const char *near = alcn_args_suggest(cmd, cmds, (int)(sizeof cmds / sizeof *cmds));
+  fprintf(stderr, "alcnbench: unknown command '%s'%s%s%s\n", cmd, near ? " (did you mean " : "", near ? near : "",
+          near ? "?)" : "");
   usage(stderr);
-  return 2;
+  return ALCN_EXIT_USAGE;
 }

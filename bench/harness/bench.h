@@ -10,8 +10,9 @@
  *   record.c    JSON records (cJSON), atomic files, resume status
  *   claims.c    the results folder's lock and per-cell claims (concurrent runs)
  *   figure4.c   the .f4 file of a cell
+ *   pixel_eval.c  pixel AUROC / AUPRO and the .amap file (data sets with masks)
  *   progress.c  stderr progress: cell k of n, epoch loss, images/s, ETA
- *   alcnbench.c main: subcommands list / plan / run / report / data / table5 */
+ *   alcnbench.c main: subcommands list / plan / run / report / compare / data / table5 */
 #ifndef ALCN_BENCH_H
 #define ALCN_BENCH_H
 
@@ -22,6 +23,7 @@
 #include "alcn/dataset.h"
 #include "alcn/loader.h"
 #include "alcn/normalize.h"
+#include "alcn/protocol.h"
 #include "alcn/status.h"
 
 /* ------------------------------------------------------------- config */
@@ -42,12 +44,14 @@ typedef struct ab_config {
   int epochs, batch, threads, image_size, limit_train, limit_test;
   double val_fraction;
   int early_stop;        /* patience in epochs on the validation score; 0 = off */
+  double pixel_sigma;    /* Gaussian smoothing of anomaly maps (pixel metrics); 0 = none */
   double ffl_alpha;
   char *device;          /* cpu | cuda | auto */
   char *norm;            /* unit | meanstd */
   /* the run */
   int resume, quiet, no_report, shard_i, shard_n;
   char *config_file;     /* the --config file, or NULL */
+  int dataset_given;     /* a data set was named (--dataset, or dataset in --config) */
 } ab_config;
 
 /* Defaults (documented in `alcnbench run --help`). */
@@ -57,6 +61,11 @@ void ab_config_free(ab_config *c);
  * first wherever it stands, then the flags override it. Unknown flags,
  * unknown config keys and malformed numbers are ALCN_ERR_ARG naming them. */
 alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first);
+/* Without --config: the tuned settings of bench/configs/default.ini that are
+ * plugin options (dae lr 1e-3; the paper's 1e-5 barely trains in a few
+ * epochs), put before the user's --opt so that theirs win. A config file
+ * states its own (the paper-*.ini files keep the plugins' paper defaults). */
+alcn_status ab_config_tuned_defaults(ab_config *c, const alcn_registry *reg);
 /* Read one INI file into c (sections [plan] [train] [method.<id>] [noise.<id>]). */
 alcn_status ab_config_load_ini(ab_config *c, const char *path);
 /* The flags and config keys, for --help. */
@@ -118,7 +127,7 @@ ab_rec_state ab_record_state(const char *out, const char *cell_id);
  * read-only --out fails the run before any cell trains; removes stale
  * temporary files in <out>/.partial. */
 alcn_status ab_out_prepare(const char *out);
-/* Write bytes to <out>/<rel> atomically through alcn_report_write_atomic
+/* Write bytes to <out>/<rel> atomically through alcn_fs_write_atomic
  * (reports/src/util.c): a unique <out>/.partial/.<name>.<pid>.<serial>.tmp,
  * fsync, rename, fsync of the folder. */
 alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, size_t len);
@@ -148,7 +157,15 @@ typedef struct ab_result {
   float *test_scores;
   int *test_labels;
   char figure4[300];     /* "" = none */
+  /* Pixel level (data sets with masks, methods with score_maps; pixel_eval.c):
+   * NaN = not measured. anomaly_maps: the .amap file for the report's overlays. */
+  double pixel_auroc, aupro;
+  long long pixel_regions;
+  char anomaly_maps[300]; /* "" = none */
   const char *method_file, *noise_file;
+  /* The descriptors' display labels ("DAE", "ALCN"; NULL: not loaded, or no
+   * noise), recorded so that a report needs no plugin to name the cell. */
+  const char *method_label, *noise_label;
 } ab_result;
 
 /* Serialise the record (schema alcnbench.record/1) and write it atomically. */
@@ -170,10 +187,18 @@ ab_claim_result ab_claims_take(ab_claims *cl, const char *cell_id, int resume, c
 void ab_claims_release(ab_claims *cl, const char *cell_id);
 
 /* ------------------------------------------------------------- figure 4 */
-/* .f4 bytes: "ALCNF4v1", int32 n,c,h,w, then per image input, noise,
- * input+noise, reconstruction (c*h*w float32 each), little-endian. */
+/* .f4 bytes (little-endian): "ALCNF4v2", int32 n,c,h,w, int32 flags (bit 0:
+ * noise and input+noise panels present), then per image int32 label (1 =
+ * anomalous), float32 score, and input, noise, input+noise, reconstruction
+ * (c*h*w float32 each; the noise planes zero when absent). labels / scores
+ * may be NULL (label -1, score NaN: unknown). */
 alcn_status ab_figure4_write(const char *out, const char *cell_id, int n, int c, int h, int w, const float *input,
-                             const float *noise, const float *x_tilde, const float *recon);
+                             const float *noise, const float *x_tilde, const float *recon, const int *labels,
+                             const float *scores);
+/* Positions (into labels[0..n)) of up to per_kind normal then up to per_kind
+ * anomalous test images, in manifest order; a kind that falls short is made
+ * up with more of the other. Returns how many (<= 2 * per_kind, <= 64). */
+int ab_pick_examples(const uint8_t *labels, int n, int per_kind, int *pos);
 
 /* ------------------------------------------------------------- progress */
 struct ab_progress;
@@ -195,7 +220,6 @@ void ab_progress_images(ab_progress *p, long images); /* images done in this epo
 void ab_progress_epoch_end(ab_progress *p, double loss, double aux_loss, long images);
 void ab_progress_note(ab_progress *p, const char *fmt, ...);
 void ab_progress_cell_end(ab_progress *p, int done, double auroc, const char *reason);
-double ab_now(void);   /* monotonic seconds */
 
 /* ------------------------------------------------------------- batches */
 /* Training batches: the indices idx[0..n) shuffled per epoch (Fisher-Yates
@@ -255,5 +279,11 @@ void ab_run_state_destroy(ab_run_state *st);
  * written. *failed = 1 when the cell's record says failed. */
 alcn_status ab_run_cell(ab_run_state *st, const ab_config *c, const alcn_registry *reg, const ab_cell *cell,
                         ab_progress *pr, int *failed);
+
+/* Pixel-level metrics and the anomaly-map file of a cell (pixel_eval.c);
+ * fills r->pixel_auroc, r->aupro (NaN when not measured), r->anomaly_maps.
+ * Never fails the cell: problems are one warning through pr. */
+void ab_pixel_eval(const ab_config *c, const ab_cell *cell, const alcn_method_desc *md, void *state, ab_batches *b,
+                   const alcn_manifest *m, ab_result *r, struct ab_progress *pr);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "alcn/args.h"
+#include "alcn/clock.h"
 #include "alcn/dataset.h"
 #include "alcn/protocol.h"
 
@@ -20,6 +22,7 @@ static void usage(FILE *f) {
         "                           [--manifest-out FILE]] [--size N] [--cache DIR] [--category C]\n"
         "                           [--variant V] [--channels auto|1|3] [--skip-bad]\n"
         "       alcnbench data classes --dataset NAME [--root PATH]\n"
+        "       (--verbose: error messages with internal call frames)\n"
         "  NAME: fashion-mnist (root defaults to " ALCN_FASHION_MNIST_DEFAULT_ROOT "), mnist, kmnist,\n"
         "        emnist, cifar10, cifar100, mvtec, plantvillage, folder\n"
         "  P: p1, p2, mvtec, mvtec-7030, plantvillage;  K: class index or name\n"
@@ -34,6 +37,24 @@ typedef struct args {
   int size, skip_bad;
 } args;
 
+enum { D_DATASET, D_ROOT, D_PROTOCOL, D_CLASS, D_SEED, D_VAL, D_MANIFEST_OUT, D_SIZE, D_CACHE, D_CATEGORY,
+       D_VARIANT, D_CHANNELS, D_SKIP_BAD };
+static const alcn_argspec DATA_FLAGS[] = {
+    {"dataset", "NAME", "the data set (required)", D_DATASET, 0},
+    {"root", "PATH", "its folder (default: the data set's own)", D_ROOT, 0},
+    {"protocol", "P", "split by protocol P (needs --class)", D_PROTOCOL, 0},
+    {"class", "K", "class index or name", D_CLASS, 0},
+    {"seed", "S", "split seed (default 1)", D_SEED, 0},
+    {"val", "F", "validation fraction of the normals, in [0,1)", D_VAL, 0},
+    {"manifest-out", "FILE", "write the split's index manifest", D_MANIFEST_OUT, 0},
+    {"size", "N", "resize images to N x N", D_SIZE, 0},
+    {"cache", "DIR", "decode cache folder", D_CACHE, 0},
+    {"category", "C", "mvtec/plantvillage: load only this category/crop", D_CATEGORY, 0},
+    {"variant", "V", "data set variant (emnist)", D_VARIANT, 0},
+    {"channels", "auto|1|3", "channels of the loaded images", D_CHANNELS, 0},
+    {"skip-bad", NULL, "skip unreadable images instead of failing", D_SKIP_BAD, 0},
+    {NULL, NULL, NULL, 0, 0}};
+
 static int parse_int(const char *s, long lo, long hi, long *out) {
   char *end;
   errno = 0;
@@ -43,110 +64,96 @@ static int parse_int(const char *s, long lo, long hi, long *out) {
   return 1;
 }
 
-/* Returns 0 ok, 2 usage error (printed). */
+/* A usage mistake: the message, then exit code 2. */
+static int usage_error(const char *fmt, const char *v) {
+  fprintf(stderr, "alcnbench data: error: ");
+  fprintf(stderr, fmt, v);
+  fputc('\n', stderr);
+  return ALCN_EXIT_USAGE;
+}
+
+/* Returns 0 ok, -1 help printed (exit 0), else the exit code of a usage error (printed). */
 static int parse(args *a, int argc, char **argv) {
   memset(a, 0, sizeof *a);
   a->seed = 1;
   if (argc < 2) {
     usage(stderr);
-    return 2;
+    return ALCN_EXIT_USAGE;
   }
   a->sub = argv[1];
   if (strcmp(a->sub, "-h") == 0 || strcmp(a->sub, "--help") == 0 || strcmp(a->sub, "help") == 0) {
     usage(stdout);
-    return 1; /* caller returns 0 */
+    return -1;
   }
   if (strcmp(a->sub, "info") != 0 && strcmp(a->sub, "classes") != 0) {
-    fprintf(stderr, "alcnbench data: unknown subcommand '%s'\n", a->sub);
+    static const char *const subs[] = {"info", "classes"};
+    const char *near = alcn_args_suggest(a->sub, subs, 2);
+    fprintf(stderr, "alcnbench data: error: unknown subcommand '%s'%s%s%s\n", a->sub, near ? " (did you mean " : "",
+            near ? near : "", near ? "?)" : "");
     usage(stderr);
-    return 2;
+    return ALCN_EXIT_USAGE;
   }
-  for (int i = 2; i < argc; ++i) {
-    char key[64];
-    const char *val = NULL, *arg = argv[i];
-    if (strncmp(arg, "--", 2) != 0) {
-      fprintf(stderr, "alcnbench data: unexpected argument '%s'\n", arg);
-      return 2;
-    }
-    const char *eq = strchr(arg, '=');
-    snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - arg - 2) : (int)strlen(arg + 2), arg + 2);
-    if (strcmp(key, "skip-bad") == 0) {
-      a->skip_bad = 1;
-      continue;
-    }
-    if (strcmp(key, "help") == 0) {
-      usage(stdout);
-      return 1;
-    }
-    if (eq)
-      val = eq + 1;
-    else if (i + 1 < argc)
-      val = argv[++i];
-    else {
-      fprintf(stderr, "alcnbench data: --%s needs a value\n", key);
-      return 2;
-    }
+  alcn_args p;
+  alcn_args_init(&p, "alcnbench data", DATA_FLAGS, argc, argv, 2);
+  for (int id; (id = alcn_args_next(&p)) != ALCN_ARGS_END;) {
+    const char *val = p.value;
     long v;
-    if (strcmp(key, "dataset") == 0) a->dataset = val;
-    else if (strcmp(key, "root") == 0) a->root = val;
-    else if (strcmp(key, "protocol") == 0) a->protocol = val;
-    else if (strcmp(key, "class") == 0) a->klass = val;
-    else if (strcmp(key, "cache") == 0) a->cache = val;
-    else if (strcmp(key, "category") == 0) a->category = val;
-    else if (strcmp(key, "variant") == 0) a->variant = val;
-    else if (strcmp(key, "channels") == 0) a->channels = val;
-    else if (strcmp(key, "manifest-out") == 0) a->manifest_out = val;
-    else if (strcmp(key, "seed") == 0) {
-      char *end;
-      errno = 0;
-      a->seed = strtoull(val, &end, 10);
-      if (errno || end == val || *end || val[0] == '-') {
-        fprintf(stderr, "alcnbench data: --seed '%s' is not a non-negative integer\n", val);
-        return 2;
+    switch (id) {
+      case ALCN_ARGS_HELP: usage(stdout); return -1;
+      case ALCN_ARGS_ERROR: return alcn_args_fail("alcnbench data");
+      case ALCN_ARGS_POSITIONAL: return usage_error("unexpected argument '%s' (hint: alcnbench data --help)", val);
+      case D_SKIP_BAD: a->skip_bad = 1; break;
+      case D_DATASET: a->dataset = val; break;
+      case D_ROOT: a->root = val; break;
+      case D_PROTOCOL: a->protocol = val; break;
+      case D_CLASS: a->klass = val; break;
+      case D_CACHE: a->cache = val; break;
+      case D_CATEGORY: a->category = val; break;
+      case D_VARIANT: a->variant = val; break;
+      case D_CHANNELS: a->channels = val; break;
+      case D_MANIFEST_OUT: a->manifest_out = val; break;
+      case D_SEED: {
+        char *end;
+        errno = 0;
+        a->seed = strtoull(val, &end, 10);
+        if (errno || end == val || *end || val[0] == '-')
+          return usage_error("--seed '%s' is not a non-negative integer", val);
+        break;
       }
-    } else if (strcmp(key, "size") == 0) {
-      if (!parse_int(val, 1, 8192, &v)) {
-        fprintf(stderr, "alcnbench data: --size '%s' is not an integer in 1..8192\n", val);
-        return 2;
+      case D_SIZE:
+        if (alcn_args_long(&p, 1, 8192, &v) != ALCN_OK) return alcn_args_fail("alcnbench data");
+        a->size = (int)v;
+        break;
+      case D_VAL: {
+        char *end;
+        a->val = strtod(val, &end);
+        if (end == val || *end || !(a->val >= 0 && a->val < 1))
+          return usage_error("--val '%s' is not a fraction in [0,1)", val);
+        break;
       }
-      a->size = (int)v;
-    } else if (strcmp(key, "val") == 0) {
-      char *end;
-      a->val = strtod(val, &end);
-      if (end == val || *end || !(a->val >= 0 && a->val < 1)) {
-        fprintf(stderr, "alcnbench data: --val '%s' is not a fraction in [0,1)\n", val);
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "alcnbench data: unknown option --%s\n", key);
-      usage(stderr);
-      return 2;
     }
   }
   if (!a->dataset) {
-    fprintf(stderr, "alcnbench data: --dataset is required\n");
+    fprintf(stderr, "alcnbench data: error: --dataset is required\n");
     usage(stderr);
-    return 2;
+    return ALCN_EXIT_USAGE;
   }
   if (!alcn_dataset_known(a->dataset)) {
-    fprintf(stderr, "alcnbench data: unknown data set '%s'\n", a->dataset);
+    fprintf(stderr, "alcnbench data: error: unknown data set '%s'\n", a->dataset);
     usage(stderr);
-    return 2;
+    return ALCN_EXIT_USAGE;
   }
-  if (a->protocol && !alcn_protocol_known(a->protocol)) {
-    fprintf(stderr, "alcnbench data: unknown protocol '%s' (p1, p2, mvtec, mvtec-7030, plantvillage)\n", a->protocol);
-    return 2;
-  }
-  if (a->protocol && !a->klass) {
-    fprintf(stderr, "alcnbench data: --protocol needs --class\n");
-    return 2;
-  }
+  if (a->protocol && !alcn_protocol_known(a->protocol))
+    return usage_error("unknown protocol '%s' (valid: p1, p2, mvtec, mvtec-7030, plantvillage)", a->protocol);
+  if (a->protocol && !a->klass) return usage_error("--protocol %s needs --class", a->protocol);
   return 0;
 }
 
+/* A data or I/O error: one line (call frames with --verbose), exit code 1. */
 static int fail(const char *what) {
-  fprintf(stderr, "alcnbench data: error: %s\n%s\n", what, alcn_last_error());
-  return 1;
+  char msg[4096];
+  fprintf(stderr, "alcnbench data: error: %s: %s\n", what, alcn_error_for_user(msg, sizeof msg));
+  return ALCN_EXIT_FAIL;
 }
 
 static int print_classes(const args *a, const alcn_dataset_opts *o) {
@@ -162,7 +169,7 @@ static int print_classes(const args *a, const alcn_dataset_opts *o) {
 int alcn_cmd_data(int argc, char **argv) {
   args a;
   int pr = parse(&a, argc, argv);
-  if (pr == 1) return 0;
+  if (pr < 0) return ALCN_EXIT_OK;
   if (pr) return pr;
   alcn_dataset_opts o = alcn_dataset_opts_default();
   o.root = a.root;
@@ -203,12 +210,10 @@ int alcn_cmd_data(int argc, char **argv) {
     }
     alcn_class_list_free(&cl);
   }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  const double t0 = alcn_clock_s();
   alcn_dataset ds;
   if (alcn_dataset_load(&ds, a.dataset, &o) != ALCN_OK) return fail("cannot load the data set");
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  double secs = alcn_clock_s() - t0;
   int ntr = 0, nte = 0, nan = 0;
   for (int i = 0; i < ds.n; ++i) {
     ntr += ds.split[i] == 0;

@@ -23,7 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "alcn/report.h" /* alcn_report_read_regular (reports/src/util.c) */
+#include "alcn/args.h"
+#include "alcn/fsutil.h"
 #include "bench.h"
 
 /* The largest config file read (a plan's INI is a few hundred bytes). */
@@ -143,14 +144,24 @@ static alcn_status add_plugin_path(ab_config *c, const char *v, const char *what
 
 /* ------------------------------------------------------------ keys */
 
+/* The flags of run and plan (alcn/args.h). A key's id is its index in
+ * FLAG_KEYS (the same keys as the INI file's); plural aliases map there too. */
+static const char *const FLAG_KEYS[] = {
+    "dataset", "root", "protocol", "classes", "method", "noise", "loss", "seeds", "out", "plugin-path", "epochs",
+    "batch", "device", "threads", "image-size", "norm", "val-fraction", "limit-train", "limit-test", "ffl-alpha",
+    "early-stop", "pixel-sigma"};
 /* Keys shared by flags (--key) and the INI file ([section] key = value). */
 static const char *const PLAN_KEYS = "dataset root protocol classes method noise loss seeds out plugin-path";
 static const char *const TRAIN_KEYS =
-    "epochs batch device threads image-size norm val-fraction limit-train limit-test ffl-alpha early-stop";
+    "epochs batch device threads image-size norm val-fraction limit-train limit-test ffl-alpha early-stop "
+    "pixel-sigma";
 
 /* Set one key; `what` names the flag or file:line for messages. */
 static alcn_status set_key(ab_config *c, const char *key, const char *v, const char *what) {
-  if (!strcmp(key, "dataset")) return list_set(&c->datasets, v, what);
+  if (!strcmp(key, "dataset")) {
+    c->dataset_given = 1;
+    return list_set(&c->datasets, v, what);
+  }
   if (!strcmp(key, "root")) return list_set(&c->roots, v, what);
   if (!strcmp(key, "protocol")) return list_set(&c->protocols, v, what);
   if (!strcmp(key, "classes")) return list_set(&c->classes, v, what);
@@ -169,6 +180,7 @@ static alcn_status set_key(ab_config *c, const char *key, const char *v, const c
   if (!strcmp(key, "early-stop")) return parse_int(what, v, 0, 1000000, &c->early_stop);
   if (!strcmp(key, "val-fraction")) return parse_double(what, v, 0.0, 0.9, &c->val_fraction);
   if (!strcmp(key, "ffl-alpha")) return parse_double(what, v, 0.0, 100.0, &c->ffl_alpha);
+  if (!strcmp(key, "pixel-sigma")) return parse_double(what, v, 0.0, 64.0, &c->pixel_sigma);
   if (!strcmp(key, "device")) {
     if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "auto"))
       ALCN_FAIL(ALCN_ERR_ARG, "%s: unknown device '%s' (valid: cpu, cuda, auto)", what, v);
@@ -198,7 +210,7 @@ void ab_config_init(ab_config *c) {
   memset(c, 0, sizeof *c);
   list_set(&c->datasets, "fashion-mnist", "default");
   list_set(&c->protocols, "p2", "default");
-  list_set(&c->classes, "0,1,2", "default");
+  list_set(&c->classes, "0,1,7", "default"); /* as bench/configs/default.ini (the main job) */
   list_set(&c->methods, "dae,ganomaly", "default");
   list_set(&c->noises, "none,random,gaussian,alcn", "default");
   list_set(&c->losses, "mse", "default");
@@ -206,7 +218,7 @@ void ab_config_init(ab_config *c) {
   set_str(&c->out, "results");
   set_str(&c->device, "cpu");
   set_str(&c->norm, "unit");
-  c->epochs = 1; /* the default plan (5 methods x 3 classes) fits ~10 min on 2 cores */
+  c->epochs = 3; /* as bench/configs/default.ini: 1 epoch leaves the models untrained */
   c->batch = 128;
   c->threads = 0;
   c->image_size = 0;
@@ -214,6 +226,7 @@ void ab_config_init(ab_config *c) {
   c->limit_test = 0;
   c->val_fraction = 0.0;
   c->ffl_alpha = 1.0;
+  c->pixel_sigma = 4.0; /* ALCN_PIXEL_SIGMA_DEFAULT, as usual for MVTec anomaly maps */
   c->resume = 1;
   c->shard_i = 0;
   c->shard_n = 1;
@@ -291,7 +304,7 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
   /* a regular file only (a folder or a FIFO is refused, never waited on), at most AB_INI_CAP bytes */
   char *text = NULL;
   size_t size = 0;
-  alcn_status rs = alcn_report_read_regular("--config", path, AB_INI_CAP, &text, &size);
+  alcn_status rs = alcn_fs_read_regular("--config", path, AB_INI_CAP, &text, &size);
   if (rs != ALCN_OK) return rs;
   enum { LINE_MAX_CHARS = 4094 };
   char line[LINE_MAX_CHARS + 2], section[128] = "";
@@ -370,8 +383,10 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
       int len2 = snprintf(item, sizeof item, "%s:%s=%s", id, key, val);
       s = list_add(is_m ? &c->method_opts : &c->noise_opts, item, (size_t)len2);
     } else if (!in_words(!strcmp(section, "plan") ? PLAN_KEYS : TRAIN_KEYS, key)) {
-      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: unknown key '%s' in [%s] (valid: %s)", path,
-                        lineno, key, section, !strcmp(section, "plan") ? PLAN_KEYS : TRAIN_KEYS);
+      const char *near = alcn_args_suggest(key, FLAG_KEYS, (int)(sizeof FLAG_KEYS / sizeof *FLAG_KEYS));
+      s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: unknown key '%s' in [%s]%s%s%s (valid: %s)", path,
+                        lineno, key, section, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "",
+                        !strcmp(section, "plan") ? PLAN_KEYS : TRAIN_KEYS);
     } else {
       s = set_key(c, key, val, what);
     }
@@ -401,11 +416,33 @@ static alcn_status parse_shard(ab_config *c, const char *v) {
   return ALCN_OK;
 }
 
-/* Flags that take no value. */
-static int is_switch(const char *name) {
-  return !strcmp(name, "resume") || !strcmp(name, "no-resume") || !strcmp(name, "quiet") ||
-         !strcmp(name, "no-report");
-}
+enum {
+  K_DATASET, K_ROOT, K_PROTOCOL, K_CLASSES, K_METHOD, K_NOISE, K_LOSS, K_SEEDS, K_OUT, K_PLUGIN_PATH, K_EPOCHS,
+  K_BATCH, K_DEVICE, K_THREADS, K_IMAGE_SIZE, K_NORM, K_VAL_FRACTION, K_LIMIT_TRAIN, K_LIMIT_TEST, K_FFL_ALPHA,
+  K_EARLY_STOP, K_PIXEL_SIGMA,
+  F_CONFIG = 100, F_OPT, F_NOISE_OPT, F_SHARD, F_RESUME, F_NO_RESUME, F_QUIET, F_NO_REPORT
+};
+/* (the docs are in ab_config_usage, grouped; the table only names the flags) */
+static const alcn_argspec RUN_FLAGS[] = {
+    {"dataset", "LIST", "", K_DATASET, 0},        {"datasets", "LIST", NULL, K_DATASET, 0},
+    {"root", "PATH", "", K_ROOT, 0},              {"protocol", "LIST", "", K_PROTOCOL, 0},
+    {"protocols", "LIST", NULL, K_PROTOCOL, 0},   {"classes", "LIST", "", K_CLASSES, 0},
+    {"method", "LIST", "", K_METHOD, 0},          {"methods", "LIST", NULL, K_METHOD, 0},
+    {"noise", "LIST", "", K_NOISE, 0},            {"noises", "LIST", NULL, K_NOISE, 0},
+    {"loss", "LIST", "", K_LOSS, 0},              {"losses", "LIST", NULL, K_LOSS, 0},
+    {"seeds", "LIST", "", K_SEEDS, 0},            {"seed", "LIST", NULL, K_SEEDS, 0},
+    {"out", "DIR", "", K_OUT, 0},                 {"plugin-path", "DIRS", "", K_PLUGIN_PATH, 0},
+    {"epochs", "N", "", K_EPOCHS, 0},             {"batch", "N", "", K_BATCH, 0},
+    {"device", "D", "", K_DEVICE, 0},             {"threads", "N", "", K_THREADS, 0},
+    {"image-size", "N", "", K_IMAGE_SIZE, 0},     {"norm", "N", "", K_NORM, 0},
+    {"val-fraction", "F", "", K_VAL_FRACTION, 0}, {"limit-train", "N", "", K_LIMIT_TRAIN, 0},
+    {"limit-test", "N", "", K_LIMIT_TEST, 0},     {"ffl-alpha", "F", "", K_FFL_ALPHA, 0},
+    {"early-stop", "P", "", K_EARLY_STOP, 0},     {"pixel-sigma", "S", "", K_PIXEL_SIGMA, 0},
+    {"config", "FILE", "", F_CONFIG, 0},          {"opt", "KV", "", F_OPT, 0},
+    {"noise-opt", "KV", "", F_NOISE_OPT, 0},      {"shard", "I/N", "", F_SHARD, 0},
+    {"resume", NULL, "", F_RESUME, 0},            {"no-resume", NULL, "", F_NO_RESUME, 0},
+    {"quiet", NULL, "", F_QUIET, 0},              {"no-report", NULL, "", F_NO_REPORT, 0},
+    {NULL, NULL, NULL, 0, 0}};
 
 /* The messages of the config errors name the flag or file:line and the fix:
  * returned as they are, one line, without a trace frame. */
@@ -416,68 +453,63 @@ static int is_switch(const char *name) {
   } while (0)
 
 alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first) {
-  /* pass 1: --config */
-  for (int i = first; i < argc; ++i) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--config") || !strncmp(a, "--config=", 9)) {
-      const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-      if (!v) ALCN_FAIL(ALCN_ERR_ARG, "--config needs a file");
-      ALCN_CHECK(set_str(&c->config_file, v));
-      ONE_LINE(ab_config_load_ini(c, v));
-    }
+  alcn_args a;
+  /* pass 1: --config (flags given on the command line override the file);
+     mistakes are reported by pass 2 */
+  alcn_args_init(&a, "alcnbench run", RUN_FLAGS, argc, argv, first);
+  for (int id; (id = alcn_args_next(&a)) != ALCN_ARGS_END;) {
+    if (id == ALCN_ARGS_ERROR) break;
+    if (id != F_CONFIG) continue;
+    ALCN_CHECK(set_str(&c->config_file, a.value));
+    ONE_LINE(ab_config_load_ini(c, a.value));
   }
+  alcn_clear_error();
   /* pass 2: every flag */
-  for (int i = first; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0)
-      ALCN_FAIL(ALCN_ERR_ARG, "unexpected argument '%s' (flags start with --; see --help)", a);
-    char name[64];
-    const char *eq = strchr(a + 2, '=');
-    size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-    if (nl == 0 || nl >= sizeof name) ALCN_FAIL(ALCN_ERR_ARG, "unknown flag '%s' (see --help)", a);
-    memcpy(name, a + 2, nl);
-    name[nl] = '\0';
-    char what[96];
-    snprintf(what, sizeof what, "--%s", name);
-    if (is_switch(name)) {
-      if (eq) ALCN_FAIL(ALCN_ERR_ARG, "--%s takes no value", name);
-      if (!strcmp(name, "resume")) c->resume = 1;
-      else if (!strcmp(name, "no-resume")) c->resume = 0;
-      else if (!strcmp(name, "quiet")) c->quiet = 1;
-      else c->no_report = 1;
-      continue;
-    }
-    int known = in_words(PLAN_KEYS, name) || in_words(TRAIN_KEYS, name) || !strcmp(name, "config") ||
-                !strcmp(name, "opt") || !strcmp(name, "noise-opt") || !strcmp(name, "shard");
-    /* aliases in the plural (and --seed) */
-    static const char *const alias[][2] = {{"datasets", "dataset"}, {"protocols", "protocol"}, {"methods", "method"},
-                                           {"noises", "noise"},     {"losses", "loss"},       {"seed", "seeds"}};
-    for (size_t k = 0; k < sizeof alias / sizeof *alias; ++k)
-      if (!strcmp(name, alias[k][0])) {
-        snprintf(name, sizeof name, "%s", alias[k][1]);
-        known = 1;
+  alcn_args_init(&a, "alcnbench run", RUN_FLAGS, argc, argv, first);
+  for (int id; (id = alcn_args_next(&a)) != ALCN_ARGS_END;) {
+    switch (id) {
+      case ALCN_ARGS_ERROR: return ALCN_ERR_ARG;
+      case ALCN_ARGS_HELP: continue; /* the caller prints the help */
+      case ALCN_ARGS_POSITIONAL:
+        ALCN_FAIL(ALCN_ERR_ARG, "unexpected argument '%s' (flags start with --; hint: alcnbench run --help)", a.value);
+      case F_CONFIG: continue; /* done in pass 1 */
+      case F_RESUME: c->resume = 1; continue;
+      case F_NO_RESUME: c->resume = 0; continue;
+      case F_QUIET: c->quiet = 1; continue;
+      case F_NO_REPORT: c->no_report = 1; continue;
+      case F_SHARD: ONE_LINE(parse_shard(c, a.value)); continue;
+      case F_OPT:
+      case F_NOISE_OPT: {
+        const char *v = a.value, *e = strchr(v, '='), *colon = strchr(v, ':');
+        if (!e || e == v || (colon && colon < e && (colon == v || colon + 1 == e)))
+          ALCN_FAIL(ALCN_ERR_ARG, "%s '%s': expected key=value or id:key=value", a.flag, v);
+        ALCN_CHECK(list_add(id == F_OPT ? &c->method_opts : &c->noise_opts, v, strlen(v)));
+        continue;
       }
-    if (!known) ALCN_FAIL(ALCN_ERR_ARG, "unknown flag '--%s' (see alcnbench run --help)", name);
-    const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (!v) ALCN_FAIL(ALCN_ERR_ARG, "--%s needs a value", name);
-    if (!strcmp(name, "config")) continue; /* done in pass 1 */
-    if (!strcmp(name, "opt") || !strcmp(name, "noise-opt")) {
-      const char *e = strchr(v, '=');
-      const char *colon = strchr(v, ':');
-      if (!e || e == v || (colon && colon < e && (colon == v || colon + 1 == e)))
-        ALCN_FAIL(ALCN_ERR_ARG, "--%s '%s': expected key=value or id:key=value", name, v);
-      ALCN_CHECK(list_add(name[0] == 'o' ? &c->method_opts : &c->noise_opts, v, strlen(v)));
-      continue;
+      default: {
+        char what[96];
+        snprintf(what, sizeof what, "--%s", FLAG_KEYS[id]);
+        ONE_LINE(set_key(c, FLAG_KEYS[id], a.value, what));
+      }
     }
-    if (!strcmp(name, "shard")) {
-      ONE_LINE(parse_shard(c, v));
-      continue;
-    }
-    ONE_LINE(set_key(c, name, v, what));
   }
   if (c->early_stop > 0 && !(c->val_fraction > 0.0))
     ALCN_FAIL(ALCN_ERR_ARG, "early-stop %d needs a validation split of the normals (hint: add --val-fraction 0.1)",
               c->early_stop);
+  return ALCN_OK;
+}
+
+alcn_status ab_config_tuned_defaults(ab_config *c, const alcn_registry *reg) {
+  static const char *const tuned[][2] = {{"dae", "dae:lr=1e-3"}};
+  if (c->config_file) return ALCN_OK;
+  for (size_t k = 0; k < sizeof tuned / sizeof *tuned; ++k) {
+    if (!alcn_registry_method(reg, tuned[k][0], NULL)) continue;
+    ALCN_CHECK(list_add(&c->method_opts, tuned[k][1], strlen(tuned[k][1])));
+    /* move it to the front: the last occurrence of a key wins */
+    char *t = c->method_opts.v[c->method_opts.n - 1];
+    memmove(c->method_opts.v + 1, c->method_opts.v, sizeof(char *) * (size_t)(c->method_opts.n - 1));
+    c->method_opts.v[0] = t;
+  }
   return ALCN_OK;
 }
 
@@ -523,12 +555,13 @@ const char *ab_config_root(const ab_config *c, const char *name) {
 
 void ab_config_usage(FILE *f) {
   fprintf(f,
-          "alcnbench run|plan [flags]\n"
+          "usage: alcnbench run|plan [flags]   (run needs --dataset or --config; the main job:\n"
+          "       alcnbench run --config bench/configs/default.ini)\n"
           "plan (lists are comma-separated):\n"
           "  --dataset LIST      data sets (default fashion-mnist)\n"
           "  --root PATH|NAME=PATH  data set folder(s) (default: the data set's own)\n"
           "  --protocol LIST     p1, p2, mvtec, mvtec-7030, plantvillage (default p2)\n"
-          "  --classes LIST|all  class indices or names (default 0,1,2)\n"
+          "  --classes LIST|all  class indices or names (default 0,1,7)\n"
           "  --method LIST|all   method plugins (default dae,ganomaly); ID@NAME runs a variant of ID\n"
           "                      with its own options (e.g. ganomaly,ganomaly@batch)\n"
           "  --noise LIST|all    noises for methods that host one (default none,random,gaussian,alcn)\n"
@@ -538,11 +571,13 @@ void ab_config_usage(FILE *f) {
           "  --plugin-path DIRS  more plugin folders (colon-separated; repeatable)\n"
           "  --config FILE       INI file: [plan] [train] [method.<id>] [noise.<id>] (flags override it)\n"
           "training:\n"
-          "  --epochs N (1)  --batch N (128)  --device cpu|cuda|auto (cpu)  --threads N (0 = OpenMP default)\n"
+          "  --epochs N (3)  --batch N (128)  --device cpu|cuda|auto (cpu)  --threads N (0 = OpenMP default)\n"
           "  --image-size N (folder sets: 0 = 256; IDX/CIFAR: 0 = native, else area-resized, e.g. 32)\n"
           "  --norm unit|meanstd (unit)\n"
           "  --val-fraction F (0)  --limit-train N  --limit-test N (deterministic subsets; 0 = all)\n"
           "  --ffl-alpha F (1)\n"
+          "  --pixel-sigma S (4)  Gaussian smoothing of anomaly maps for pixel AUROC / AUPRO (data sets\n"
+          "                  with masks, methods with score maps; 0 = none)\n"
           "  --early-stop P (0 = off) stop when the mean validation score of the normals has not fallen\n"
           "                  by 0.1%% for P epochs (needs --val-fraction > 0; the last epoch is scored)\n"
           "  --opt [METHOD:]KEY=VALUE        method option (e.g. --opt dae:lr=1e-3; a variant's:\n"
@@ -552,5 +587,10 @@ void ab_config_usage(FILE *f) {
           "  --resume (default) / --no-resume   skip cells whose record says done\n"
           "  --shard I/N         run cells with index %% N == I\n"
           "  --quiet             no progress on stderr\n"
-          "  --no-report         do not write <out>/report at the end\n");
+          "  --no-report         do not write <out>/report at the end\n"
+          "  --verbose           error messages with internal call frames\n"
+          "  -h, --help          this help\n"
+          "Without --config the DAE's learning rate is the tuned 1e-3 of bench/configs/default.ini\n"
+          "(--opt dae:lr=1e-5 for the paper's); every other plugin option has its documented default\n"
+          "(alcnbench list). A config file states its own (bench/configs/paper-*.ini: the paper's).\n");
 }

@@ -9,13 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alcn/clock.h"
 #include "bench.h"
-
-double ab_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void fmt_dur(char *buf, size_t cap, double s) {
   if (!isfinite(s) || s < 0) {
@@ -65,7 +60,7 @@ void ab_progress_cell_begin(ab_progress *p, int k, const char *cell_id, int epoc
   p->images_per_epoch = images_per_epoch;
   p->epoch = 0;
   p->images = 0;
-  p->cell_t0 = ab_now();
+  p->cell_t0 = alcn_clock_s();
   p->last_draw = 0;
   if (p->quiet) return;
   fprintf(stderr, "[cell %d/%d] %s (%d epochs)\n", k, p->plan_n, cell_id, epochs);
@@ -74,13 +69,13 @@ void ab_progress_cell_begin(ab_progress *p, int k, const char *cell_id, int epoc
 void ab_progress_epoch_begin(ab_progress *p, int epoch) {
   p->epoch = epoch;
   p->images = 0;
-  p->epoch_t0 = ab_now();
+  p->epoch_t0 = alcn_clock_s();
 }
 
 void ab_progress_images(ab_progress *p, long images) {
   p->images = images;
   if (p->quiet || !p->tty) return;
-  double now = ab_now();
+  double now = alcn_clock_s();
   if (now - p->last_draw < 0.2) return;
   p->last_draw = now;
   double el = now - p->epoch_t0;
@@ -96,7 +91,7 @@ void ab_progress_images(ab_progress *p, long images) {
 void ab_progress_epoch_end(ab_progress *p, double loss, double aux_loss, long images) {
   p->images = p->images_per_epoch;
   if (p->quiet) return;
-  double now = ab_now();
+  double now = alcn_clock_s();
   double el = now - p->epoch_t0;
   char ec[32], ep[32], aux[48] = "";
   fmt_dur(ec, sizeof ec, cell_left(p, now));
@@ -120,7 +115,7 @@ void ab_progress_note(ab_progress *p, const char *fmt, ...) {
 }
 
 void ab_progress_cell_end(ab_progress *p, int done, double auroc, const char *reason) {
-  double el = ab_now() - p->cell_t0;
+  double el = alcn_clock_s() - p->cell_t0;
   p->cells_timed++;
   p->cells_seconds += el;
   if (p->quiet) return;

@@ -16,26 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alcn/report.h" /* alcn_report_write_atomic, alcn_report_read_regular (reports/src/util.c) */
+#include "alcn/fsutil.h"
+#include "alcn/report.h" /* ALCN_REPORT_RECORD_CAP */
 #include "alcn/version.h"
 #include "bench.h"
 
 char *openblas_get_config(void); /* OpenBLAS: "OpenBLAS 0.3.x ..." */
-
-static alcn_status mkdir_p(const char *path) {
-  char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s", path);
-  for (char *p = tmp + 1; *p; ++p) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-      ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s", tmp, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-    ALCN_FAIL(ALCN_ERR_IO, "cannot create folder %s: %s (hint: check --out)", tmp, strerror(errno));
-  return ALCN_OK;
-}
 
 /* Create and remove a probe file in dir: an --out that exists but cannot be
  * written (read-only file system or permissions, or a file where a folder
@@ -64,7 +50,7 @@ alcn_status ab_out_prepare(const char *out) {
   char p[PATH_MAX];
   for (size_t i = 0; i < sizeof sub / sizeof *sub; ++i) {
     snprintf(p, sizeof p, "%s/%s", out, sub[i]);
-    ALCN_CHECK(mkdir_p(p));
+    ALCN_CHECK(alcn_fs_mkdir_p(p));
   }
   /* the probes' messages say it all: returned without trace frames (one line) */
   alcn_status ps = probe_writable(out, out); /* the report goes to <out>/report */
@@ -81,7 +67,7 @@ alcn_status ab_out_prepare(const char *out) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
       size_t l = strlen(e->d_name);
-      long owner = alcn_report_tmp_owner(e->d_name);
+      long owner = alcn_fs_tmp_owner(e->d_name);
       if (owner > 0 && owner != (long)getpid() && (kill((pid_t)owner, 0) == 0 || errno == EPERM)) continue;
       if (l > 4 && !strcmp(e->d_name + l - 4, ".tmp")) {
         char f[PATH_MAX + 256];
@@ -99,8 +85,8 @@ alcn_status ab_write_atomic(const char *out, const char *rel, const void *data, 
   if (snprintf(final, sizeof final, "%s/%s", out, rel) >= (int)sizeof final)
     ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s/%s", out, rel);
   snprintf(tmp_dir, sizeof tmp_dir, "%s/.partial", out);
-  /* the one atomic writer, shared with the report (reports/src/util.c) */
-  return alcn_report_write_atomic(final, tmp_dir, data, len);
+  /* the one atomic writer, shared with the report (core/src/fsutil.c) */
+  return alcn_fs_write_atomic(final, tmp_dir, data, len);
 }
 
 ab_rec_state ab_record_state(const char *out, const char *cell_id) {
@@ -112,7 +98,7 @@ ab_rec_state ab_record_state(const char *out, const char *cell_id) {
      read (O_NONBLOCK + fstat), nor a file over the cap; such a cell is redone */
   char *buf = NULL;
   size_t n = 0;
-  if (alcn_report_read_regular(NULL, path, ALCN_REPORT_RECORD_CAP, &buf, &n) != ALCN_OK) return AB_REC_CORRUPT;
+  if (alcn_fs_read_regular(NULL, path, ALCN_REPORT_RECORD_CAP, &buf, &n) != ALCN_OK) return AB_REC_CORRUPT;
   ab_rec_state st = AB_REC_CORRUPT;
   cJSON *root = n > 0 ? cJSON_ParseWithLength(buf, n) : NULL;
   if (root) {
@@ -171,6 +157,17 @@ static cJSON *config_json(const ab_config *c, const ab_cell *cell, const ab_resu
   return o;
 }
 
+/* 1 when the last epoch's loss is not below the first's (training did not
+ * reduce it: an untrained model, flagged in the record and the report), 0
+ * when it fell, -1 when there is nothing to compare (under 2 epochs, or a
+ * loss that is not finite). */
+static int loss_not_falling(const ab_result *r) {
+  if (!r->epoch_losses || r->epochs_run < 2) return -1;
+  double first = r->epoch_losses[0], last = r->epoch_losses[r->epochs_run - 1];
+  if (!isfinite(first) || !isfinite(last)) return -1;
+  return last >= first;
+}
+
 alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_result *r) {
   cJSON *o = cJSON_CreateObject();
   if (!o) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory for the record");
@@ -184,6 +181,9 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   cJSON_AddStringToObject(o, "class_name", cell->class_name);
   cJSON_AddStringToObject(o, "method", cell->method);
   cJSON_AddStringToObject(o, "noise", cell->noise);
+  /* the plugins' own display labels (the report composes "DAE+ALCN" from them) */
+  cJSON_AddItemToObject(o, "method_label", r->method_label ? cJSON_CreateString(r->method_label) : cJSON_CreateNull());
+  cJSON_AddItemToObject(o, "noise_label", r->noise_label ? cJSON_CreateString(r->noise_label) : cJSON_CreateNull());
   cJSON_AddStringToObject(o, "loss", cell->loss);
   cJSON_AddNumberToObject(o, "seed", (double)cell->seed);
   cJSON_AddItemToObject(o, "config", config_json(c, cell, r));
@@ -194,6 +194,8 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   cJSON_AddItemToObject(o, "f1max", r->done ? num_or_null(r->f1max) : cJSON_CreateNull());
   cJSON_AddNumberToObject(o, "epochs", r->epochs_run);
   cJSON_AddBoolToObject(o, "early_stopped", r->early_stopped);
+  int nf = loss_not_falling(r);
+  cJSON_AddItemToObject(o, "loss_not_falling", nf < 0 ? cJSON_CreateNull() : cJSON_CreateBool(nf));
   cJSON *el = cJSON_CreateArray(), *ea = cJSON_CreateArray();
   for (int e = 0; e < r->epochs_run; ++e) {
     cJSON_AddItemToArray(el, num_or_null(r->epoch_losses[e]));
@@ -243,6 +245,15 @@ alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_re
   cJSON_AddItemToObject(o, "test_scores", ts);
   cJSON_AddItemToObject(o, "test_labels", tl);
   cJSON_AddItemToObject(o, "figure4", r->figure4[0] ? cJSON_CreateString(r->figure4) : cJSON_CreateNull());
+  if (r->done && isfinite(r->pixel_auroc)) { /* pixel level: only where measured (pixel_eval.c) */
+    cJSON_AddNumberToObject(o, "pixel_auroc", r->pixel_auroc);
+    cJSON_AddItemToObject(o, "aupro", num_or_null(r->aupro));
+    cJSON_AddNumberToObject(o, "aupro_fpr_limit", 0.3);
+    cJSON_AddNumberToObject(o, "pixel_sigma", c->pixel_sigma);
+    cJSON_AddNumberToObject(o, "pixel_regions", (double)r->pixel_regions);
+    cJSON_AddItemToObject(o, "anomaly_maps", r->anomaly_maps[0] ? cJSON_CreateString(r->anomaly_maps)
+                                                                : cJSON_CreateNull());
+  }
   char *text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if (!text) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory printing the record of %s", cell->id);

@@ -16,6 +16,7 @@
 #include "alcn/metrics.h"
 #include "alcn/protocol.h"
 #include "alcn/rng.h"
+#include "alcn/clock.h"
 #include "bench.h"
 
 volatile sig_atomic_t ab_interrupted = 0;
@@ -199,12 +200,21 @@ static alcn_loss_kind loss_kind(const char *name) {
   return ALCN_LOSS_MSE;
 }
 
-/* Figure 4 for the first (up to) 6 test images; a failure here is a warning. */
+/* Figure 4 for up to 3 normal and 3 anomalous test images (the first of each
+ * in the manifest), with their labels and scores; a failure is a warning. */
 static void figure4(const ab_config *c, const ab_cell *cell, const alcn_method_desc *md, void *state,
                     ab_batches *b, const alcn_manifest *m, ab_result *r, ab_progress *pr) {
   if (!md->reconstruct) return;
-  int n = m->n_test < 6 ? m->n_test : 6;
+  int pos[6], lab[6];
+  float sc[6];
+  int32_t idx[6];
+  int n = ab_pick_examples(m->test_labels, m->n_test, 3, pos);
   if (n > b->batch) n = b->batch;
+  for (int i = 0; i < n; ++i) {
+    idx[i] = m->test[pos[i]];
+    lab[i] = m->test_labels[pos[i]] != 0;
+    sc[i] = r->test_scores[pos[i]];
+  }
   size_t d = b->sample, bytes = (size_t)n * d * sizeof(float);
   alcn_backend *be = b->be;
   float *rec = alcn_backend_alloc(be, bytes), *noi = NULL, *xt = NULL;
@@ -212,20 +222,24 @@ static void figure4(const ab_config *c, const ab_cell *cell, const alcn_method_d
   const float *x = NULL;
   alcn_status s = ALCN_ERR_NOMEM;
   if (!rec || !h) goto out;
-  if (md->corrupt_example) {
+  char nid[128];
+  ab_spec_id(cell->noise, nid, sizeof nid);
+  int with_noise = md->corrupt_example && strcmp(nid, "none") != 0; /* no noise: no (black) noise panels */
+  if (with_noise) {
     noi = alcn_backend_alloc(be, bytes);
     xt = alcn_backend_alloc(be, bytes);
     if (!noi || !xt) goto out;
   }
-  if ((s = ab_batches_fill(b, m->test, n, &x)) != ALCN_OK) goto out;
+  if ((s = ab_batches_fill(b, idx, n, &x)) != ALCN_OK) goto out;
   if ((s = md->reconstruct(state, x, n, rec)) != ALCN_OK) goto out;
-  if (md->corrupt_example && (s = md->corrupt_example(state, x, n, noi, xt)) != ALCN_OK) goto out;
+  if (with_noise && (s = md->corrupt_example(state, x, n, noi, xt)) != ALCN_OK) goto out;
   float *hin = h, *hn = h + (size_t)n * d, *hx = h + 2 * (size_t)n * d, *hr = h + 3 * (size_t)n * d;
   memcpy(hin, b->host, bytes);
   if ((s = alcn_download(be, hr, rec, bytes)) != ALCN_OK) goto out;
   if (noi && (s = alcn_download(be, hn, noi, bytes)) != ALCN_OK) goto out;
   if (xt && (s = alcn_download(be, hx, xt, bytes)) != ALCN_OK) goto out;
-  s = ab_figure4_write(c->out, cell->id, n, b->ds->c, b->ds->h, b->ds->w, hin, noi ? hn : NULL, xt ? hx : NULL, hr);
+  s = ab_figure4_write(c->out, cell->id, n, b->ds->c, b->ds->h, b->ds->w, hin, noi ? hn : NULL, xt ? hx : NULL, hr,
+                       lab, sc);
   if (s == ALCN_OK) snprintf(r->figure4, sizeof r->figure4, "figure4/%s.f4", cell->id);
 out:
   if (s != ALCN_OK) ab_progress_note(pr, "warning: %s: no Figure-4 file: %s", cell->id, alcn_last_error());
@@ -291,6 +305,8 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   if (md->hosts_noise) nd = alcn_registry_noise(reg, nid, &r->noise_file);
   if (md->hosts_noise && !nd && strcmp(nid, "none"))
     ALCN_FAIL(ALCN_ERR_NOT_FOUND, "noise '%s' is not loaded", nid);
+  r->method_label = md->label;
+  r->noise_label = nd ? nd->label : NULL;
 
   ALCN_CHECK(load_dataset(st, c, cell));
   const alcn_dataset *ds = &st->ds;
@@ -360,7 +376,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     }
   }
   pr->images_per_epoch = m.n_train;
-  double t0 = ab_now(), t_diag = 0.0, best_val = INFINITY;
+  double t0 = alcn_clock_s(), t_diag = 0.0, best_val = INFINITY;
   int since_best = 0;
   uint64_t step = 0;
   for (int e = 0; e < c->epochs; ++e) {
@@ -376,11 +392,11 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     r->epoch_losses[e] = es.loss;
     r->epoch_aux[e] = es.aux_loss;
     r->epochs_run = e + 1;
-    double td = ab_now();
+    double td = alcn_clock_s();
     if (r->epoch_val) ALCN_CHECK_GOTO(s, val_score(md, state, &b, &m, dscores, hval, &r->epoch_val[e]), out);
     if (r->epoch_sat)
       ALCN_CHECK_GOTO(s, noise_saturation(md, state, &b, &m, dnoise, dxt, hnoise, &r->epoch_sat[e]), out);
-    t_diag += ab_now() - td;
+    t_diag += alcn_clock_s() - td;
     ab_progress_epoch_end(pr, es.loss, es.aux_loss, es.images);
     if (es.events && md->event_name)
       ab_progress_note(pr, "[cell %d/%d] %s %dx", pr->plan_k, pr->plan_n, md->event_name, es.events);
@@ -397,7 +413,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     }
   }
   ALCN_CHECK_GOTO(s, alcn_sync(be), out);
-  r->train_seconds = ab_now() - t0 - t_diag; /* the diagnostics are not training */
+  r->train_seconds = alcn_clock_s() - t0 - t_diag; /* the diagnostics are not training */
 
   /* ---- scoring */
   int nb = (m.n_test + c->batch - 1) / c->batch;
@@ -419,10 +435,10 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
     const float *x;
     ALCN_CHECK_GOTO(s, ab_batches_fill(&b, m.test + at, n, &x), out);
     ALCN_CHECK_GOTO(s, alcn_sync(be), out);
-    double ts = ab_now();
+    double ts = alcn_clock_s();
     ALCN_CHECK_GOTO(s, md->score(state, x, n, dscores), out);
     ALCN_CHECK_GOTO(s, alcn_sync(be), out);
-    double te = ab_now();
+    double te = alcn_clock_s();
     ALCN_CHECK_GOTO(s, alcn_download(be, r->test_scores + at, dscores, sizeof(float) * (size_t)n), out);
     /* full batches first in the median (a partial last batch is faster) */
     if (n == c->batch) {
@@ -449,6 +465,7 @@ static alcn_status cell_body(ab_run_state *st, const ab_config *c, const alcn_re
   r->f1max = mt.f1max;
 
   figure4(c, cell, md, state, &b, &m, r, pr);
+  ab_pixel_eval(c, cell, md, state, &b, &m, r, pr);
   size_t np = 0;
   r->params_method = (long long)md->param_count(state, &np);
   r->params_noise = (long long)np;
@@ -475,18 +492,18 @@ alcn_status ab_run_cell(ab_run_state *st, const ab_config *c, const alcn_registr
   ab_result r;
   memset(&r, 0, sizeof r);
   r.peak_device_bytes = -1;
-  r.auroc = r.aupr = r.f1max = r.infer_ms_per_batch = NAN;
+  r.auroc = r.aupr = r.f1max = r.infer_ms_per_batch = r.pixel_auroc = r.aupro = NAN;
   *failed = 0;
   iso_now(r.start, sizeof r.start);
   alcn_clear_error();
   ab_progress_cell_begin(pr, pr->plan_k, cell->id, c->epochs, 0);
-  double t0 = ab_now();
+  double t0 = alcn_clock_s();
   alcn_status s = cell_body(st, c, reg, cell, pr, &r);
   if (s == ALCN_ERR_INTERRUPTED || ab_interrupted) {
     s = ALCN_ERR_INTERRUPTED;
     goto out;
   }
-  if (r.train_seconds == 0.0) r.train_seconds = ab_now() - t0;
+  if (r.train_seconds == 0.0) r.train_seconds = alcn_clock_s() - t0;
   r.done = s == ALCN_OK;
   if (!r.done) snprintf(r.reason, sizeof r.reason, "%s", alcn_last_error()[0] ? alcn_last_error()
                                                                                : alcn_status_str(s));

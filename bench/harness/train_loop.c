@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "alcn/clock.h"
 #include "bench.h"
 
 alcn_status ab_train_epoch(const alcn_method_desc *md, const alcn_noise_desc *nd, void *state, ab_batches *b,
@@ -21,9 +22,9 @@ alcn_status ab_train_epoch(const alcn_method_desc *md, const alcn_noise_desc *nd
     if (r == 0) break;
     alcn_step_stats ss;
     memset(&ss, 0, sizeof ss);
-    double t0 = ab_now();
+    double t0 = alcn_clock_s();
     alcn_status s = md->train_step(state, x, n, *step, &ss);
-    es->step_seconds += ab_now() - t0;
+    es->step_seconds += alcn_clock_s() - t0;
     if (ab_interrupted) return ALCN_ERR_INTERRUPTED;
     if (s != ALCN_OK) {
       alcn_error_trace(__FILE__, __LINE__, "train_step");

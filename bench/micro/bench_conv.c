@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cpu_ops.h"
+#include "alcn/clock.h"
 #include "alcn/rng.h"
 
 typedef struct layer {
@@ -27,12 +28,6 @@ static const layer kLayers[4] = {
     {"d1 ConvT(32,16,5)", 32, 20, 16, 1},
     {"d2 ConvT(16,1,5)", 16, 24, 1, 1},
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -100,9 +95,9 @@ static double median_ms(bufs *B, int op, int reps, int warm, double *mn) {
   double *t = malloc((size_t)reps * sizeof(double));
   for (int i = 0; i < warm; ++i) run_op(B, op);
   for (int i = 0; i < reps; ++i) {
-    double t0 = now_s();
+    double t0 = alcn_clock_s();
     run_op(B, op);
-    t[i] = (now_s() - t0) * 1e3;
+    t[i] = (alcn_clock_s() - t0) * 1e3;
   }
   qsort(t, (size_t)reps, sizeof(double), cmp_d);
   double m = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
@@ -151,10 +146,10 @@ int main(int argc, char **argv) {
      * don't matter for timing). */
     double *t = malloc((size_t)r * sizeof(double));
     for (int i = -warm; i < r; ++i) {
-      double t0 = now_s();
+      double t0 = alcn_clock_s();
       for (int l = 0; l < 4; ++l) run_op(&B[l], OP_FWD);
       for (int l = 3; l >= 0; --l) run_op(&B[l], l == 0 ? OP_BWD_FILTER : OP_BWD_ALL);
-      if (i >= 0) t[i] = (now_s() - t0) * 1e3;
+      if (i >= 0) t[i] = (alcn_clock_s() - t0) * 1e3;
     }
     qsort(t, (size_t)r, sizeof(double), cmp_d);
     printf("DAE step conv work, end to end: median %.3f ms (min %.3f), %.2f GFLOP/s, %.1f img/s (conv only)\n\n",

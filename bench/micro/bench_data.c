@@ -12,14 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alcn/clock.h"
 #include "alcn/dataset.h"
 #include "alcn/image_io.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int die(const char *what) {
   fprintf(stderr, "bench_data: %s: %s\n", what, alcn_last_error());
@@ -58,18 +53,18 @@ int main(int argc, char **argv) {
   alcn_dataset_opts o = alcn_dataset_opts_default();
   o.root = froot;
   alcn_dataset ds;
-  double t0 = now();
+  double t0 = alcn_clock_s();
   if (alcn_dataset_load(&ds, "fashion-mnist", &o) != ALCN_OK) return die("fashion-mnist");
-  double t1 = now();
+  double t1 = alcn_clock_s();
   int n = ds.n;
   alcn_dataset_free(&ds);
   o.cache_dir = cache;
-  double t2 = now();
+  double t2 = alcn_clock_s();
   if (alcn_dataset_load(&ds, "fashion-mnist", &o) != ALCN_OK) return die("fashion-mnist (cache write)");
-  double t3 = now();
+  double t3 = alcn_clock_s();
   alcn_dataset_free(&ds);
   if (alcn_dataset_load(&ds, "fashion-mnist", &o) != ALCN_OK || !ds.from_cache) return die("fashion-mnist (cache read)");
-  double t4 = now();
+  double t4 = alcn_clock_s();
   alcn_dataset_free(&ds);
   printf("fashion-mnist %d images: from .gz %.3f s (%.0f img/s); .gz + cache write %.3f s (%.0f img/s); "
          "from cache %.3f s (%.0f img/s)\n",
@@ -102,9 +97,9 @@ int main(int argc, char **argv) {
     alcn_dataset_opts fo = alcn_dataset_opts_default();
     fo.root = folder;
     fo.size = 256;
-    double a = now();
+    double a = alcn_clock_s();
     if (alcn_dataset_load(&ds, "folder", &fo) != ALCN_OK) return die("folder");
-    double b = now();
+    double b = alcn_clock_s();
     printf("%d %dx%d %s -> 256x256x%d: %.3f s (%.1f img/s, all threads)\n", ds.n, S, S, fmt[f], ds.c, b - a,
            ds.n / (b - a));
     alcn_dataset_free(&ds);

@@ -11,13 +11,8 @@
 #include <time.h>
 
 #include "cpu_ops.h"
+#include "alcn/clock.h"
 #include "alcn/rng.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -54,12 +49,12 @@ int main(int argc, char **argv) {
   alcn_rng_uniform(t, n, 2, 0, 0.f, 1.f);
 
   alcn_ffl *f = NULL;
-  double t0 = now_s();
+  double t0 = alcn_clock_s();
   if (alcn_cpu_ffl_create(&f, N, C, S, S, alpha) != ALCN_OK) {
     fprintf(stderr, "bench_ffl: %s\n", alcn_last_error());
     return 1;
   }
-  const double plan_ms = 1e3 * (now_s() - t0);
+  const double plan_ms = 1e3 * (alcn_clock_s() - t0);
   printf("bench_ffl: %dx%dx%dx%d alpha %g, %d OpenMP threads, %d reps after %d warm-up\n", N, C, S, S,
          (double)alpha, omp_get_max_threads(), reps, warm);
   printf("  plan creation (FFTW_ESTIMATE)   %9.3f ms\n", plan_ms);
@@ -67,9 +62,9 @@ int main(int argc, char **argv) {
   float loss = 0.f;
   for (int r = 0; r < warm; ++r) loss = alcn_cpu_ffl_loss(f, g, p, t, N, 1.0f);
   for (int r = 0; r < reps; ++r) {
-    t0 = now_s();
+    t0 = alcn_clock_s();
     loss = alcn_cpu_ffl_loss(f, g, p, t, N, 1.0f);
-    ms[r] = 1e3 * (now_s() - t0);
+    ms[r] = 1e3 * (alcn_clock_s() - t0);
   }
   qsort(ms, (size_t)reps, sizeof *ms, cmp_d);
   printf("  FFL forward+backward            %9.3f ms median (min %.3f, max %.3f), %.1f Mpixel/s, loss %.6g\n",
@@ -77,18 +72,18 @@ int main(int argc, char **argv) {
 
   for (int r = 0; r < warm; ++r) loss = alcn_cpu_ffl_loss(f, NULL, p, t, N, 1.0f);
   for (int r = 0; r < reps; ++r) {
-    t0 = now_s();
+    t0 = alcn_clock_s();
     loss = alcn_cpu_ffl_loss(f, NULL, p, t, N, 1.0f);
-    ms[r] = 1e3 * (now_s() - t0);
+    ms[r] = 1e3 * (alcn_clock_s() - t0);
   }
   qsort(ms, (size_t)reps, sizeof *ms, cmp_d);
   printf("  FFL forward only                %9.3f ms median\n", ms[reps / 2]);
 
   for (int r = 0; r < warm; ++r) loss = alcn_cpu_mse_loss(g, p, t, n, 1.0f);
   for (int r = 0; r < reps; ++r) {
-    t0 = now_s();
+    t0 = alcn_clock_s();
     loss = alcn_cpu_mse_loss(g, p, t, n, 1.0f);
-    ms[r] = 1e3 * (now_s() - t0);
+    ms[r] = 1e3 * (alcn_clock_s() - t0);
   }
   qsort(ms, (size_t)reps, sizeof *ms, cmp_d);
   printf("  MSE forward+backward (compare)  %9.3f ms median\n", ms[reps / 2]);

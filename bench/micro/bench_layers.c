@@ -34,6 +34,7 @@
 #include "alcn/models.h"
 #include "alcn/net.h"
 #include "alcn/rng.h"
+#include "alcn/clock.h"
 #include "step_cases.h"
 #include "torch_peer.h"
 
@@ -164,9 +165,9 @@ static double measure_peak(int isa, int threads, int trials) {
   for (;;) { /* calibrate one thread to ~0.1 s */
     jobs[0].isa = isa;
     jobs[0].iters = iters;
-    const double t0 = sb_now_s();
+    const double t0 = alcn_clock_s();
     peak_thread(&jobs[0]);
-    const double dt = sb_now_s() - t0;
+    const double dt = alcn_clock_s() - t0;
     if (dt > 0.02 || iters > (1L << 34)) {
       iters = (long)((double)iters * 0.1 / (dt > 1e-6 ? dt : 1e-6));
       if (iters < 1) iters = 1;
@@ -176,7 +177,7 @@ static double measure_peak(int isa, int threads, int trials) {
   }
   double best = 0;
   for (int tr = 0; tr < trials; ++tr) {
-    const double t0 = sb_now_s();
+    const double t0 = alcn_clock_s();
     int ok[MAXT] = {0};
     for (int t = 0; t < threads; ++t) {
       jobs[t].isa = isa;
@@ -187,7 +188,7 @@ static double measure_peak(int isa, int threads, int trials) {
     peak_thread(&jobs[0]);
     for (int t = 1; t < threads; ++t)
       if (ok[t]) pthread_join(tid[t], NULL);
-    const double dt = sb_now_s() - t0;
+    const double dt = alcn_clock_s() - t0;
     double fl = 0;
     for (int t = 0; t < threads; ++t) fl += jobs[t].flops;
     const double g = fl / dt / 1e9;
@@ -211,10 +212,10 @@ typedef struct lcase {
   do {                                               \
     double best_ = 1e30;                             \
     for (int it_ = 0; it_ < (iters) + 1; ++it_) {    \
-      double t0_ = sb_now_s();                          \
+      double t0_ = alcn_clock_s();                          \
       ALCN_CHECK(expr);                              \
       ALCN_CHECK(alcn_sync(be));                 \
-      double dt_ = sb_now_s() - t0_;                    \
+      double dt_ = alcn_clock_s() - t0_;                    \
       if (it_ > 0 && dt_ < best_) best_ = dt_;       \
     }                                                \
     (out) = best_;                                   \

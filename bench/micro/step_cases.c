@@ -7,14 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "alcn/clock.h"
 #include "alcn/rng.h"
 #include "timing.h"
-
-double sb_now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static alcn_status dae_train(step_bench *b) {
   alcn_step_stats st;

@@ -35,7 +35,6 @@ extern const step_case_fn SB_CASE_FN[SB_NCASES];
  * the batch is uniform pixels, as the peer's make_batch. */
 alcn_status sb_setup(step_bench *b, alcn_backend *be, int B, int S, alcn_loss_kind loss);
 void sb_teardown(step_bench *b);
-double sb_now_s(void);
 /* median / min / max seconds of fn over iters runs after warmup runs (timing.h: backend timer marks). */
 alcn_status sb_time_case(step_bench *b, step_case_fn fn, int iters, int warmup, double *med, double *mn, double *mx);
 

@@ -19,7 +19,7 @@ fi
 out=$1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${ALCN_BUILD_DIR:-$out/build}
 archs=${ALCN_CUDA_ARCHS:-80;90}
 peer=${ALCN_TORCH_PEER:-$repo/../shared/peers/torch_alcn.py}
@@ -72,7 +72,7 @@ say "GPU: $gpu; $(nvcc --version | tail -1)"
 # ------------------------------------------------------------------ build
 jobs=$(nproc 2>/dev/null || echo 4)
 run_stage configure 120 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DALCN_BUILD_TESTS=ON \
-  "-DALCN_CUDA_ARCHITECTURES=$archs" || die "cmake configure (see $log; hint: bench/setup.sh as root installs the packages)"
+  "-DALCN_CUDA_ARCHITECTURES=$archs" || die "cmake configure (see $log; hint: bench/scripts/setup.sh as root installs the packages)"
 grep -q "ALCN: CUDA backend with cuDNN" "$log" || say "warning: configure did not report the CUDA backend (cuDNN missing?)"
 targets=(test_cuda_runtime test_cuda_ops test_cuda_step bench_cuda_step)
 have_alcnbench=0

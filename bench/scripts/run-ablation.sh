@@ -14,10 +14,10 @@
 #   lr        DAE learning rate 1e-4 and 1e-5 (methods dae@lr1e-4, dae@lr1e-5),
 #             the noise's rate fixed at 8e-3
 # Every record holds the per-epoch loss and the learned noise's saturation.
-#   bash bench/run-ablation.sh [STUDY] [OUT]
+#   bash bench/scripts/run-ablation.sh [STUDY] [OUT]
 #   (defaults results/fashion-mnist, results/fashion-mnist-ablation)
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
 study=${1:-results/fashion-mnist}
 out=${2:-results/fashion-mnist-ablation}

@@ -4,8 +4,8 @@
 # results/default/report/. Extra arguments go to `alcnbench run`
 # (e.g. --device auto, --epochs 10, --classes all).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$(bash "$here/bench/setup.sh")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$(bash "$here/bench/scripts/setup.sh")
 cd "$here"
 "$build/bench/alcnbench" run --config bench/configs/default.ini "$@"
 echo "report: $here/results/default/report/report.html" >&2

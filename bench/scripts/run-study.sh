@@ -3,11 +3,11 @@
 # noises on the paper's DAE, seeds 1-3, with bench/configs/tuned-p{1,2}.ini,
 # seed by seed (so a stopped study holds whole seeds first), then the report.
 # Resumable: rerun it and only missing cells train.
-#   bash bench/run-study.sh [OUT]      (default results/fashion-mnist)
+#   bash bench/scripts/run-study.sh [OUT]      (default results/fashion-mnist)
 # ALCNBENCH names the program (default build/bench/alcnbench); extra flags
 # for every run may follow in ALCN_STUDY_FLAGS (e.g. --quiet).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
 out=${1:-results/fashion-mnist}
 bin=${ALCNBENCH:-build/bench/alcnbench}

@@ -3,7 +3,7 @@
 # missing), then configures and builds into ${ALCN_BUILD_DIR:-build}.
 # Used by the README's two commands and by CI.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${ALCN_BUILD_DIR:-$here/build}
 
 packages=(build-essential cmake pkg-config check libopenblas-dev libfftw3-dev zlib1g-dev libpng-dev

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alcn/dataset_formats.h"
+#include "alcn/fsutil.h"
 #include "ds_internal.h"
 
 static void sanitize(char *dst, size_t cap, const char *s) {
@@ -74,33 +75,16 @@ int alcn_ds_cache_try_read(alcn_dataset *ds, const char *path, uint64_t source_h
 
 alcn_status alcn_ds_cache_write(const alcn_dataset *ds, const char *path) {
   const char *slash = strrchr(path, '/');
-  if (slash) {
+  if (slash && slash != path) {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if (!alcn_ds_dir_exists(dir) && mkdir(dir, 0777) != 0 && errno != EEXIST)
-      ALCN_FAIL(ALCN_ERR_IO, "cannot create cache folder %s: %s", dir, strerror(errno));
+    if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir)
+      ALCN_FAIL(ALCN_ERR_ARG, "cache path too long: %s (hint: check --cache)", path);
+    ALCN_CHECK(alcn_fs_mkdir_p(dir));
   }
   uint8_t *buf;
   size_t len;
   ALCN_CHECK(alcn_cache_serialize(ds, &buf, &len));
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  if (!f) {
-    free(buf);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot write cache %s: %s (hint: check --cache)", tmp, strerror(errno));
-  }
-  size_t put = fwrite(buf, 1, len, f);
+  alcn_status st = alcn_fs_write_atomic(path, NULL, buf, len);
   free(buf);
-  int bad = put != len || ferror(f);
-  if (fclose(f) != 0 || bad) {
-    remove(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot write cache %s (disk full?)", tmp);
-  }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return ALCN_OK;
+  return st;
 }

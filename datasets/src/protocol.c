@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/fsutil.h"
 #include "alcn/rng.h"
 #include "ds_internal.h"
 
@@ -235,10 +236,10 @@ static void write_list(FILE *f, const char *tag, const int32_t *v, const uint8_t
 }
 
 alcn_status alcn_manifest_save(const alcn_manifest *m, const char *path) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) ALCN_FAIL(ALCN_ERR_ARG, "path too long: %s", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) ALCN_FAIL(ALCN_ERR_IO, "cannot write manifest %s: %s", tmp, strerror(errno));
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) ALCN_FAIL(ALCN_ERR_NOMEM, "cannot write manifest %s: out of memory", path);
   fprintf(f, "alcn-manifest 1\n# index manifest: indices into the loaded data set (train first, then test)\n");
   fprintf(f, "protocol %s\ndataset %s\nclass %d %s\nseed %llu\nval_fraction %.17g\nsource_n %d\nhash %s\n",
           m->protocol, m->dataset, m->class_index, m->class_name, (unsigned long long)m->seed, m->val_fraction,
@@ -246,17 +247,14 @@ alcn_status alcn_manifest_save(const alcn_manifest *m, const char *path) {
   write_list(f, "train", m->train, NULL, m->n_train);
   write_list(f, "val", m->val, NULL, m->n_val);
   write_list(f, "test", m->test, m->test_labels, m->n_test);
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad) {
-    remove(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot write manifest %s (disk full?)", tmp);
+  const int bad = ferror(f);
+  if (fclose(f) != 0 || bad || !text) {
+    free(text);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "cannot write manifest %s: out of memory", path);
   }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    ALCN_FAIL(ALCN_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return ALCN_OK;
+  alcn_status st = alcn_fs_write_atomic(path, NULL, text, len);
+  free(text);
+  return st;
 }
 
 /* Line reader over a memory buffer. */

@@ -228,6 +228,8 @@ alcn_status rp_write_index(const rp_index_in *in) {
       rp_buf_printf(&md, "\n*%s*", g->title);
       if (!g->figure4) rp_buf_printf(&md, " (script [%s.gp](figures/%s.gp), data [%s.dat](figures/%s.dat))", g->name,
                                      g->name, g->name, g->name);
+      else if (g->rendered && !strcmp(figs->format, "pdf"))
+        rp_buf_printf(&md, " (PDF [%s.pdf](figure4/%s.pdf))", g->name, g->name);
       rp_buf_put(&md, "\n");
 
       rp_buf_put(&html, "<figure>");
@@ -273,6 +275,7 @@ alcn_status rp_write_index(const rp_index_in *in) {
     }
     rp_buf_put(&html, "</tbody></table>\n");
   }
+  rp_flags_section(res, &md, &html);
   plan_section(in, &md, &html);
   rp_buf_put(&html, "</body></html>\n");
 

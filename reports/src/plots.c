@@ -256,7 +256,7 @@ static alcn_status bars(rp_figures *figs, const char *dir, const rp_table *t, in
                      "set boxwidth 0.9 relative\n"
                      "set yrange [0:1.08]\nset ytics 0.1\n"
                      "set ylabel \"%s\"\nset xlabel \"Class\"\n"
-                     "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n"
+                     "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2 width 2\n"
                      "set title \"%s\"\n",
                 any_std ? "set style histogram errorbars gap 2 lw 1.2" : "set style histogram clustered gap 2",
                 rp_metric_name[metric], title);
@@ -382,7 +382,7 @@ static alcn_status loss_curves(rp_figures *figs, const char *dir, const rp_resul
   if (block) {
     rp_gp_header(&gp, figs, name, title, ALCN_REPORT_LOSS_W, ALCN_REPORT_LOSS_H);
     rp_buf_put(&gp, "set xlabel \"Epoch\"\nset ylabel \"Training loss (mean over cells; band: min-max)\"\n"
-                    "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n"
+                    "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2 width 2\n"
                     "set grid xtics ytics\nset xtics 1\nset mxtics 1\n");
     if (all_pos) rp_buf_put(&gp, "set logscale y\nset format y \"%g\"\n");
     rp_buf_put(&gp, "set title ");
@@ -450,8 +450,11 @@ static alcn_status histograms(rp_figures *figs, const char *dir, const rp_result
       rp_buf_printf(&dat, "%.6g\t%.6f\t%.6f\n", lo + (b + 0.5) * w, tot[0] ? cnt[0][b] / (double)tot[0] : 0.0,
                     tot[1] ? cnt[1][b] / (double)tot[1] : 0.0);
     rp_buf_put(&dat, "\n\n");
-    rp_buf_printf(&panels, "set title \"%s  (AUROC %.3f, seed %d)\"\nset xrange [%.6g:%.6g]\nset xtics (%.3g, %.3g, %.3g)\n",
-                  cname, r->metric[RP_AUROC], r->seed, lo, hi, lo + 0.1 * (hi - lo), 0.5 * (lo + hi), hi - 0.1 * (hi - lo));
+    /* x ticks at round values (1, 2 or 5 x 10^k apart, about three a panel), not at range fractions */
+    double step = pow(10.0, floor(log10((hi - lo) / 3.0))), span = (hi - lo) / step;
+    step *= span > 15 ? 5 : span > 6 ? 2 : 1;
+    rp_buf_printf(&panels, "set title \"%s  (AUROC %.3f, seed %d)\"\nset xrange [%.6g:%.6g]\nset xtics %.6g, %.6g, %.6g\n",
+                  cname, r->metric[RP_AUROC], r->seed, lo, hi, ceil(lo / step) * step, step, hi);
     rp_buf_printf(&panels, "plot \"%s.dat\" index %d using 1:2 with boxes lc rgb \"#0072B2\" fs transparent solid 0.45 border rgb \"#0072B2\" title %s, \\\n"
                            "     \"\" index %d using 1:3 with boxes lc rgb \"#D55E00\" fs transparent solid 0.45 border rgb \"#D55E00\" title %s\n",
                   name, np, np ? "\"\"" : "\"normal\"", np, np ? "\"\"" : "\"anomalous\"");
@@ -459,8 +462,9 @@ static alcn_status histograms(rp_figures *figs, const char *dir, const rp_result
   }
   if (st == ALCN_OK && np) {
     int cols = np < ALCN_REPORT_HIST_COLS ? np : ALCN_REPORT_HIST_COLS, rows = (np + cols - 1) / cols;
-    rp_gp_header(&gp, figs, name, title, cols * ALCN_REPORT_HIST_PANEL_W, rows * ALCN_REPORT_HIST_PANEL_H);
-    rp_buf_printf(&gp, "W = %d.0; H = %d.0\n", cols * ALCN_REPORT_HIST_PANEL_W, rows * ALCN_REPORT_HIST_PANEL_H);
+    int fig_w = (cols < 2 ? 2 : cols) * ALCN_REPORT_HIST_PANEL_W; /* one panel: wide enough for the title */
+    rp_gp_header(&gp, figs, name, title, fig_w, rows * ALCN_REPORT_HIST_PANEL_H);
+    rp_buf_printf(&gp, "W = %d.0; H = %d.0\n", fig_w, rows * ALCN_REPORT_HIST_PANEL_H);
     rp_buf_put(&gp, "set style fill transparent solid 0.45\nset boxwidth 1.0 relative\n"
                     "set key at screen 0.5, screen 1 - 24.0 / H center top horizontal samplen 1.2 font \",9\"\n"
                     "set tics font \",9\"\nset title font \",10\"\n"
@@ -577,7 +581,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
   rp_buf_put(&gp, "set style data histogram\nset style histogram errorbars gap 2 lw 1.2\n"
                   "set style fill solid 0.85 border rgb \"#333333\"\nset boxwidth 0.9 relative\n"
                   "set logscale y\nset format y \"%g\"\nset ylabel \"milliseconds per batch (log scale; bars: min-max)\"\n"
-                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n");
+                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2 width 2\n");
   rp_buf_printf(&gp, "set title \"%s\"\nplot ", ttitle);
   for (size_t s = 0; s < ns; ++s) {
     rp_buf_printf(&gp, "%s\"%s.dat\" using %zu:%zu:%zu%s title ", s ? ", \\\n     " : "", tname, 2 + 3 * s, 3 + 3 * s,
@@ -633,7 +637,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
                   "set style fill solid 0.85 border rgb \"#333333\"\nset boxwidth 0.9 relative\n"
                   "set logscale y\nset format y \"%.0s%c\"\n"
                   "set ylabel \"parameters (log scale)\"\n"
-                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2\n");
+                  "set key outside right top vertical reverse Left samplen 1.5 spacing 1.2 width 2\n");
   rp_buf_printf(&gp, "set title \"%s\"\n", ptitle);
   rp_buf_printf(&gp, "plot \"%s.dat\" using 2:xtic(1) title \"ours: method\" lt 1, \\\n"
                      "     \"\" using 3 title \"ours: noise generator\" lt 2, \\\n"
@@ -652,7 +656,7 @@ static alcn_status table5_figs(rp_figures *figs, const char *dir, const rp_resul
 
 alcn_status rp_make_plots(const rp_results *res, const rp_refs *refs, const int metrics[3], const char *dir,
                           rp_figures *figs) {
-  ALCN_CHECK(rp_mkdir_p(dir));
+  ALCN_CHECK(alcn_fs_mkdir_p(dir));
   for (int m = 0; m < 3; ++m) {
     if (!metrics[m]) continue;
     rp_table *tables;
@@ -692,6 +696,7 @@ alcn_status rp_make_plots(const rp_results *res, const rp_refs *refs, const int 
   free(labels);
   free(classes);
   ALCN_CHECK(st);
+  ALCN_CHECK(rp_saturation_figures(figs, dir, res));
   ALCN_CHECK(table5_figs(figs, dir, res, refs));
   return ALCN_OK;
 }

@@ -1,6 +1,8 @@
 /* Loading the harness's results: RESULTS_DIR/records/ *.json (one cell each,
  * schema alcnbench.record/1) and RESULTS_DIR/table5/ *.json (alcnbench.table5/1).
- * Tolerant of extra and missing keys; derives the method label shown in tables.
+ * Tolerant of extra and missing keys; the method label shown in tables comes
+ * from the record's method_label / noise_label, else from the loaded plugins'
+ * descriptors, else the ids.
  * Records are untrusted data: only regular files under a size cap are read,
  * numbers are range-checked before any conversion to int, and a path in a
  * record (figure4) must stay inside the results folder. */
@@ -13,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/labels.h"
+#include "alcn/loader.h"
 #include "alcn/metrics.h"
 #include "report_internal.h"
 
-const char *const rp_metric_id[3] = {"auroc", "aupr", "f1max"};
-const char *const rp_metric_name[3] = {"AUROC", "AUPR", "F1-max"};
+const char *const rp_metric_id[RP_N_METRICS] = {"auroc", "aupr", "f1max", "pixel_auroc", "aupro"};
+const char *const rp_metric_name[RP_N_METRICS] = {"AUROC", "AUPR", "F1-max", "Pixel AUROC", "AUPRO"};
 
 static const char *jstr(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -49,34 +53,51 @@ static int int_field(const cJSON *o, const char *key, double lo, double hi, int 
   return 1;
 }
 
-/* The paper's label of a plugin pair (ids without variants). */
-static void base_label(char *dst, size_t cap, const char *method, const char *noise) {
-  if (strcmp(method, "dae") == 0) {
-    if (!*noise || strcmp(noise, "none") == 0) snprintf(dst, cap, "DAE");
-    else if (strcmp(noise, "random") == 0) snprintf(dst, cap, "DAE+Random");
-    else if (strcmp(noise, "gaussian") == 0) snprintf(dst, cap, "DAE+Gaussian");
-    else if (strcmp(noise, "alcn") == 0) snprintf(dst, cap, "DAE+ALCN");
-    else snprintf(dst, cap, "DAE+%s", noise);
-  } else if (strcmp(method, "ganomaly") == 0) {
-    snprintf(dst, cap, "GANomaly");
-  } else {
-    snprintf(dst, cap, "%s", method);
+/* The plugins' labels for records written before records carried them:
+ * the installed or built plugins, loaded once with the host's loader
+ * (NULL when none can be loaded; then the ids stand as labels). */
+static const alcn_registry *labels_registry(void) {
+  static alcn_registry reg;
+  static int state; /* 0 not tried, 1 loaded, -1 failed */
+  if (!state) state = alcn_registry_load(&reg, NULL, 0, 1) == ALCN_OK ? 1 : -1;
+  return state > 0 ? &reg : NULL;
+}
+
+/* The label of a plugin pair (ids without variants): the record's labels
+ * (ml, nl; NULL when absent), else the loaded descriptors', else the ids. */
+static void base_label(char *dst, size_t cap, const char *method, const char *noise, const char *ml,
+                       const char *nl) {
+  const int has_noise = noise && *noise && strcmp(noise, "none") != 0;
+  const alcn_registry *reg = (!ml || (has_noise && !nl)) ? labels_registry() : NULL;
+  if (!ml) {
+    const alcn_method_desc *d = reg ? alcn_registry_method(reg, method, NULL) : NULL;
+    ml = d && d->label ? d->label : method;
   }
+  if (has_noise && !nl) {
+    const alcn_noise_desc *d = reg ? alcn_registry_noise(reg, noise, NULL) : NULL;
+    nl = d && d->label ? d->label : noise;
+  }
+  alcn_label_compose(dst, cap, ml, noise, nl);
 }
 
 /* Variants ("id@variant", bench.h) follow the label in brackets:
  * ganomaly@batch -> "GANomaly [batch]", dae@x + alcn@y -> "DAE+ALCN [x+y]". */
-void rp_method_label(char *dst, size_t cap, const char *method, const char *noise) {
+void rp_method_label_from(char *dst, size_t cap, const char *method, const char *noise, const char *method_label,
+                          const char *noise_label) {
   if (!method) method = "?";
   if (!noise) noise = "";
   const char *ma = strchr(method, '@'), *na = strchr(noise, '@');
   char m[96], n[96], base[160];
   snprintf(m, sizeof m, "%.*s", (int)(ma ? (size_t)(ma - method) : strlen(method)), method);
   snprintf(n, sizeof n, "%.*s", (int)(na ? (size_t)(na - noise) : strlen(noise)), noise);
-  base_label(base, sizeof base, m, n);
+  base_label(base, sizeof base, m, n, method_label, noise_label);
   if (!ma && !na) snprintf(dst, cap, "%s", base);
   else
     snprintf(dst, cap, "%s [%s%s%s]", base, ma ? ma + 1 : "", ma && na ? "+" : "", na ? na + 1 : "");
+}
+
+void rp_method_label(char *dst, size_t cap, const char *method, const char *noise) {
+  rp_method_label_from(dst, cap, method, noise, NULL, NULL);
 }
 
 int rp_label_order(const char *label) {
@@ -134,6 +155,7 @@ static void free_names(char **names, size_t n) {
 static void free_record(rp_record *r) {
   cJSON_Delete(r->root);
   free(r->epoch_losses);
+  free(r->epoch_saturation);
   free(r->scores);
   free(r->labels);
   memset(r, 0, sizeof *r);
@@ -177,8 +199,18 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
     return 0;
   }
   r->done = !r->status || strcmp(r->status, "done") == 0;
-  rp_method_label(r->label, sizeof r->label, r->method, r->noise);
-  for (int m = 0; m < 3; ++m) r->metric[m] = jnum(root, rp_metric_id[m]);
+  rp_method_label_from(r->label, sizeof r->label, r->method, r->noise, jstr(root, "method_label"),
+                       jstr(root, "noise_label"));
+  { /* a run resized away from the data set's own size (--image-size) is its own row: "GANomaly (32 px)" */
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+    const cJSON *px = cJSON_IsObject(cfg) ? cJSON_GetObjectItemCaseSensitive(cfg, "image_size") : NULL;
+    if (cJSON_IsNumber(px) && px->valuedouble >= 1 && px->valuedouble <= 65536) {
+      size_t L = strlen(r->label);
+      snprintf(r->label + L, sizeof r->label - L, " (%d px)", (int)px->valuedouble);
+    }
+  }
+  cJSON_AddStringToObject(root, "_report_base_label", r->label); /* before label_losses: see rp_relabel */
+  for (int m = 0; m < RP_N_METRICS; ++m) r->metric[m] = jnum(root, rp_metric_id[m]);
   r->train_seconds = jnum(root, "train_seconds");
   r->infer_ms = jnum(root, "infer_ms_per_batch");
 
@@ -188,6 +220,18 @@ static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) 
     const cJSON *v;
     cJSON_ArrayForEach(v, el) r->epoch_losses[r->n_epochs++] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
   }
+  const cJSON *es = cJSON_GetObjectItemCaseSensitive(root, "epoch_noise_saturation");
+  int nsat = cJSON_IsArray(es) ? cJSON_GetArraySize(es) : 0;
+  if (nsat > 0 && (r->epoch_saturation = malloc((size_t)nsat * sizeof(double)))) {
+    const cJSON *v;
+    cJSON_ArrayForEach(v, es) r->epoch_saturation[r->n_saturation++] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+  }
+  /* loss_not_falling: the record's flag, else from the losses (records before it existed) */
+  const cJSON *nf = cJSON_GetObjectItemCaseSensitive(root, "loss_not_falling");
+  if (cJSON_IsBool(nf)) r->loss_not_falling = cJSON_IsTrue(nf);
+  else if (r->n_epochs >= 2 && isfinite(r->epoch_losses[0]) && isfinite(r->epoch_losses[r->n_epochs - 1]))
+    r->loss_not_falling = r->epoch_losses[r->n_epochs - 1] >= r->epoch_losses[0];
+  else r->loss_not_falling = -1;
   const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "test_scores");
   const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "test_labels");
   int ns = cJSON_IsArray(ts) ? cJSON_GetArraySize(ts) : 0, nl = cJSON_IsArray(tl) ? cJSON_GetArraySize(tl) : 0;
@@ -233,7 +277,8 @@ static int parse_t5(rp_t5 *t, cJSON *root, const char *file) {
   if (!t->method) t->method = "unknown";
   if (!t->kase) t->kase = "infer";
   if (!t->device) t->device = "?";
-  rp_method_label(t->label, sizeof t->label, t->method, t->noise);
+  rp_method_label_from(t->label, sizeof t->label, t->method, t->noise, jstr(root, "method_label"),
+                       jstr(root, "noise_label"));
   char why[160];
   if (!int_field(root, "batch", 0, INT_MAX, &t->batch, why, sizeof why)) {
     fprintf(stderr, "report: warning: %s: %s; record skipped\n", file, why);
@@ -324,6 +369,25 @@ static void resolve_paths(rp_record *r, const char *dir, const char *real_dir) {
           "name files inside its results folder)\n", r->file, r->figure4, why);
 }
 
+/* anomaly_maps_path (inside dir, as figure4) and source (the folder) of a record. */
+static void resolve_extra(rp_record *r, const char *dir, const char *real_dir) {
+  cJSON_AddStringToObject(r->root, "_report_source", dir);
+  r->source = jstr(r->root, "_report_source");
+  r->anomaly_maps_path = NULL;
+  const char *am = jstr(r->root, "anomaly_maps");
+  if (!am) return;
+  char real[PATH_MAX], why[PATH_MAX + 96];
+  if (!real_dir) {
+    snprintf(why, sizeof why, "cannot be checked (the results folder %s cannot be resolved)", dir);
+  } else if (path_inside(dir, real_dir, am, real, sizeof real, why, sizeof why)) {
+    cJSON_AddStringToObject(r->root, "_report_anomaly_maps", real);
+    r->anomaly_maps_path = jstr(r->root, "_report_anomaly_maps");
+    return;
+  }
+  fprintf(stderr, "report: warning: %s: anomaly_maps path \"%s\" %s; its overlays are skipped (a record may only "
+          "name files inside its results folder)\n", r->file, am, why);
+}
+
 /* Later record for the same cell: done beats failed, then the later file wins. */
 static int dedup(rp_record *rec, size_t n, rp_record *r) {
   for (size_t i = 0; i < n; ++i) {
@@ -390,6 +454,7 @@ alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
       continue;
     }
     resolve_paths(&r, dir, real_dir);
+    resolve_extra(&r, dir, real_dir);
     if (!dedup(res->rec, res->n, &r)) res->rec[res->n++] = r;
   }
   free_names(names, nn);
@@ -429,4 +494,14 @@ void rp_free_results(rp_results *res) {
   free(res->t5);
   free(res->plan);
   memset(res, 0, sizeof *res);
+}
+
+void rp_free_record(rp_record *r) { free_record(r); }
+
+void rp_relabel(rp_record *rec, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const char *base = jstr(rec[i].root, "_report_base_label"); /* the label as parse_record derived it */
+    if (base) snprintf(rec[i].label, sizeof rec[i].label, "%s", base);
+  }
+  label_losses(rec, n);
 }

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "alcn/fsutil.h"
 #include "alcn/report.h"
 #include "alcn/status.h"
 #include "stats.h"
@@ -36,13 +37,12 @@ void rp_buf_html(rp_buf *b, const char *s);
 /* Append the base64 encoding of data[n]. */
 void rp_buf_base64(rp_buf *b, const unsigned char *data, size_t n);
 
-/* ---- files ------------------------------------------------------------------ */
-alcn_status rp_mkdir_p(const char *path);
-/* Every file of the report is written through alcn_report_write_atomic
+/* ---- files (mkdir -p: alcn_fs_mkdir_p, alcn/fsutil.h) ------------------------ */
+/* Every file of the report is written through alcn_fs_write_atomic
  * (temporary file, fsync, rename): a full disk leaves no truncated file. */
 alcn_status rp_write_file(const char *path, const char *data, size_t n);
 /* Whole regular file (no FIFO, folder or device) of at most cap bytes into a
- * malloc'ed, NUL-terminated buffer (alcn_report_read_regular). */
+ * malloc'ed, NUL-terminated buffer (alcn_fs_read_regular). */
 alcn_status rp_read_file(const char *path, size_t cap, char **data, size_t *n);
 /* Size caps of the files the report reads. */
 #define RP_CAP_RECORD ALCN_REPORT_RECORD_CAP
@@ -56,6 +56,9 @@ void rp_slug(char *dst, size_t cap, const char *src);
 void rp_norm_name(char *dst, size_t cap, const char *src);
 
 /* ---- records ------------------------------------------------------------------ */
+/* Metrics of a record: image level (auroc, aupr, f1max), then pixel level
+ * (pixel_auroc, aupro: data sets with masks only). */
+#define RP_N_METRICS 5
 typedef struct rp_record {
   cJSON *root;            /* owns every string below */
   const char *file;       /* basename of the JSON file (kept in root as "_report_file") */
@@ -64,10 +67,16 @@ typedef struct rp_record {
   const char *figure4_path; /* figure4 resolved inside the results folder (real path); NULL: none or refused */
   int cls, seed, done;
   char label[96];         /* derived method label ("DAE+ALCN"), + " (LOSS)" when losses differ */
-  double metric[3];       /* auroc, aupr, f1max; NAN when absent and not computable */
+  double metric[RP_N_METRICS]; /* auroc, aupr, f1max, pixel_auroc, aupro; NAN when absent (the first three
+                                computed from the scores where possible) */
+  int loss_not_falling;   /* 1: the last epoch's loss is not below the first's; 0: it fell; -1: unknown */
+  const char *anomaly_maps_path; /* the record's .amap resolved inside its results folder; NULL: none */
+  const char *source;     /* the results folder it was read from */
   double train_seconds, infer_ms;
   double *epoch_losses;
   int n_epochs;
+  double *epoch_saturation; /* learned noise: fraction of outputs within 0.01 of 0 or 1, per epoch */
+  int n_saturation;
   float *scores;
   int *labels;
   size_t n_scores;
@@ -90,12 +99,16 @@ typedef struct rp_results {
   char plan_name[32];
 } rp_results;
 
-enum { RP_AUROC = 0, RP_AUPR = 1, RP_F1 = 2 };
-extern const char *const rp_metric_id[3];   /* "auroc", "aupr", "f1max" */
-extern const char *const rp_metric_name[3]; /* "AUROC", "AUPR", "F1-max" */
+enum { RP_AUROC = 0, RP_AUPR = 1, RP_F1 = 2, RP_PIXEL_AUROC = 3, RP_AUPRO = 4 };
+extern const char *const rp_metric_id[RP_N_METRICS];   /* "auroc", "aupr", "f1max", "pixel_auroc", "aupro" */
+extern const char *const rp_metric_name[RP_N_METRICS]; /* "AUROC", "AUPR", "F1-max", "Pixel AUROC", "AUPRO" */
 
 /* The label shown in tables for method/noise ("DAE+ALCN", "GANomaly", ...). */
 void rp_method_label(char *dst, size_t cap, const char *method, const char *noise);
+/* The same with the record's labels (method_label / noise_label; NULL when the
+ * record has none: the loaded plugins' descriptors name it, else the id). */
+void rp_method_label_from(char *dst, size_t cap, const char *method, const char *noise, const char *method_label,
+                          const char *noise_label);
 /* Sort key placing baselines first and DAE+ALCN last (paper order). */
 int rp_label_order(const char *label);
 
@@ -234,12 +247,17 @@ alcn_status rp_gp_emit(rp_figures *figs, const char *dir, const char *name, cons
                        const rp_buf *gp, const rp_buf *dat);
 /* Critical-difference diagram of a comparison (cdplot.c); nothing when it has no Friedman test. */
 alcn_status rp_cd_figure(rp_figures *figs, const char *dir, const rp_comparison *c);
+/* Noise saturation and relative loss per epoch, per data set and protocol (saturation.c). */
+alcn_status rp_saturation_figures(rp_figures *figs, const char *dir, const rp_results *res);
 /* Find gnuplot on PATH (ALCN_GNUPLOT overrides); "" when absent. */
 void rp_find_gnuplot(char *dst, size_t cap);
 /* Write every figure's .gp/.dat under figures_dir and render them when gnuplot exists. */
 alcn_status rp_make_plots(const rp_results *res, const rp_refs *refs, const int metrics[3], const char *figures_dir,
                           rp_figures *figs);
 alcn_status rp_make_figure4(const rp_results *res, const char *results_dir, const char *f4_dir, rp_figures *figs);
+/* The noise gallery (gallery.c): per (data set, protocol), every DAE noise of one (class, seed)
+ * on the same test images, from the cells' Figure-4 files; PNGs under f4_dir. */
+alcn_status rp_make_gallery(const rp_results *res, const char *f4_dir, rp_figures *figs);
 
 /* ---- index --------------------------------------------------------------------------- */
 typedef struct rp_index_in {
@@ -250,5 +268,66 @@ typedef struct rp_index_in {
   const rp_figures *figs;
 } rp_index_in;
 alcn_status rp_write_index(const rp_index_in *in);
+
+/* ---- results of several folders, tidy CSV, comparisons (merge.c, csv.c, compare_main.c) ---- */
+/* Load every folder (rp_load_results each) into one set. A cell id found in
+ * more than one folder is named on stderr in one line (which folders, which
+ * record is kept: done beats failed, then the later folder); labels are
+ * derived again over the merged set. */
+alcn_status rp_load_results_multi(const char *const *dirs, int n, rp_results *res, int quiet);
+/* Free one record's memory (records.c). */
+void rp_free_record(rp_record *r);
+/* The labels again over rec[0..n) (records.c): each record's own label as
+ * it was read, then " (LOSS)" where a label has several losses in the set. */
+void rp_relabel(rp_record *rec, size_t n);
+/* results.csv: one row per done cell and finite metric (csv.c); the header is RP_CSV_HEADER. */
+#define RP_CSV_HEADER \
+  "cell,dataset,protocol,class,class_name,method,noise,variant,label,loss,seed,metric,value,epochs,train_seconds," \
+  "loss_not_falling,source"
+alcn_status rp_write_results_csv(const rp_results *res, const char *path);
+/* Append s to b as one CSV field (RFC 4180: quoted when it holds a comma, a
+ * quote, CR/LF or edge blanks; quotes doubled). */
+void rp_csv_field(rp_buf *b, const char *s);
+
+/* ---- raster drawing for the grids the report draws itself (raster.c) ------------------ */
+#define RP_FONT_W 5
+#define RP_FONT_H 9 /* 7 above the baseline, 2 below */
+typedef struct rp_canvas {
+  unsigned char *pix; /* h rows of w pixels of ch bytes (1 gray, 3 RGB) */
+  int w, h, ch;
+} rp_canvas;
+/* Width in pixels of s in the built-in 5x7 font (with descenders) at an integer scale (height: RP_FONT_H * scale). */
+int rp_text_width(const char *s, int scale);
+void rp_draw_text(rp_canvas *cv, int x, int y, int scale, const char *s, const unsigned char rgb[3]);
+void rp_fill_rect(rp_canvas *cv, int x, int y, int w, int h, const unsigned char rgb[3]);
+/* Encode as 8-bit PNG in memory, then write atomically. */
+alcn_status rp_png_write(const char *path, const rp_canvas *cv);
+/* The raster as a one-page PDF (Flate-compressed RGB image, 150 dpi), written atomically. */
+alcn_status rp_pdf_write(const char *path, const rp_canvas *cv);
+/* A labelled grid of n rows x cols panels of h x w pixels (scaled up by s,
+ * sizes in alcn/report.h): white canvas, column headers drawn (headers may
+ * be NULL), rows labelled by rp_grid_row_label. A grid over the PNG limits is
+ * refused (ALCN_ERR_FORMAT naming what) before anything is allocated. */
+typedef struct rp_grid {
+  int n, cols, s, pw, ph; /* pw x ph: a scaled panel */
+  rp_canvas cv;           /* owns pix: free(cv.pix) */
+} rp_grid;
+alcn_status rp_grid_init(rp_grid *g, const char *what, int n, int cols, int h, int w, int ch,
+                         const char *const *headers);
+/* Top-left pixel of panel (row, col). */
+void rp_grid_panel_xy(const rp_grid *g, int row, int col, int *x, int *y);
+/* "normal" (green) / "anomalous" (red) / "image k" (label -1) and "score S" (NaN: none) left of a row. */
+void rp_grid_row_label(rp_grid *g, int row, int label, double score);
+
+/* ---- anomaly-map overlays (overlay.c) ----------------------------------------------- */
+/* One PNG per record with an .amap file under dir (input | ground truth |
+ * anomaly map | overlay, rows labelled normal / anomalous with their scores). */
+alcn_status rp_make_overlays(const rp_results *res, const char *dir, rp_figures *figs);
+/* Render one .amap file (bench/harness/pixel_eval.c) as that PNG. */
+alcn_status rp_overlay_png(const char *amap_path, const char *png_path, int *width, int *height);
+
+/* ---- flagged cells (flags.c) ------------------------------------------------------- */
+/* The section listing cells whose loss did not fall (nothing when none). */
+void rp_flags_section(const rp_results *res, rp_buf *md, rp_buf *html);
 
 #endif

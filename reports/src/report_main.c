@@ -2,19 +2,24 @@
  * generator (alcn_report_main, report.h). Loads the records, writes the
  * tables, figures, Figure-4 grids and the index, and returns an exit code. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alcn/args.h"
 #include "alcn/report.h"
 #include "report_internal.h"
 
 static void usage(FILE *f, const char *argv0) {
   fprintf(f,
-          "usage: %s RESULTS_DIR -o OUT_DIR [--format png|svg|pdf] [--metrics auroc,aupr,f1max]\n"
+          "usage: %s RESULTS_DIR... -o OUT_DIR [--format png|svg|pdf] [--metrics auroc,aupr,f1max]\n"
           "       [--reference DIR] [--quiet]\n"
           "Turns RESULTS_DIR/records/*.json and RESULTS_DIR/table5/*.json into tables (Markdown, LaTeX),\n"
-          "gnuplot figures (.gp + .dat kept beside each), Figure-4 grids, report.md and report.html in OUT_DIR.\n"
+          "gnuplot figures (.gp + .dat kept beside each), Figure-4 grids, report.md, report.html and the tidy\n"
+          "results.csv (one row per cell and metric) in OUT_DIR. Several RESULTS_DIRs are merged; a cell found in\n"
+          "more than one is named in one line (a done record wins over a failed one, then the later folder).\n"
+          "Pixel AUROC and AUPRO tables and anomaly-map overlays appear when the records have them.\n"
           "Per dataset and protocol, a statistics table gives each method's average over classes with a 95%%\n"
           "t confidence interval over seeds, Wilcoxon signed-rank p-values against DAE+ALCN over (class, seed)\n"
           "cells, and a Friedman test over (class, seed) blocks with a Nemenyi critical-difference diagram.\n"
@@ -22,6 +27,7 @@ static void usage(FILE *f, const char *argv0) {
           "  --metrics    tables and bars for these metrics (default auroc)\n"
           "  --reference  folder of published-table CSVs (default: the copies built into this program)\n"
           "  --quiet      print warnings and errors only\n"
+          "  --verbose    error messages with internal call frames\n"
           "Without gnuplot on PATH the tables, scripts and data are still written, one warning names the\n"
           "figures not rendered, and the exit code is 0. Exit codes: 0 ok, 1 error, 2 usage.\n",
           argv0);
@@ -49,33 +55,36 @@ static alcn_status write_table(const char *dir, const rp_table *t, int quiet) {
 
 int alcn_report_main(int argc, char **argv) {
   const char *argv0 = argc > 0 ? argv[0] : "report";
-  const char *in_dir = NULL, *out_dir = NULL, *format = "png", *metrics_arg = "auroc", *ref_dir = NULL;
-  int quiet = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    int has_val = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout, argv0);
-      return 0;
-    } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && has_val) {
-      out_dir = argv[++i];
-    } else if (!strcmp(a, "--format") && has_val) {
-      format = argv[++i];
-    } else if (!strcmp(a, "--metrics") && has_val) {
-      metrics_arg = argv[++i];
-    } else if (!strcmp(a, "--reference") && has_val) {
-      ref_dir = argv[++i];
-    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-      quiet = 1;
-    } else if (a[0] == '-') {
-      fprintf(stderr, "%s: unknown or incomplete option '%s'\n", argv0, a);
-      usage(stderr, argv0);
-      return 2;
-    } else if (!in_dir) {
-      in_dir = a;
-    } else {
-      fprintf(stderr, "%s: unexpected argument '%s' (one RESULTS_DIR only)\n", argv0, a);
-      return 2;
+  const char *in_dir = NULL, *in_dirs[64], *out_dir = NULL, *format = "png", *metrics_arg = "auroc", *ref_dir = NULL;
+  int quiet = 0, n_in = 0;
+  enum { R_OUT, R_FORMAT, R_METRICS, R_REFERENCE, R_QUIET };
+  static const alcn_argspec flags[] = {{"out", "OUT_DIR", NULL, R_OUT, 'o'},
+                                       {"format", "F", NULL, R_FORMAT, 0},
+                                       {"metrics", "LIST", NULL, R_METRICS, 0},
+                                       {"reference", "DIR", NULL, R_REFERENCE, 0},
+                                       {"quiet", NULL, NULL, R_QUIET, 'q'},
+                                       {NULL, NULL, NULL, 0, 0}};
+  char prog[64];
+  snprintf(prog, sizeof prog, "alcnbench %s", argv0);
+  alcn_args ap;
+  alcn_args_init(&ap, prog, flags, argc, argv, 1);
+  for (int id; (id = alcn_args_next(&ap)) != ALCN_ARGS_END;) {
+    switch (id) {
+      case ALCN_ARGS_HELP: usage(stdout, argv0); return ALCN_EXIT_OK;
+      case ALCN_ARGS_ERROR: return alcn_args_fail(prog);
+      case R_OUT: out_dir = ap.value; break;
+      case R_FORMAT: format = ap.value; break;
+      case R_METRICS: metrics_arg = ap.value; break;
+      case R_REFERENCE: ref_dir = ap.value; break;
+      case R_QUIET: quiet = 1; break;
+      case ALCN_ARGS_POSITIONAL:
+        if (n_in >= 64) {
+          fprintf(stderr, "%s: unexpected argument '%s' (at most 64 RESULTS_DIRs)\n", argv0, ap.value);
+          return ALCN_EXIT_USAGE;
+        }
+        in_dirs[n_in++] = ap.value;
+        if (!in_dir) in_dir = ap.value;
+        break;
     }
   }
   if (!in_dir || !out_dir) {
@@ -112,19 +121,19 @@ int alcn_report_main(int argc, char **argv) {
   figs.quiet = quiet;
   int rc = 1;
   char path[4096];
-  alcn_status st = rp_load_results(in_dir, &res, quiet);
-  if (st != ALCN_OK) {
-    fprintf(stderr, "%s: error: %s\n", argv0, alcn_last_error());
-    return 1;
-  }
+  alcn_status st = rp_load_results_multi(in_dirs, n_in, &res, quiet);
+  if (st != ALCN_OK) return alcn_args_fail(prog);
   if ((st = rp_load_refs(ref_dir, &refs)) != ALCN_OK) goto fail;
   snprintf(path, sizeof path, "%s/tables", out_dir);
-  if ((st = rp_mkdir_p(path)) != ALCN_OK) goto fail;
+  if ((st = alcn_fs_mkdir_p(path)) != ALCN_OK) goto fail;
 
   /* Tables: each requested metric (per dataset and protocol, its statistics
    * table right after it), then Table 5 (ours and published). */
-  for (int m = 0; m < 3; ++m) {
-    if (!metrics[m]) continue;
+  for (int m = 0; m < RP_N_METRICS; ++m) {
+    /* the pixel metrics (pixel_auroc, aupro): whenever some record has them */
+    int want = m < 3 ? metrics[m] : 0;
+    for (size_t i = 0; m >= 3 && i < res.n && !want; ++i) want = res.rec[i].done && isfinite(res.rec[i].metric[m]);
+    if (!want) continue;
     rp_table *t;
     size_t nt, nc = 0;
     rp_comparison *cmp = NULL;
@@ -171,6 +180,11 @@ int alcn_report_main(int argc, char **argv) {
   if ((st = rp_make_plots(&res, &refs, metrics, path, &figs)) != ALCN_OK) goto fail;
   snprintf(path, sizeof path, "%s/figure4", out_dir);
   if ((st = rp_make_figure4(&res, in_dir, path, &figs)) != ALCN_OK) goto fail;
+  if ((st = rp_make_gallery(&res, path, &figs)) != ALCN_OK) goto fail;
+  if ((st = rp_make_overlays(&res, path, &figs)) != ALCN_OK) goto fail;
+  snprintf(path, sizeof path, "%s/results.csv", out_dir);
+  if ((st = rp_write_results_csv(&res, path)) != ALCN_OK) goto fail;
+  if (!quiet) printf("report: tidy results %s\n", path);
 
   /* Index. */
   {
@@ -204,8 +218,8 @@ int alcn_report_main(int argc, char **argv) {
             out_dir);
   goto cleanup;
 fail:
-  fprintf(stderr, "%s: error: %s\n", argv0, alcn_last_error());
-  rc = 1;
+  (void)alcn_args_fail(prog);
+  rc = ALCN_EXIT_FAIL;
 cleanup:
   for (size_t i = 0; i < nall; ++i) rp_table_free(&all[i]);
   free(all);

@@ -296,12 +296,22 @@ static alcn_status build_one(const rp_results *res, const rp_refs *refs, int met
   snprintf(t->col[nc], sizeof t->col[0], "Avg");
   snprintf(t->col[nc + 1], sizeof t->col[0], "Rank");
 
-  int multi_seed = 0, all_complete = 1;
+  int multi_seed = 0, all_complete = 1, n_flagged = 0;
   for (size_t l = 0; l < nl; ++l) {
     rp_row *row = add_row(t, labels[l], 0);
     if (!row) {
       st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_NOMEM, "out of memory building a table");
       goto done;
+    }
+    for (size_t i = 0; i < n; ++i) { /* a cell of this row whose training loss did not fall: dagger */
+      const rp_record *r = &res->rec[i];
+      if (r->done && r->loss_not_falling == 1 && !strcmp(r->dataset, ds) && !strcmp(r->protocol, proto) &&
+          !strcmp(r->label, labels[l]) && !isnan(r->metric[metric])) {
+        size_t L = strlen(row->label);
+        snprintf(row->label + L, sizeof row->label - L, " †");
+        n_flagged++;
+        break;
+      }
     }
     int complete = 1;
     double class_mean_sum = 0;
@@ -391,6 +401,9 @@ static alcn_status build_one(const rp_results *res, const rp_refs *refs, int met
   rp_buf_put(&cap, " Avg = mean over classes");
   rp_buf_put(&cap, all_complete ? "" : " (only for methods with every class)");
   rp_buf_put(&cap, ". Best per column in bold. Rank = mean rank over classes (1 = best) among the rows shown.");
+  if (n_flagged)
+    rp_buf_put(&cap, " † = in some cells of this row the training loss did not fall from the first epoch to the last "
+                     "(see Loss not falling): the model may be untrained.");
   if (ref && n_pub) {
     rp_buf_printf(&cap, " Rows marked (published): %s.", ref->source);
     if (ref->note[0]) rp_buf_printf(&cap, " Note: %s.", ref->note);

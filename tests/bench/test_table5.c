@@ -1,4 +1,4 @@
-/* Check suite for `alcnbench table5` (bench/table5.c): a tiny run of the dae
+/* Check suite for `alcnbench table5` (bench/harness/table5.c): a tiny run of the dae
  * method with noises none and alcn (1x16x16, batch 4, 2 timed runs) writes
  * the table JSON and one alcnbench.table5/1 record per case with the fields
  * the report reads; torch_ms is null without PyTorch (--no-torch and

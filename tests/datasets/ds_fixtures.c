@@ -1,5 +1,6 @@
 /* Fixture writers for the datasets tests (see ds_fixtures.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "alcn/fsutil.h"
 #include "ds_fixtures.h"
 
 #include <errno.h>
@@ -59,17 +60,7 @@ int fx_write_idx_labels(const char *path, int n, const uint8_t *labels, int gz) 
   return r;
 }
 
-int fx_mkdirs(const char *path) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; ++p)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0777) != 0 && errno != EEXIST) return -1;
-      *p = '/';
-    }
-  return (mkdir(tmp, 0777) == 0 || errno == EEXIST) ? 0 : -1;
-}
+int fx_mkdirs(const char *path) { return alcn_fs_mkdir_p(path) == ALCN_OK ? 0 : -1; }
 
 int fx_make_mnist(const char *dir, int ntrain, int ntest, int gz) {
   char p[4096];

@@ -2,7 +2,7 @@
 # Slurm end to end: start a one-node Slurm (munged, slurmctld, slurmd; config,
 # state and logs under a temp folder, foreground daemons stopped by pid),
 # submit a 4-cell plan as an array of 2 shards plus the dependent report job
-# with bench/slurm/submit.sh, wait (bounded), check the records and the
+# with bench/scripts/slurm/submit.sh, wait (bounded), check the records and the
 # report. Installs nothing (CI installs the Debian packages slurm-wlm and
 # munge); skips (77) only when the daemons cannot start, and fails instead when
 # CI=true (.ci/run), where a Slurm that cannot start is a broken setup.
@@ -96,7 +96,7 @@ echo "ok: one-node Slurm up ($host, port $port)"
 # 4 cells, 2 shards, then the report
 cd "$T/jobs"
 export ALCNBENCH="$AB"
-out=$("$SRC/bench/slurm/submit.sh" -n 2 -a "--cpus-per-task=1" -- "${TINY[@]}" --method toy --classes 0,1,2,3 \
+out=$("$SRC/bench/scripts/slurm/submit.sh" -n 2 -a "--cpus-per-task=1" -- "${TINY[@]}" --method toy --classes 0,1,2,3 \
       --out "$T/out") || fail "submit: $out"
 echo "$out"
 read -r array report < "$T/out/slurm-jobs.txt" || fail "no job ids in $T/out/slurm-jobs.txt"

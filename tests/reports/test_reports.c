@@ -472,13 +472,13 @@ START_TEST(test_pngs_sized_and_not_blank) {
     ck_assert_msg(w == ew && h == eh, "%s is %dx%d, expected %dx%d", figures[i], w, h, ew, eh);
     ck_assert_msg(var > 200.0, "%s looks blank (luminance variance %.1f)", figures[i], var);
   }
-  /* Figure 4: 2 images of 28x28, scale ceil(96/28) = 4, gap 4. */
+  /* Figure 4: 2 images of 28x28, 4 columns, scale ceil(168/28) = 6, gap 4, label and header bands. */
   int w, h;
   double var;
   snprintf(path, sizeof path, "%s/figure4/mnist-p1-c0-dae-alcn-mse-s1.png", out_png);
   read_png_stats(path, &w, &h, &var);
-  ck_assert_int_eq(w, 4 * 28 * 4 + 5 * ALCN_REPORT_F4_GAP);
-  ck_assert_int_eq(h, 2 * 28 * 4 + 3 * ALCN_REPORT_F4_GAP);
+  ck_assert_int_eq(w, ALCN_REPORT_F4_LABEL_W + 4 * 28 * 6 + 5 * ALCN_REPORT_F4_GAP);
+  ck_assert_int_eq(h, ALCN_REPORT_F4_HEAD_H + 2 * 28 * 6 + 3 * ALCN_REPORT_F4_GAP);
   ck_assert_double_gt(var, 1000.0);
 }
 END_TEST
@@ -561,8 +561,8 @@ START_TEST(test_figure4_rgb_and_errors) {
   write_f4(in, "ALCNF4v1", 1, 3, 32, 32, 4 * 3 * 32 * 32);
   int w = 0, h = 0;
   ck_assert_int_eq(alcn_report_figure4_png(in, out, &w, &h), ALCN_OK);
-  ck_assert_int_eq(w, 4 * 32 * 3 + 5 * ALCN_REPORT_F4_GAP); /* scale ceil(96/32) = 3 */
-  ck_assert_int_eq(h, 32 * 3 + 2 * ALCN_REPORT_F4_GAP);
+  ck_assert_int_eq(w, ALCN_REPORT_F4_LABEL_W + 4 * 32 * 6 + 5 * ALCN_REPORT_F4_GAP); /* scale ceil(168/32) = 6 */
+  ck_assert_int_eq(h, ALCN_REPORT_F4_HEAD_H + 32 * 6 + 2 * ALCN_REPORT_F4_GAP);
   int rw, rh;
   double var;
   read_png_stats(out, &rw, &rh, &var);
@@ -859,6 +859,36 @@ START_TEST(test_figure4_too_wide_writes_nothing) {
 }
 END_TEST
 
+/* Issue 13: a run resized with --image-size is its own row, labelled with its resolution;
+ * the learned noise's saturation per epoch is drawn with the relative loss. */
+START_TEST(test_resolution_rows_and_saturation) {
+  char res[4096], out[4200], p[4400];
+  make_results(res, sizeof res, "report-px");
+  put_record(res, "a.json", "mnist_p1_c0_dae_alcn_mse_s1", "0", "1",
+             ",\"config\":{\"image_size\":0},\"epoch_losses\":[2,1],\"epoch_noise_saturation\":[0.5,0.75]");
+  put_record(res, "b.json", "mnist_p1_c0_dae_alcn_mse_s2", "0", "2",
+             ",\"config\":{\"image_size\":32},\"epoch_losses\":[4,1],\"epoch_noise_saturation\":[0.25,1]");
+  snprintf(out, sizeof out, "%s/out", res);
+  ck_assert_int_eq(run_report(res, out, "png", "auroc", NULL), 0);
+  char *md = slurp(out, "report.md");
+  ck_assert_ptr_nonnull(md);
+  ck_assert_msg(strstr(md, "| DAE+ALCN (32 px) |") != NULL, "no row for the 32-px run");
+  ck_assert_msg(strstr(md, "| DAE+ALCN |") != NULL, "no row for the native-size run");
+  free(md);
+  snprintf(p, sizeof p, "%s/figures", out);
+  char *dat = slurp(p, "saturation_mnist_p1.dat");
+  ck_assert_ptr_nonnull(dat);
+  /* blocks: saturation of DAE+ALCN, of DAE+ALCN (32 px), then loss / first loss of each */
+  ck_assert_msg(strstr(dat, "2\t0.75\t0.75\t0.75\n") != NULL, "saturation, epoch 2:\n%s", dat);
+  ck_assert_msg(strstr(dat, "1\t0.25\t0.25\t0.25\n") != NULL, "saturation (32 px), epoch 1:\n%s", dat);
+  ck_assert_msg(strstr(dat, "2\t0.5\t0.5\t0.5\n") != NULL, "relative loss, epoch 2:\n%s", dat);
+  ck_assert_msg(strstr(dat, "2\t0.25\t0.25\t0.25\n") != NULL, "relative loss (32 px), epoch 2:\n%s", dat);
+  free(dat);
+  if (have_gnuplot) ck_assert(exists(p, "saturation_mnist_p1.png"));
+  tu_remove_tree(res);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("reports");
   TCase *tc = tcase_create("fixture");
@@ -877,6 +907,7 @@ int main(void) {
   tcase_add_test(tc, test_record_not_regular_files);
   tcase_add_test(tc, test_full_disk_leaves_no_truncated_file);
   tcase_add_test(tc, test_figure4_too_wide_writes_nothing);
+  tcase_add_test(tc, test_resolution_rows_and_saturation);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Submit an alcnbench plan to Slurm: an array of N shard jobs, then a report
 # job that starts when every shard succeeded (--dependency=afterok).
-#   bench/slurm/submit.sh -n 8 [-a 'extra sbatch flags'] -- --config plan.ini --out /shared/results
+#   bench/scripts/slurm/submit.sh -n 8 [-a 'extra sbatch flags'] -- --config plan.ini --out /shared/results
 # The run flags after -- go to `alcnbench run` unchanged and must name --out.
 # ALCNBENCH (default: alcnbench on PATH) is exported to the jobs. Prints the
 # two job ids.

@@ -1,15 +1,17 @@
-/* The report generator: `alcnbench report RESULTS_DIR -o OUT_DIR` turns the
- * harness's per-cell JSON records into paper-ready tables (Markdown, LaTeX
- * booktabs), gnuplot figures (script + data kept beside each figure),
- * Figure-4 image grids (PNG via libpng) and an index (report.md and a
- * self-contained report.html).
+/* The report generator: `alcnbench report RESULTS_DIR... -o OUT_DIR` turns the
+ * harness's per-cell JSON records (of one or more results folders, merged)
+ * into paper-ready tables (Markdown, LaTeX booktabs), gnuplot figures
+ * (script + data kept beside each figure), Figure-4 image grids and
+ * anomaly-map overlays (PNG via libpng), the tidy results.csv and an index
+ * (report.md and a self-contained report.html).
  *
  * Output layout under OUT_DIR:
- *   report.md, report.html
+ *   report.md, report.html, results.csv (one row per cell and metric)
  *   tables/<metric>_<dataset>_<protocol>.{md,tex}, tables/table5.{md,tex}
+ *     (metrics: auroc, aupr, f1max as asked; pixel_auroc, aupro where records have them)
  *   tables/stats_<metric>_<dataset>_<protocol>.{md,tex} (CI, Wilcoxon, Friedman)
  *   figures/<name>.{gp,dat,png|svg|pdf} (cd_<metric>_<dataset>_<protocol>: critical differences)
- *   figure4/<cell>.png
+ *   figure4/<cell>.png, figure4/<cell>-maps.png (overlays); with --format pdf also .pdf
  *
  * Exit codes of alcn_report_main: 0 success (also when gnuplot is missing:
  * the tables, .gp and .dat files are written and one warning names every
@@ -44,12 +46,20 @@ extern "C" {
 #define ALCN_REPORT_CD_W 860
 #define ALCN_REPORT_CD_H(k, g) (212 + 30 * (((k) + 1) / 2 - 1) + 12 * (g))
 
-/* Figure-4 grid: each h x w panel is scaled up by the integer factor
- * ceil(ALCN_REPORT_F4_MIN_PANEL / h) (at least 1) and panels are separated
- * (and framed) by ALCN_REPORT_F4_GAP white pixels:
- *   width  = 4 * w * s + 5 * gap,  height = n * h * s + (n + 1) * gap. */
-#define ALCN_REPORT_F4_MIN_PANEL 96
+/* Figure-4 grids and anomaly-map overlays: each h x w panel is scaled up by
+ * the integer factor s = ceil(ALCN_REPORT_F4_MIN_PANEL / h) (at least 1);
+ * panels are separated (and framed) by ALCN_REPORT_F4_GAP white pixels; a
+ * band of ALCN_REPORT_F4_HEAD_H pixels on top holds the column headers and
+ * one of ALCN_REPORT_F4_LABEL_W on the left the row labels (normal /
+ * anomalous and the score), in a built-in 5x7 font scaled by
+ * ALCN_REPORT_F4_TEXT_SCALE. For k columns and n rows:
+ *   width  = LABEL_W + k * w * s + (k + 1) * gap,
+ *   height = HEAD_H + n * h * s + (n + 1) * gap. */
+#define ALCN_REPORT_F4_MIN_PANEL 168
 #define ALCN_REPORT_F4_GAP 4
+#define ALCN_REPORT_F4_TEXT_SCALE 2
+#define ALCN_REPORT_F4_HEAD_H 30
+#define ALCN_REPORT_F4_LABEL_W 176
 /* A larger grid is refused (libpng's default limit is 1000000 pixels a side). */
 #define ALCN_REPORT_F4_MAX_SIDE 1000000
 #define ALCN_REPORT_F4_MAX_BYTES (1 << 30)
@@ -59,37 +69,30 @@ extern "C" {
  * Prints progress to stdout (unless --quiet) and errors/warnings to stderr. */
 int alcn_report_main(int argc, char **argv);
 
-/* Read a Figure-4 file (.f4, see below) and write its grid as an 8-bit PNG
- * (gray for c == 1, RGB for c == 3, else the first channel as gray).
- * Rows = images; columns = input | noise | input+noise | reconstruction,
- * each panel min-max scaled on its own. *width / *height (optional) receive
- * the PNG size.
- * .f4 layout (little-endian): char magic[8] = "ALCNF4v1"; int32 n, c, h, w;
- * then per image four float32 planes of c*h*w: input, noise, input+noise, output. */
+/* `compare A B [--metric M] [--quiet]`: per-cell and average differences of a
+ * metric between two results folders (cells paired by id) and a paired
+ * Wilcoxon signed-rank test; argv[0] is the command name ("compare").
+ * Exit codes: 0 ok, 1 error, 2 usage. */
+int alcn_report_compare_main(int argc, char **argv);
+
+/* Read a Figure-4 file (.f4) and write its grid as an 8-bit PNG (RGB; the
+ * first channel of images with c != 1, 3 shown as gray). Rows = images,
+ * labelled normal / anomalous with their scores; columns = input | noise |
+ * input+noise | reconstruction, each column min-max scaled over its rows; the
+ * noise columns are left out when the file says the method has no noise
+ * (v2 flags) or its noise planes are all zero (v1). *width / *height
+ * (optional) receive the PNG size.
+ * .f4 layout (little-endian): char magic[8] = "ALCNF4v2"; int32 n, c, h, w;
+ * int32 flags (bit 0: noise panels present); then per image int32 label (1
+ * anomalous, 0 normal, -1 unknown), float32 score and four float32 planes of
+ * c*h*w: input, noise, input+noise, output. "ALCNF4v1" files have no flags,
+ * labels or scores. */
 alcn_status alcn_report_figure4_png(const char *f4_path, const char *png_path, int *width, int *height);
 
-/* ---- File helpers shared with alcnbench (defined in reports/src/util.c) ---- */
-
-/* Read a file that may come from anyone (a config file, a record) into a
- * malloc'ed, NUL-terminated buffer (*n: its length; n may be NULL). Opened with
- * O_NONBLOCK and checked with fstat: only a regular file is read (a folder, a
- * FIFO, a device or a socket is refused at once, never waited on), and one
- * of more than cap bytes is refused. Errors (ALCN_ERR_IO, ALCN_ERR_NOMEM) are
- * one line naming "WHAT PATH" (what may be NULL, e.g. "--config"). */
-alcn_status alcn_report_read_regular(const char *what, const char *path, size_t cap, char **data, size_t *n);
 /* The cap on a cell record (its test scores take about 20 bytes an image),
- * for the report and for alcnbench's resume check alike. */
+ * for the report and for alcnbench's resume check alike (read with
+ * alcn_fs_read_regular, alcn/fsutil.h). */
 #define ALCN_REPORT_RECORD_CAP ((size_t)256 << 20)
-
-/* Write data[len] to path atomically: a temporary file with a unique name
- * (".<name>.p<pid>.<unique>.tmp", O_EXCL) in tmp_dir (NULL: path's own folder; it must be
- * on the same file system), every byte written and checked, fsync, rename
- * over path, fsync of path's folder. On any failure the temporary file is
- * removed and path is untouched (old contents or absent), never truncated. */
-alcn_status alcn_report_write_atomic(const char *path, const char *tmp_dir, const void *data, size_t len);
-/* The pid in the name of a temporary file of alcn_report_write_atomic
- * (".<name>.p<pid>.<unique>.tmp"), 0 for any other name. */
-long alcn_report_tmp_owner(const char *name);
 
 #ifdef __cplusplus
 }

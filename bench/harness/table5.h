@@ -1,0 +1,80 @@
+/* `alcnbench table5` inside: the options, the measured items and the pieces
+ * of the command, one concern per file:
+ *   table5.c          the command: plugins, items, order of the steps
+ *   table5_cli.c      flags (alcn/args.h) and --help
+ *   table5_measure.c  timing one method (+ noise) through the plugin
+ *                     interface, in a child process of its own
+ *   table5_peers.c    the published Table 5 (CSV) and the PyTorch peer beside ours
+ *   table5_output.c   the printed table, --json and the --out records */
+#ifndef ALCN_BENCH_TABLE5_H
+#define ALCN_BENCH_TABLE5_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "alcn/plugin.h"
+#include "alcn/status.h"
+
+#define T5_MAX_CASES 8
+#define T5_MAX_ITEMS 32
+#define T5_PAPER_BATCH 4096 /* the batch of the published inference times */
+
+typedef struct t5_opts {
+  int C, H, W;
+  const char *device;
+  int threads, batch, lat_batch, iters, warmup, train, fork, quiet, no_torch;
+  long epoch_images;
+  uint64_t seed;
+  const char *loss;
+  const char *methods[T5_MAX_ITEMS], *noises[T5_MAX_ITEMS], *deconv[4];
+  int n_methods, n_noises, n_deconv;
+  const char *json, *out, *plugin_path, *paper_csv;
+} t5_opts;
+
+/* One timed case of one method. */
+typedef struct t5_case {
+  char kase[24];           /* train_step | infer | infer_with_noise */
+  int batch;
+  double med, mn, mx;      /* ms */
+  double torch_ms, torch_native_ms, torch_fast_ms, published_ms;
+} t5_case;
+
+/* The results of one method (+ noise), as the child process sends them. */
+typedef struct t5_item {
+  char method[64], noise[64];
+  char method_label[64], noise_label[64]; /* the descriptors' labels ("" = no noise) */
+  char label[128];         /* composed: "DAE+ALCN", "GANomaly" */
+  int ok;
+  char error[512];
+  char device[160], be_name[16];
+  long long params_method, params_noise, peak_host, peak_device; /* peak_device -1: not tracked */
+  double published_params_m;
+  int n;
+  t5_case c[T5_MAX_CASES];
+} t5_item;
+
+/* A row of the published Table 5. */
+typedef struct t5_paper_row {
+  char name[32]; /* the paper's label: "DAE", "DAE+ALCN", "GANomaly" */
+  double params_m, ms_mnist, ms_cifar;
+} t5_paper_row;
+
+/* table5_cli.c: defaults, then argv[1..]. ALCN_ARGS_HELP-style outcome in *help. */
+alcn_status t5_parse_opts(t5_opts *o, int argc, char **argv, int *help);
+void t5_usage(FILE *f);
+
+/* table5_measure.c: fill *it for method m (+ noise nz, NULL for none), in a
+ * child process unless o->fork == 0; failures go to it->ok / it->error. */
+void t5_measure(const t5_opts *o, const alcn_method_desc *m, const alcn_noise_desc *nz, t5_item *it);
+
+/* table5_peers.c */
+int t5_load_paper(const char *path, t5_paper_row *rows, int cap);
+const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *label);
+/* The PyTorch peer's times for the cases it knows (torch_*_ms). */
+void t5_run_peer(const t5_opts *o, t5_item *items, int n);
+
+/* table5_output.c */
+void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *dataset_col);
+alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n);
+
+#endif
