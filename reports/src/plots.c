@@ -307,8 +307,18 @@ static alcn_status roc(rp_figures *figs, const char *dir, const rp_results *res,
       np = 0;
     }
     if (np) {
-      rp_buf_printf(&dat, "# %s, seed %d, cell %s\n# fpr\ttpr\n", r->label, r->seed, r->cell);
-      for (size_t k = 0; k < np; ++k) rp_buf_printf(&dat, "%.6f\t%.6f\n", fpr[k], tpr[k]);
+      /* The curve is monotone: a point closer than ROC_STEP (in both rates) to the last one written is
+       * below a pixel of the figure; dropping it keeps the .dat small (one point per test image before). */
+      const double ROC_STEP = 0.002;
+      rp_buf_printf(&dat, "# %s, seed %d, cell %s\n# fpr\ttpr (points closer than %g to the previous one left out)\n",
+                    r->label, r->seed, r->cell, ROC_STEP);
+      double lf = -1, lt = -1;
+      for (size_t k = 0; k < np; ++k) {
+        if (k && k + 1 < np && fabs(fpr[k] - lf) < ROC_STEP && fabs(tpr[k] - lt) < ROC_STEP) continue;
+        rp_buf_printf(&dat, "%.6f\t%.6f\n", fpr[k], tpr[k]);
+        lf = fpr[k];
+        lt = tpr[k];
+      }
       rp_buf_put(&dat, "\n\n");
       rp_buf_printf(&plot, "%s\"%s.dat\" index %d using 1:2 with lines lt %zu title \"%s (AUROC %.3f, seed %d)\"",
                     block ? ", \\\n     " : "", name, block, l % NPAL + 1, r->label, auc, r->seed);
