@@ -347,14 +347,72 @@ static alcn_status roc(rp_figures *figs, const char *dir, const rp_results *res,
 
 /* ---- training loss ----------------------------------------------------------------------------- */
 
+/* The method id of a record without its variant ("dae@lr1e-4" -> "dae"), in buf. */
+static const char *method_base(const rp_record *r, char *buf, size_t cap) {
+  size_t n = strcspn(r->method, "@");
+  snprintf(buf, cap, "%.*s", (int)n, r->method);
+  return buf;
+}
+
+/* Does some record of the group with this label belong to method id m? */
+static int label_of_method(const rp_results *res, const group *g, const char *label, const char *m) {
+  char b[96];
+  for (size_t i = 0; i < res->n; ++i)
+    if (in_group(&res->rec[i], g) && !strcmp(res->rec[i].label, label) &&
+        !strcmp(method_base(&res->rec[i], b, sizeof b), m))
+      return 1;
+  return 0;
+}
+
+static alcn_status loss_figure(rp_figures *figs, const char *dir, const rp_results *res, const group *g,
+                               const char **labels, size_t nl, const char *name, const char *title);
+
+/* One loss figure per method: the methods' losses are different quantities (a DAE's
+ * reconstruction loss, GANomaly's weighted generator loss), never on one axis. */
 static alcn_status loss_curves(rp_figures *figs, const char *dir, const rp_results *res, const group *g,
                                const char **labels, size_t nl) {
-  rp_buf gp = {0}, dat = {0}, plot = {0};
-  char name[160], title[256], dsl[64], prl[64];
+  char dsl[64], prl[64], b[96];
   rp_slug(dsl, sizeof dsl, g->ds);
   rp_slug(prl, sizeof prl, g->proto);
-  snprintf(name, sizeof name, "loss_%s_%s", dsl, prl);
-  snprintf(title, sizeof title, "Training loss: %s, protocol %s", g->ds, g->proto);
+  size_t nm = 0;
+  const char **mine = malloc((nl ? nl : 1) * sizeof *mine);
+  char(*methods)[96] = malloc((res->n ? res->n : 1) * sizeof *methods);
+  if (!mine || !methods) {
+    free(mine);
+    free(methods);
+    ALCN_FAIL(ALCN_ERR_NOMEM, "out of memory for the loss figures");
+  }
+  for (size_t i = 0; i < res->n; ++i) {
+    if (!in_group(&res->rec[i], g)) continue;
+    method_base(&res->rec[i], b, sizeof b);
+    int seen = 0;
+    for (size_t k = 0; k < nm && !seen; ++k) seen = !strcmp(methods[k], b);
+    if (!seen) snprintf(methods[nm++], sizeof methods[0], "%s", b);
+  }
+  alcn_status st = ALCN_OK;
+  for (size_t k = 0; k < nm && st == ALCN_OK; ++k) {
+    size_t n = 0;
+    for (size_t l = 0; l < nl; ++l)
+      if (label_of_method(res, g, labels[l], methods[k])) mine[n++] = labels[l];
+    char name[320], title[400], ml[96];
+    if (nm == 1) {
+      snprintf(name, sizeof name, "loss_%s_%s", dsl, prl);
+      snprintf(title, sizeof title, "Training loss: %s, protocol %s", g->ds, g->proto);
+    } else {
+      rp_slug(ml, sizeof ml, methods[k]);
+      snprintf(name, sizeof name, "loss_%s_%s_%s", dsl, prl, ml);
+      snprintf(title, sizeof title, "Training loss, %s: %s, protocol %s", methods[k], g->ds, g->proto);
+    }
+    st = loss_figure(figs, dir, res, g, mine, n, name, title);
+  }
+  free(mine);
+  free(methods);
+  return st;
+}
+
+static alcn_status loss_figure(rp_figures *figs, const char *dir, const rp_results *res, const group *g,
+                               const char **labels, size_t nl, const char *name, const char *title) {
+  rp_buf gp = {0}, dat = {0}, plot = {0};
   int block = 0, all_pos = 1;
   for (size_t l = 0; l < nl; ++l) {
     int emax = 0, ncells = 0;

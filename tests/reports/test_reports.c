@@ -328,7 +328,8 @@ static const char *const figures[] = {
     "bars_aupr_fashion-mnist_p2", "bars_f1max_fashion-mnist_p2",
     "roc_mnist_p1_c0", "roc_mnist_p1_c1", "roc_fashion-mnist_p2_c0", "roc_fashion-mnist_p2_c3",
     "hist_mnist_p1_dae", "hist_mnist_p1_dae-alcn", "hist_fashion-mnist_p2_ganomaly",
-    "hist_fashion-mnist_p2_dae-gaussian", "loss_mnist_p1", "loss_fashion-mnist_p2", "table5_time", "table5_params",
+    "hist_fashion-mnist_p2_dae-gaussian", "loss_mnist_p1", "loss_fashion-mnist_p2_dae",
+    "loss_fashion-mnist_p2_ganomaly", "table5_time", "table5_params",
     "cd_auroc_mnist_p1", "cd_aupr_mnist_p1", "cd_f1max_mnist_p1", "cd_auroc_fashion-mnist_p2",
     "cd_aupr_fashion-mnist_p2", "cd_f1max_fashion-mnist_p2"};
 enum { NFIG = sizeof figures / sizeof *figures };
@@ -859,6 +860,21 @@ START_TEST(test_figure4_too_wide_writes_nothing) {
 }
 END_TEST
 
+/* Issue 18.7: each method's training loss in its own figure (different quantities, never one axis). */
+START_TEST(test_loss_figure_per_method) {
+  char dir[4300];
+  snprintf(dir, sizeof dir, "%s/figures", out_png);
+  char *gan = slurp(dir, "loss_fashion-mnist_p2_ganomaly.dat"), *dae = slurp(dir, "loss_fashion-mnist_p2_dae.dat");
+  ck_assert_ptr_nonnull(gan);
+  ck_assert_ptr_nonnull(dae);
+  ck_assert_msg(strstr(gan, "# GANomaly:") && !strstr(gan, "DAE"), "GANomaly's loss figure:\n%s", gan);
+  ck_assert_msg(strstr(dae, "# DAE+Gaussian:") && !strstr(dae, "GANomaly"), "the DAE's loss figure:\n%s", dae);
+  ck_assert(!exists(dir, "loss_fashion-mnist_p2.dat"));
+  free(gan);
+  free(dae);
+}
+END_TEST
+
 /* Issue 13: a run resized with --image-size is its own row, labelled with its resolution;
  * the learned noise's saturation per epoch is drawn with the relative loss. */
 START_TEST(test_resolution_rows_and_saturation) {
@@ -908,6 +924,7 @@ int main(void) {
   tcase_add_test(tc, test_full_disk_leaves_no_truncated_file);
   tcase_add_test(tc, test_figure4_too_wide_writes_nothing);
   tcase_add_test(tc, test_resolution_rows_and_saturation);
+  tcase_add_test(tc, test_loss_figure_per_method);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);
 }
