@@ -68,6 +68,10 @@ alcn_status ab_config_parse(ab_config *c, int argc, char **argv, int first);
 alcn_status ab_config_tuned_defaults(ab_config *c, const alcn_registry *reg);
 /* Read one INI file into c (sections [plan] [train] [method.<id>] [noise.<id>]). */
 alcn_status ab_config_load_ini(ab_config *c, const char *path);
+/* The same from memory: text[0..size) (need not be NUL-terminated; a NUL
+ * byte in it is an error), path naming it in messages. ab_config_load_ini
+ * reads the file (regular, at most 1 MiB) and calls this. */
+alcn_status ab_config_parse_ini(ab_config *c, const char *text, size_t size, const char *path);
 /* The flags and config keys, for --help. */
 void ab_config_usage(FILE *f);
 /* Variants: a method or noise of a plan may be written "id@variant" (e.g.

@@ -300,12 +300,7 @@ static alcn_status seen_check(ini_seen *k, const char *section, const char *key,
   return ALCN_OK;
 }
 
-alcn_status ab_config_load_ini(ab_config *c, const char *path) {
-  /* a regular file only (a folder or a FIFO is refused, never waited on), at most AB_INI_CAP bytes */
-  char *text = NULL;
-  size_t size = 0;
-  alcn_status rs = alcn_fs_read_regular("--config", path, AB_INI_CAP, &text, &size);
-  if (rs != ALCN_OK) return rs;
+alcn_status ab_config_parse_ini(ab_config *c, const char *text, size_t size, const char *path) {
   enum { LINE_MAX_CHARS = 4094 };
   char line[LINE_MAX_CHARS + 2], section[128] = "";
   int lineno = 0;
@@ -343,7 +338,13 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
         break;
       }
       *e = '\0';
-      snprintf(section, sizeof section, "%s", trim(t + 1));
+      const char *name = trim(t + 1);
+      if (strlen(name) >= sizeof section) { /* never cut: two long ids would merge into one section */
+        s = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, "%s:%d: section name [%.40s...] longer than %d characters",
+                          path, lineno, name, (int)sizeof section - 1);
+        break;
+      }
+      snprintf(section, sizeof section, "%s", name);
       int ok = !strcmp(section, "plan") || !strcmp(section, "train") ||
                (!strncmp(section, "method.", 7) && section[7]) || (!strncmp(section, "noise.", 6) && section[6]);
       if (!ok) {
@@ -392,6 +393,16 @@ alcn_status ab_config_load_ini(ab_config *c, const char *path) {
     }
   }
   seen_free(&seen);
+  return s;
+}
+
+alcn_status ab_config_load_ini(ab_config *c, const char *path) {
+  /* a regular file only (a folder or a FIFO is refused, never waited on), at most AB_INI_CAP bytes */
+  char *text = NULL;
+  size_t size = 0;
+  alcn_status rs = alcn_fs_read_regular("--config", path, AB_INI_CAP, &text, &size);
+  if (rs != ALCN_OK) return rs;
+  alcn_status s = ab_config_parse_ini(c, text, size, path);
   free(text);
   return s;
 }

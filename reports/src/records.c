@@ -161,10 +161,23 @@ static void free_record(rp_record *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* The report keeps its own strings in a record's tree under "_report_*"
+ * keys, looked up by name (the first match): a record's own keys of those
+ * names would shadow them ("_report_figure4" would bypass the check that its
+ * figure4 stays inside the results folder, "_report_file": 0 would leave it
+ * without a name). They are no part of the schema: dropped. */
+static void drop_reserved_keys(cJSON *root) {
+  for (cJSON *c = root->child, *next; c; c = next) {
+    next = c->next;
+    if (c->string && strncmp(c->string, "_report_", 8) == 0) cJSON_Delete(cJSON_DetachItemViaPointer(root, c));
+  }
+}
+
 /* Fill r from its JSON; returns 0 when the object is not a record (skipped). */
 static int parse_record(rp_record *r, cJSON *root, const char *file, int quiet) {
   memset(r, 0, sizeof *r);
   r->root = root;
+  drop_reserved_keys(root);
   /* Strings must live as long as the record (which is copied): keep them in its JSON tree. */
   cJSON_AddStringToObject(root, "_report_file", file);
   r->file = jstr(root, "_report_file");
@@ -295,15 +308,22 @@ static int parse_t5(rp_t5 *t, cJSON *root, const char *file) {
   return 1;
 }
 
-static cJSON *parse_json_file(const char *path, int quiet) {
+/* The whole file (NUL-terminated, *n bytes) or NULL with a warning. */
+static char *read_json_file(const char *path, size_t *n) {
   char *text;
-  if (rp_read_file(path, RP_CAP_RECORD, &text, NULL) != ALCN_OK) {
+  if (rp_read_file(path, RP_CAP_RECORD, &text, n) != ALCN_OK) {
     /* a FIFO, a folder or an oversized file: said even under --quiet */
     fprintf(stderr, "report: warning: %s; skipped\n", alcn_last_error());
     return NULL;
   }
-  cJSON *root = cJSON_Parse(text);
-  free(text);
+  return text;
+}
+
+/* The JSON object in text[0..n), read up to a NUL byte as cJSON_Parse reads
+ * a C string (never past n), or NULL with a warning naming path. */
+static cJSON *parse_json_text(const char *text, size_t n, const char *path, int quiet) {
+  const char *nul = memchr(text, '\0', n);
+  cJSON *root = cJSON_ParseWithLength(text, nul ? (size_t)(nul - text) : n);
   if (!cJSON_IsObject(root)) {
     if (!quiet)
       fprintf(stderr, "report: warning: %s is not a JSON object (truncated write?); skipped\n", path);
@@ -311,6 +331,26 @@ static cJSON *parse_json_file(const char *path, int quiet) {
     return NULL;
   }
   return root;
+}
+
+static cJSON *parse_json_file(const char *path, int quiet) {
+  size_t n = 0;
+  char *text = read_json_file(path, &n);
+  if (!text) return NULL;
+  cJSON *root = parse_json_text(text, n, path, quiet);
+  free(text);
+  return root;
+}
+
+int rp_record_parse_text(rp_record *r, const char *text, size_t n, const char *path, const char *file, int quiet) {
+  memset(r, 0, sizeof *r);
+  cJSON *root = parse_json_text(text, n, path, quiet);
+  if (!root) return 0;
+  if (!parse_record(r, root, file, quiet)) {
+    free_record(r);
+    return 0;
+  }
+  return 1;
 }
 
 /* A path named by a record, resolved inside the results folder only: not
@@ -446,13 +486,13 @@ alcn_status rp_load_results(const char *dir, rp_results *res, int quiet) {
   const char *real_dir = nn ? realpath(dir, real_dir_buf) : NULL;
   for (size_t i = 0; i < nn; ++i) {
     snprintf(path, sizeof path, "%s/records/%s", dir, names[i]);
-    cJSON *root = parse_json_file(path, quiet);
-    if (!root) continue;
+    size_t len = 0;
+    char *text = read_json_file(path, &len);
+    if (!text) continue;
     rp_record r;
-    if (!parse_record(&r, root, names[i], quiet)) {
-      free_record(&r);
-      continue;
-    }
+    int ok = rp_record_parse_text(&r, text, len, path, names[i], quiet);
+    free(text);
+    if (!ok) continue;
     resolve_paths(&r, dir, real_dir);
     resolve_extra(&r, dir, real_dir);
     if (!dedup(res->rec, res->n, &r)) res->rec[res->n++] = r;

@@ -112,6 +112,12 @@ void rp_method_label_from(char *dst, size_t cap, const char *method, const char 
 /* Sort key placing baselines first and DAE+ALCN last (paper order). */
 int rp_label_order(const char *label);
 
+/* One record from its JSON text text[0..n) (read up to a NUL byte, never past
+ * n): path names it in warnings, file (its basename) is kept in the record.
+ * 1: *r holds it (paths not yet resolved; release with rp_free_record);
+ * 0: skipped (not a JSON object, another schema, a bad class or seed), with
+ * a warning on stderr, and *r empty. rp_load_results reads each file with it. */
+int rp_record_parse_text(rp_record *r, const char *text, size_t n, const char *path, const char *file, int quiet);
 /* Loads RESULTS_DIR/records/ *.json and RESULTS_DIR/table5/ *.json (sorted by
  * file name; duplicate cells: a done record wins, then the later file). */
 alcn_status rp_load_results(const char *dir, rp_results *res, int quiet);

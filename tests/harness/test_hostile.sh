@@ -42,6 +42,11 @@ expect 2 "dup2.ini:3: key 'limit-train' in [train] was already set on line 2" "$
 printf '[plan]\nmethod = toy, toy@b\n[method.toy]\nsleep_ms = 0\n[method.toy@b]\nsleep_ms = 1\n' > "$T/nodup.ini"
 out=$("$AB" plan --config "$T/nodup.ini" "${P[@]}" 2>&1) || fail "one key in two sections: $out"
 [ "$(lines "$out" '^[0-9]')" = 6 ] || fail "one key in two sections: expected 6 cells: $out"
+# a section name too long to keep is refused, not cut (two long ids cut to one made a false duplicate)
+long=$(printf 'x%.0s' $(seq 1 130))
+printf '[method.%sA]\nlr = 1\n[method.%sB]\nlr = 2\n' "$long" "$long" > "$T/longsec.ini"
+expect 2 "longsec.ini:1: section name [method.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...] longer than 127 characters" \
+  "$AB" plan --config "$T/longsec.ini" "${P[@]}"
 # an underflowing number is called out of range / underflow, not "not a finite number"
 printf '[train]\nval_fraction = 1e-400\n' > "$T/uf.ini"
 expect 2 "uf.ini:2: key 'val-fraction': '1e-400' is out of range: it underflows" "$AB" plan --config "$T/uf.ini"

@@ -686,13 +686,18 @@ START_TEST(test_record_paths_stay_inside) {
   put_record(res, "d.json", "d", "0", "4", ",\"figure4\":\"figure4/out.f4\"");
   put_record(res, "e.json", "e", "0", "5", ",\"figure4\":\"figure4/ok.f4\"");
   put_record(res, "f.json", "f", "0", "6", ",\"figure4\":\"figure4/in.f4\"");
+  /* the report's own key for the checked path, written into a record, must not replace the checked path */
+  snprintf(extra, sizeof extra, ",\"figure4\":\"figure4/ok.f4\",\"_report_figure4\":\"%s/nosuch.f4\"", top);
+  put_record(res, "g.json", "g", "0", "7", extra);
   snprintf(err, sizeof err, "%s/err.txt", top);
   int rc = run_report(res, out, NULL, NULL, err);
   char *e = slurp(top, "err.txt");
   ck_assert_msg(rc == 0, "report exited %d: %s", rc, e);
   /* inside (also through a link that stays inside): rendered */
   snprintf(q, sizeof q, "%s/figure4", out);
-  ck_assert_msg(exists(q, "e.png") && exists(q, "f.png"), "Figure-4 grids inside the folder missing: %s", e);
+  ck_assert_msg(exists(q, "e.png") && exists(q, "f.png") && exists(q, "g.png"),
+                "Figure-4 grids inside the folder missing: %s", e);
+  ck_assert_msg(!strstr(e, "nosuch.f4"), "a record's \"_report_figure4\" was read: %s", e);
   /* outside: not read, one warning naming the record */
   ck_assert_msg(!exists(q, "a.png") && !exists(q, "b.png") && !exists(q, "c.png") && !exists(q, "d.png"),
                 "a Figure-4 file outside the results folder was read: %s", e);
@@ -702,6 +707,36 @@ START_TEST(test_record_paths_stay_inside) {
   ck_assert_msg(strstr(e, "d.json: figure4 path \"figure4/out.f4\" leads outside the results folder"), "%s", e);
   free(e);
   tu_remove_tree(top);
+}
+END_TEST
+
+/* The report's "_report_*" keys in a record's tree are its own: a record that
+ * carries keys of those names (found by the record fuzzer) has them dropped,
+ * so it keeps the file name it was read from and its derived label. */
+START_TEST(test_record_reserved_keys_dropped) {
+  const char *text =
+      "{\"schema\":\"alcnbench.record/1\",\"_report_file\":0,\"method\":\"dae\",\"noise\":\"none\","
+      "\"_report_base_label\":\"Forged\",\"_report_source\":\"/\",\"_report_figure4\":\"/etc/passwd\","
+      "\"_report_anomaly_maps\":\"/etc/passwd\"}";
+  rp_record r;
+  ck_assert_int_eq(rp_record_parse_text(&r, text, strlen(text), "res/records/x.json", "x.json", 1), 1);
+  ck_assert_ptr_nonnull(r.file);
+  ck_assert_str_eq(r.file, "x.json");
+  ck_assert_ptr_nonnull(r.cell);
+  ck_assert_str_eq(r.cell, "x.json");
+  ck_assert_ptr_null(r.figure4_path);
+  ck_assert_ptr_null(r.anomaly_maps_path);
+  rp_relabel(&r, 1);
+  char want[96];
+  rp_method_label(want, sizeof want, "dae", "none"); /* "DAE" (the plugin's label), or "dae" without plugins */
+  ck_assert_str_eq(r.label, want);
+  for (const cJSON *c = r.root->child; c; c = c->next)
+    ck_assert_msg(strcmp(c->string, "_report_figure4") && strcmp(c->string, "_report_anomaly_maps") &&
+                  strcmp(c->string, "_report_source"), "reserved key %s kept", c->string);
+  rp_free_record(&r);
+  /* a truncated record is skipped, r left empty */
+  ck_assert_int_eq(rp_record_parse_text(&r, text, 40, "res/records/x.json", "x.json", 1), 0);
+  ck_assert_ptr_null(r.root);
 }
 END_TEST
 
@@ -919,6 +954,7 @@ int main(void) {
   tcase_add_test(tc, test_usage_errors);
   tcase_add_test(tc, test_method_labels);
   tcase_add_test(tc, test_record_paths_stay_inside);
+  tcase_add_test(tc, test_record_reserved_keys_dropped);
   tcase_add_test(tc, test_record_int_fields_checked);
   tcase_add_test(tc, test_record_not_regular_files);
   tcase_add_test(tc, test_full_disk_leaves_no_truncated_file);
