@@ -169,6 +169,12 @@ static int loss_not_falling(const ab_result *r) {
 }
 
 alcn_status ab_record_write(const ab_config *c, const ab_cell *cell, const ab_result *r) {
+  /* A finished result is never lost: a failed attempt (--no-resume, or a second run) does not replace it. */
+  if (!r->done && ab_record_state(c->out, cell->id) == AB_REC_DONE) {
+    fprintf(stderr, "alcnbench: warning: %s failed (%s); its earlier done record in %s/records/ is kept\n", cell->id,
+            r->reason[0] ? r->reason : "no reason", c->out);
+    return ALCN_OK;
+  }
   cJSON *o = cJSON_CreateObject();
   if (!o) ALCN_FAIL(ALCN_ERR_NOMEM, "out of host memory for the record");
   cJSON_AddStringToObject(o, "schema", "alcnbench.record/1");

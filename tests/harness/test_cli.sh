@@ -107,6 +107,14 @@ for c in 0 1; do
   [ "$(field "$r" status)" = '"failed"' ] || fail "NaN cell $c not failed: $(cat "$r")"
   has "$(field "$r" reason)" "method toy: the training loss became nan at step 0" || fail "reason: $(field "$r" reason)"
 done
+# a failed attempt never replaces a done record (--no-resume retrains; its NaN keeps the finished result)
+expect 0 "" "$AB" run "${TINY[@]}" --method toy --classes 0 --out "$T/keep" --no-report
+r="$T/keep/records/fashion-mnist_p2_c0_toy_none_mse_s1.json"
+[ "$(field "$r" status)" = '"done"' ] || fail "keep: first run not done: $(cat "$r")"
+before=$(cat "$r")
+expect 1 "earlier done record" "$AB" run "${TINY[@]}" --method toy --classes 0 --opt toy:nan_epoch=1 --no-resume \
+  --out "$T/keep" --no-report
+[ "$(cat "$r")" = "$before" ] || fail "a failed attempt replaced the done record: $(cat "$r")"
 # an option the plugin refuses stops the run before any cell trains (exit 2, no record)
 expect 2 "unknown option 'bogus' (valid: sleep_ms, nan_epoch, fail_create)" \
   "$AB" run "${TINY[@]}" --method toy --classes 0 --opt bogus=1 --out "$T/opt" --no-report
