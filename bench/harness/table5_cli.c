@@ -36,7 +36,13 @@ static const alcn_argspec SPECS[] = {
     {"quiet", NULL, "no progress lines", F_QUIET, 0},
     {NULL, NULL, NULL, 0, 0}};
 
-void t5_usage(FILE *f) { alcn_args_help(f, "alcnbench table5 [flags]", SPECS, NULL); }
+void t5_usage(FILE *f) {
+  alcn_args_help(f, "alcnbench table5 [flags]", SPECS,
+                 "environment: the PyTorch peer (28x28 shapes only) is $ALCN_TORCH_PEER (default\n"
+                 "  <source>/../shared/peers/torch_alcn.py) run by $ALCN_PYTHON (default /usr/bin/python3);\n"
+                 "  ALCN_NO_TORCH=1 skips it. The tests point ALCN_PYTHON at tests/bench/fake_peer.sh,\n"
+                 "  a stand-in that prints fixed times.\n");
+}
 
 static int split_list(char *s, const char **out, int cap) {
   int n = 0;

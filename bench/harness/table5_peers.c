@@ -103,7 +103,9 @@ void t5_run_peer(const t5_opts *o, t5_item *items, int n) {
     if (!o->quiet) fprintf(stderr, "table5: running the PyTorch peer (--deconv %s)\n", o->deconv[v]);
     if (tp_run(&tr, o->deconv[v], o->C, batches, nb, cases, nc, losses, 1, o->iters, o->warmup, o->threads,
                o->quiet) != ALCN_OK) {
-      fprintf(stderr, "table5: warning: %s\n", alcn_last_error());
+      const char *e = alcn_last_error(); /* its first line: one line per failed variant */
+      fprintf(stderr, "table5: warning: PyTorch peer --deconv %s gave no times (its column left empty): %.*s\n",
+              o->deconv[v], (int)strcspn(e, "\n"), e);
       continue;
     }
     const int fast = !strcmp(o->deconv[v], "fast");

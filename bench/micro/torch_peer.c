@@ -106,8 +106,9 @@ static alcn_status parse(tp_result *r, const char *path) {
   free(text);
   const cJSON *rows = root ? cJSON_GetObjectItemCaseSensitive(root, "rows") : NULL;
   if (!cJSON_IsArray(rows)) {
+    const int json = root != NULL;
     cJSON_Delete(root);
-    ALCN_FAIL(ALCN_ERR_FORMAT, "torch peer's %s has no \"rows\" array", path);
+    ALCN_FAIL(ALCN_ERR_FORMAT, "torch peer's %s %s", path, json ? "has no \"rows\" array" : "is not JSON");
   }
   int n = cJSON_GetArraySize(rows);
   tp_row *v = realloc(r->rows, (size_t)(r->n + n + 1) * sizeof *v);

@@ -3,7 +3,11 @@
  * the table JSON and one alcnbench.table5/1 record per case with the fields
  * the report reads; torch_ms is null without PyTorch (--no-torch and
  * ALCN_NO_TORCH=1); parameter counts are the paper models'; bad flags are
- * refused with status 2. */
+ * refused with status 2. The PyTorch peer beside ours is tested against
+ * fake_peer.sh (fixed times, via ALCN_PYTHON): at 1x28x28 each of our cases
+ * takes the right peer case and batch, torch_ms is the faster --deconv
+ * variant, speedup = torch_ms / ours_ms in the table and the records, and a
+ * peer that prints garbage or fails gives one warning line and no ratio. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -11,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -166,6 +171,286 @@ START_TEST(test_bad_flags) {
 }
 END_TEST
 
+/* ------------------------------------------- the PyTorch peer: fake_peer.sh */
+#ifndef FAKE_PEER
+#error "FAKE_PEER (the stand-in peer's path) is set by tests/bench/CMakeLists.txt"
+#endif
+
+static char peer_log[600];
+
+static void peer_setup(void) {
+  setup();
+  snprintf(peer_log, sizeof peer_log, "%s/peer.log", tmp);
+  setenv("ALCN_PYTHON", FAKE_PEER, 1);
+  setenv("ALCN_TORCH_PEER", FAKE_PEER, 1); /* any existing file: the stand-in ignores it */
+  setenv("ALCN_FAKE_PEER_LOG", peer_log, 1);
+  unsetenv("ALCN_NO_TORCH");
+  unsetenv("ALCN_FAKE_PEER_MODE");
+  unsetenv("ALCN_FAKE_PEER_ONLY");
+}
+
+static void peer_teardown(void) {
+  unsetenv("ALCN_PYTHON");
+  unsetenv("ALCN_TORCH_PEER");
+  unsetenv("ALCN_FAKE_PEER_LOG");
+  unsetenv("ALCN_FAKE_PEER_MODE");
+  unsetenv("ALCN_FAKE_PEER_ONLY");
+  teardown();
+}
+
+/* What fake_peer.sh reports (ms per image) for the peer case that each of
+ * ours maps to: the dae method only; train_step of noise none / alcn, infer of
+ * any noise, infer_with_noise of alcn; every other case has no peer. */
+typedef struct peer_want {
+  const char *noise, *kase, *peer; /* peer NULL: none */
+  double native, fast;
+} peer_want;
+
+static const peer_want WANT[] = {
+    {"none", "train_step", "dae_train", 2.0, 1.0},          /* fast is faster */
+    {"alcn", "train_step", "alcn_train", 3.0, 6.0},         /* native is faster */
+    {"gaussian", "train_step", NULL, 0, 0},
+    {"none", "infer", "infer_dae", 0.5, 0.4},                /* fast */
+    {"alcn", "infer", "infer_dae", 0.5, 0.4},
+    {"gaussian", "infer", "infer_dae", 0.5, 0.4},
+    {"alcn", "infer_with_noise", "infer_alcn", 0.7, 0.9},   /* native */
+    {"gaussian", "infer_with_noise", NULL, 0, 0},
+};
+
+static const peer_want *want_for(const char *noise, const char *kase) {
+  for (size_t i = 0; i < sizeof WANT / sizeof *WANT; ++i)
+    if (!strcmp(WANT[i].noise, noise) && !strcmp(WANT[i].kase, kase)) return &WANT[i];
+  ck_abort_msg("no expectation for noise %s, case %s", noise, kase);
+  return NULL;
+}
+
+/* Run table5 with fd 2 captured into err[cap]; returns its status. */
+static int run_err(const char *const *extra, int n_extra, char *err, size_t cap) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/stderr.txt", tmp);
+  fflush(stderr);
+  const int saved = dup(2);
+  FILE *f = fopen(path, "w+");
+  ck_assert(saved >= 0 && f != NULL);
+  dup2(fileno(f), 2);
+  const int rc = run(extra, n_extra);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  rewind(f);
+  const size_t n = fread(err, 1, cap - 1, f);
+  err[n] = 0;
+  fclose(f);
+  return rc;
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; ++s) n += *s == '\n';
+  return n;
+}
+
+static double num_or_nan(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (cJSON_IsNull(v)) return NAN;
+  ck_assert_msg(cJSON_IsNumber(v), "field %s is neither a number nor null", k);
+  return v->valuedouble;
+}
+
+/* A field equal to want (ms), or null when want is NAN. */
+static void check_ms(const cJSON *r, const char *k, double want) {
+  const double got = num_or_nan(r, k);
+  if (isnan(want)) {
+    ck_assert_msg(isnan(got), "%s %s %s: %s is %g, want null", str(r, "noise"), str(r, "case"), str(r, "id"), k, got);
+    return;
+  }
+  ck_assert_msg(!isnan(got), "%s: %s is null, want %g", str(r, "id"), k, want);
+  ck_assert_msg(fabs(got - want) <= 1e-9 * fabs(want), "%s: %s is %.17g, want %.17g", str(r, "id"), k, got, want);
+}
+
+/* Every row of the table (and its record under out/table5) against the
+ * stand-in's times: native/fast run when has_native/has_fast. Returns the
+ * number of rows that have a peer time. */
+static int check_peer_rows(const cJSON *rows, int has_native, int has_fast) {
+  int matched = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    const peer_want *w = want_for(str(r, "noise"), str(r, "case"));
+    const double B = num(r, "batch"), ours = num(r, "ours_ms");
+    const double nat = w->peer && has_native ? w->native * B : NAN;
+    const double fast = w->peer && has_fast ? w->fast * B : NAN;
+    const double best = isnan(nat) ? fast : isnan(fast) ? nat : fmin(nat, fast);
+    check_ms(r, "torch_native_ms", nat);
+    check_ms(r, "torch_fast_ms", fast);
+    check_ms(r, "torch_ms", best);
+    check_ms(r, "speedup", isnan(best) ? NAN : best / ours); /* the ratio: peer time / our time */
+    matched += !isnan(best);
+    /* its record says the same */
+    char path[900];
+    snprintf(path, sizeof path, "%s/out/table5/%s.json", tmp, str(r, "id"));
+    cJSON *rec = read_json(path);
+    ck_assert_msg(rec != NULL, "no record %s", path);
+    ck_assert_double_eq_tol(num(rec, "ours_ms"), ours, 1e-12 * ours);
+    check_ms(rec, "torch_native_ms", nat);
+    check_ms(rec, "torch_fast_ms", fast);
+    check_ms(rec, "torch_ms", best);
+    check_ms(rec, "speedup", isnan(best) ? NAN : best / ours);
+    cJSON_Delete(rec);
+  }
+  return matched;
+}
+
+static cJSON *read_rows(cJSON **root) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/t5.json", tmp);
+  *root = read_json(path);
+  ck_assert_ptr_nonnull(*root);
+  cJSON *rows = cJSON_GetObjectItemCaseSensitive(*root, "rows");
+  ck_assert(cJSON_IsArray(rows));
+  return rows;
+}
+
+/* The stand-in's log: one line per bench call. */
+static int read_log(char *buf, size_t cap) {
+  FILE *f = fopen(peer_log, "r");
+  if (!f) return 0;
+  const size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return 1;
+}
+
+START_TEST(test_peer_cases_and_ratios) {
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn,gaussian"};
+  char err[4096];
+  ck_assert_int_eq(run_err(extra, 4, err, sizeof err), 0);
+  ck_assert_msg(err[0] == 0, "unexpected stderr: %s", err);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  /* none: train_step, infer@4, infer@1; alcn and gaussian: + infer_with_noise@4, @1 */
+  ck_assert_int_eq(cJSON_GetArraySize(rows), 3 + 5 + 5);
+  /* with a peer: none 3, alcn 5, gaussian infer@4 and @1 */
+  ck_assert_int_eq(check_peer_rows(rows, 1, 1), 3 + 5 + 2);
+  /* spot checks at batch 4 and 1, in ms: the faster variant of each case */
+  const cJSON *r = find_row(rows, "none", "train_step", 4);
+  ck_assert_double_eq_tol(num(r, "torch_ms"), 4.0, 1e-9); /* dae_train, fast 1.0 x 4 */
+  ck_assert_double_eq_tol(num(r, "torch_native_ms"), 8.0, 1e-9);
+  ck_assert_double_eq_tol(num(r, "speedup"), 4.0 / num(r, "ours_ms"), 1e-9 * num(r, "speedup"));
+  r = find_row(rows, "alcn", "train_step", 4);
+  ck_assert_double_eq_tol(num(r, "torch_ms"), 12.0, 1e-9); /* alcn_train, native 3.0 x 4 */
+  ck_assert_double_eq_tol(num(r, "torch_fast_ms"), 24.0, 1e-9);
+  r = find_row(rows, "alcn", "infer_with_noise", 1);
+  ck_assert_double_eq_tol(num(r, "torch_ms"), 0.7, 1e-9); /* infer_alcn, native */
+  r = find_row(rows, "gaussian", "infer", 1);
+  ck_assert_double_eq_tol(num(r, "torch_ms"), 0.4, 1e-9); /* infer_dae, fast */
+  ck_assert(is_null(find_row(rows, "gaussian", "train_step", 4), "speedup"));
+  ck_assert(is_null(find_row(rows, "gaussian", "infer_with_noise", 4), "speedup"));
+  cJSON_Delete(root);
+  /* both variants ran once each, with our threads, batches, cases and loss */
+  char log[4096];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 2);
+  const char *common = "--C 1 --batch 4 1 --cases dae_train infer_dae alcn_train infer_alcn --loss mse --iters 2 "
+                       "--warmup 1 --threads 1 --json ";
+  const char *second = strchr(log, '\n') + 1;
+  ck_assert_msg(!strncmp(log, "bench --deconv native ", 22) && strstr(log, common) && strstr(log, common) < second,
+                "first call: %s", log);
+  ck_assert_msg(!strncmp(second, "bench --deconv fast ", 20) && strstr(second, common), "second call: %s", second);
+}
+END_TEST
+
+/* --torch-deconv with one variant: that one is used, faster or not. */
+START_TEST(test_peer_one_variant) {
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "fast"};
+  ck_assert_int_eq(run(extra, 6), 0);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peer_rows(rows, 0, 1), 3 + 5);
+  ck_assert_double_eq_tol(num(find_row(rows, "alcn", "train_step", 4), "torch_ms"), 24.0, 1e-9); /* slower, the only one */
+  cJSON_Delete(root);
+  char log[4096];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 1);
+  ck_assert(!strncmp(log, "bench --deconv fast ", 20));
+}
+END_TEST
+
+/* The peer is not run at other shapes nor with --no-torch. */
+START_TEST(test_peer_not_run) {
+  const char *a[] = {"--noises", "none", "--no-train", "--latency-batch", "0"}; /* 1x16x16 */
+  ck_assert_int_eq(run(a, 5), 0);
+  const char *b[] = {"--noises", "none", "--no-train", "--latency-batch", "0", "--shape", "1x28x28", "--no-torch"};
+  ck_assert_int_eq(run(b, 8), 0);
+  char log[64];
+  ck_assert_msg(!read_log(log, sizeof log), "the peer ran");
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peer_rows(rows, 0, 0), 0);
+  cJSON_Delete(root);
+}
+END_TEST
+
+/* One variant prints garbage (and writes it as its --json): one line naming
+ * it, the other variant's times stand. */
+START_TEST(test_peer_garbage_one_variant) {
+  setenv("ALCN_FAKE_PEER_MODE", "garbage", 1);
+  setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn"};
+  char err[4096];
+  ck_assert_int_eq(run_err(extra, 4, err, sizeof err), 0);
+  ck_assert_msg(count_lines(err) == 1, "want one line, got: %s", err);
+  ck_assert_msg(strstr(err, "table5: warning: PyTorch peer --deconv fast gave no times") && strstr(err, "is not JSON"),
+                "unclear: %s", err);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peer_rows(rows, 1, 0), 3 + 5);
+  cJSON_Delete(root);
+}
+END_TEST
+
+/* Garbage, and no --json file at all, from the only variant: one line, no ratio, status 0. */
+START_TEST(test_peer_garbage) {
+  const char *modes[] = {"garbage", "nojson"};
+  for (int m = 0; m < 2; ++m) {
+    setenv("ALCN_FAKE_PEER_MODE", modes[m], 1);
+    const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "native"};
+    char err[4096];
+    ck_assert_int_eq(run_err(extra, 6, err, sizeof err), 0);
+    ck_assert_msg(count_lines(err) == 1, "%s: want one line, got: %s", modes[m], err);
+    ck_assert_msg(strstr(err, "table5: warning: PyTorch peer --deconv native gave no times"), "unclear: %s", err);
+    ck_assert_msg(strstr(err, m == 0 ? "is not JSON" : "wrote no"), "unclear: %s", err);
+    cJSON *root;
+    const cJSON *rows = read_rows(&root);
+    ck_assert_int_eq(cJSON_GetArraySize(rows), 3 + 5);
+    ck_assert_int_eq(check_peer_rows(rows, 0, 0), 0);
+    cJSON_Delete(root);
+  }
+}
+END_TEST
+
+/* A peer that exits non-zero: one line per variant with its status, no ratio. */
+START_TEST(test_peer_fails) {
+  setenv("ALCN_FAKE_PEER_MODE", "fail", 1);
+  const char *one[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "native"};
+  char err[4096];
+  ck_assert_int_eq(run_err(one, 6, err, sizeof err), 0);
+  ck_assert_msg(count_lines(err) == 1, "want one line, got: %s", err);
+  ck_assert_msg(strstr(err, "table5: warning: PyTorch peer --deconv native gave no times") &&
+                    strstr(err, "exited with 3"),
+                "unclear: %s", err);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peer_rows(rows, 0, 0), 0);
+  cJSON_Delete(root);
+  /* both variants (the default): a line each */
+  const char *both[] = {"--shape", "1x28x28", "--noises", "none", "--no-train", "--latency-batch", "0"};
+  ck_assert_int_eq(run_err(both, 7, err, sizeof err), 0);
+  ck_assert_msg(count_lines(err) == 2 && strstr(err, "--deconv native gave no times") &&
+                    strstr(err, "--deconv fast gave no times"),
+                "want a line per variant, got: %s", err);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("table5");
   TCase *tc = tcase_create("table5");
@@ -175,6 +460,16 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_env_disables_torch);
   tcase_add_test(tc, test_bad_flags);
   suite_add_tcase(s, tc);
+  TCase *tp = tcase_create("peer"); /* against fake_peer.sh: a fresh folder and environment per test */
+  tcase_add_checked_fixture(tp, peer_setup, peer_teardown);
+  tcase_set_timeout(tp, 100);
+  tcase_add_test(tp, test_peer_cases_and_ratios);
+  tcase_add_test(tp, test_peer_one_variant);
+  tcase_add_test(tp, test_peer_not_run);
+  tcase_add_test(tp, test_peer_garbage_one_variant);
+  tcase_add_test(tp, test_peer_garbage);
+  tcase_add_test(tp, test_peer_fails);
+  suite_add_tcase(s, tp);
   return s;
 }
 

@@ -1,0 +1,118 @@
+#!/bin/sh
+# A stand-in for the PyTorch peer (../shared/peers/torch_alcn.py), for
+# tests/bench/test_table5.c: it does no work and reports fixed, known times in
+# the peer's own formats (its stdout lines and its --json file).
+#
+# table5 runs "$ALCN_PYTHON $ALCN_TORCH_PEER bench ..." (bench/micro/torch_peer.c)
+# after checking "$ALCN_PYTHON -c 'import torch'", so this file is the
+# interpreter: point ALCN_PYTHON at it, and ALCN_TORCH_PEER at any existing
+# file (its path is taken as the script's and ignored).
+#
+# The times, in ms per image (median_s = ms_per_image * B / 1000, min 0.9x,
+# max 1.1x the median), one variant faster in each case:
+#   case        --deconv native   --deconv fast   faster
+#   dae_train        2.0              1.0          fast
+#   alcn_train       3.0              6.0          native
+#   infer_dae        0.5              0.4          fast
+#   infer_alcn       0.7              0.9          native
+#
+# Environment, for the failure tests:
+#   ALCN_FAKE_PEER_MODE  ok (default) | garbage (garbage on stdout and in the
+#                        --json file, exit 0) | fail (a traceback on stderr,
+#                        exit 3) | nojson (exit 0, no --json file written)
+#   ALCN_FAKE_PEER_ONLY  a --deconv variant: only that one misbehaves (unset: all)
+#   ALCN_FAKE_PEER_LOG   a file: one line per bench call, its arguments, appended
+set -eu
+
+if [ "${1:-}" = "-c" ]; then
+  exit 0 # "import torch": always there
+fi
+if [ $# -lt 2 ] || [ "$2" != "bench" ]; then
+  echo "fake_peer.sh: usage: fake_peer.sh SCRIPT bench [flags] (or -c CODE)" >&2
+  exit 2
+fi
+shift 2
+if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
+  echo "bench $*" >>"$ALCN_FAKE_PEER_LOG"
+fi
+
+deconv=native Cs=1 Bs="256 4096" cases="alcn_train dae_train infer_dae infer_alcn" losses=mse
+iters=10 warmup=3 threads=2 json=""
+list="" # the flag whose values (nargs="+") are being read
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --deconv) deconv="$2"; list=""; shift ;;
+    --iters) iters="$2"; list=""; shift ;;
+    --warmup) warmup="$2"; list=""; shift ;;
+    --threads) threads="$2"; list=""; shift ;;
+    --json) json="$2"; list=""; shift ;;
+    --device) list=""; shift ;;
+    --C) Cs=""; list=C ;;
+    --batch) Bs=""; list=B ;;
+    --cases) cases=""; list=cases ;;
+    --loss) losses=""; list=losses ;;
+    --*) echo "fake_peer.sh: unknown flag $1" >&2; exit 2 ;;
+    *)
+      case "$list" in
+        C) Cs="$Cs $1" ;;
+        B) Bs="$Bs $1" ;;
+        cases) cases="$cases $1" ;;
+        losses) losses="$losses $1" ;;
+        *) echo "fake_peer.sh: unexpected argument $1" >&2; exit 2 ;;
+      esac ;;
+  esac
+  shift
+done
+
+mode="${ALCN_FAKE_PEER_MODE:-ok}"
+if [ -n "${ALCN_FAKE_PEER_ONLY:-}" ] && [ "$ALCN_FAKE_PEER_ONLY" != "$deconv" ]; then
+  mode=ok
+fi
+case "$mode" in
+  ok) ;;
+  garbage)
+    printf '%s\n' 'PNG ~~~ not the peer {{{ "rows": [ 1e999'
+    if [ -n "$json" ]; then printf '%s\n' '{"rows": [ {"case": "dae_train", "median_s": ' >"$json"; fi
+    exit 0 ;;
+  fail)
+    echo "Traceback (most recent call last):" >&2
+    echo "RuntimeError: fake_peer.sh was told to fail" >&2
+    exit 3 ;;
+  nojson) exit 0 ;;
+  *) echo "fake_peer.sh: unknown ALCN_FAKE_PEER_MODE $mode" >&2; exit 2 ;;
+esac
+
+# The rows, as the peer's bench() loops: C, then B, then case, then loss
+# (train cases per --loss, inference cases with loss "-").
+awk -v deconv="$deconv" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
+  -v warmup="$warmup" -v threads="$threads" -v json="$json" '
+BEGIN {
+  ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
+  ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
+  ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
+  ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
+  fl["dae_train"] = 3e6; fl["alcn_train"] = 9e6; fl["infer_dae"] = 1e6; fl["infer_alcn"] = 2e6 # FLOP per image
+  printf "# torch 0.0-fake threads=%d  OMP_NUM_THREADS=- OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=- GOMP_SPINCOUNT=-  deconv=%s compile=0 flush_denormal=1\n", threads, ENVIRON["OPENBLAS_NUM_THREADS"] == "" ? "-" : ENVIRON["OPENBLAS_NUM_THREADS"], deconv
+  nC = split(Cs, C, " "); nB = split(Bs, B, " "); nk = split(cases, K, " "); nl = split(losses, L, " ")
+  n = 0
+  for (i = 1; i <= nC; ++i) for (j = 1; j <= nB; ++j) for (k = 1; k <= nk; ++k) {
+    kase = K[k]
+    if (!((kase, deconv) in ms)) { print "unknown case " kase > "/dev/stderr"; exit 1 }
+    train = kase == "alcn_train" || kase == "dae_train"
+    nloss = train ? nl : 1
+    for (l = 1; l <= nloss; ++l) {
+      loss = train ? L[l] : "-"
+      med = ms[kase, deconv] * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
+      gflop = fl[kase] * B[j] / 1e9
+      printf "%-10s loss=%-3s C=%d B=%-5d median %9.4f s (min %.4f max %.4f)  %8.1f img/s  %7.2f GFLOP/step  %6.2f GFLOP/s\n", kase, loss, C[i], B[j], med, mn, mx, B[j] / med, gflop, gflop / med
+      row[n++] = sprintf("  {\n   \"case\": \"%s\",\n   \"loss\": \"%s\",\n   \"C\": %d,\n   \"B\": %d,\n   \"threads\": %d,\n   \"deconv\": \"%s\",\n   \"iters\": %d,\n   \"warmup\": %d,\n   \"median_s\": %.17g,\n   \"min_s\": %.17g,\n   \"max_s\": %.17g,\n   \"per_image_us\": %.17g,\n   \"imgs_per_s\": %.17g,\n   \"gflop\": %.17g,\n   \"gflops_per_s\": %.17g\n  }", kase, loss, C[i], B[j], threads, deconv, iters, warmup, med, mn, mx, med / B[j] * 1e6, B[j] / med, gflop, gflop / med)
+    }
+  }
+  print "# peak RSS of this process: 1 MiB"
+  if (json != "") {
+    printf "{\n \"torch\": \"0.0-fake\",\n \"threads\": %d,\n \"device\": \"cpu\",\n \"rows\": [\n", threads > json
+    for (r = 0; r < n; ++r) printf("%s%s\n", row[r], (r + 1 < n ? "," : "")) > json
+    printf " ]\n}\n" > json
+    close(json)
+  }
+}'
