@@ -8,4 +8,4 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$(bash "$here/bench/scripts/setup.sh")
 cd "$here"
 "$build/bench/alcnbench" run --config bench/configs/default.ini "$@"
-echo "report: $here/results/default/report/report.html" >&2
+echo "report: <out>/report/report.html (out: results/default unless --out was given)" >&2
