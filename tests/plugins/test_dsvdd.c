@@ -16,38 +16,8 @@
 #include "test_util.h"
 #include "toy_bars.h"
 
-enum { C = 1, H = 28, W = 28, D = C * H * W, NTRAIN = 64, B = 16 };
-
-static alcn_backend *be;
-static void *h_ds;
-static const alcn_method_desc *M;
-static float train_x[NTRAIN * D];
-
-static void setup(void) {
-  ck_assert_int_eq(alcn_backend_create(&be, "cpu", 1, 1), ALCN_OK);
-  h_ds = tp_open("alcn_dsvdd.so");
-  ck_assert_ptr_nonnull(h_ds);
-  M = tp_method(h_ds);
-  ck_assert_ptr_nonnull(M);
-  for (int i = 0; i < NTRAIN; ++i) tb_image(train_x + i * D, H, W, 0, 1000 + (uint64_t)i);
-}
-static void teardown(void) {
-  dlclose(h_ds);
-  alcn_backend_destroy(be);
-}
-
-static alcn_status try_make(const char *const *mo, int nmo, uint64_t seed, int c, int h, int w, void **st) {
-  alcn_ctx ctx = {sizeof ctx, be, seed, 1};
-  alcn_method_config cfg = {sizeof cfg, c, h, w, B, {ALCN_LOSS_MSE, 1.0f}, {mo, nmo}, NULL, {NULL, 0}};
-  *st = NULL;
-  return M->create(&cfg, &ctx, st);
-}
-
-static void *make(const char *const *mo, int nmo, uint64_t seed) {
-  void *st;
-  ck_assert_msg(try_make(mo, nmo, seed, C, H, W, &st) == ALCN_OK, "%s", alcn_last_error());
-  return st;
-}
+#define TB_PLUGIN_FILE "alcn_dsvdd.so"
+#include "toy_bars_fixture.h"
 
 START_TEST(test_descriptor_and_params) {
   ck_assert_str_eq(M->id, "dsvdd");
