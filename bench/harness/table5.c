@@ -14,10 +14,13 @@
  *   (where the backend tracks it).
  * Each time is the median [min, max] of --iters runs after --warmup runs,
  * taken between two backend timer marks (CUDA events on the GPU, the
- * monotonic clock on the CPU). When python3 imports torch and the
- * shape is the peer's (Cx28x28), ../shared/peers/torch_alcn.py runs the same
- * cases (same threads, same batches; --deconv native and fast, the faster
- * counts) and the table shows torch_ms and our speed-up; the paper's own
+ * monotonic clock on the CPU). When the shape is the peer's (Cx28x28),
+ * ../shared/peers/torch_alcn.py runs the same cases (same threads, same
+ * batches; --deconv native and fast, the faster counts) under each PyTorch
+ * that imports (--python: Debian's python3 and the venv of
+ * bench/scripts/peer-env.sh by default), eager and, for torch >= 2, with
+ * torch.compile; the table shows a column per peer and our speed-up over the
+ * fastest (torch_ms); the paper's own
  * Table 5 (reports/reference/table5_complexity.csv) is a third column,
  * "published, GTX 1080 Ti". --json FILE writes the table; --out DIR writes
  * one record per case to DIR/table5/<case-id>.json (alcnbench.table5/1).
@@ -128,7 +131,7 @@ int alcn_cmd_table5(int argc, char **argv) {
       it->published_params_m = pr ? pr->params_m : NAN;
       for (int j = 0; j < it->n; ++j) {
         t5_case *c = &it->c[j];
-        c->torch_ms = c->torch_native_ms = c->torch_fast_ms = c->published_ms = NAN;
+        c->published_ms = NAN;
         if (!pr || !dataset_col || c->batch != T5_PAPER_BATCH) continue; /* comparable at the paper's batch only */
         /* the paper's DAE+ALCN row includes generating the noise */
         const int want_noise = !strcmp(it->noise, "alcn");
@@ -137,9 +140,10 @@ int alcn_cmd_table5(int argc, char **argv) {
       }
     }
   }
-  t5_run_peer(&o, items, n);
-  t5_print_table(&o, items, n, dataset_col);
-  if (t5_write_outputs(&o, items, n) != ALCN_OK) {
+  t5_peers peers;
+  t5_run_peers(&o, &peers, items, n);
+  t5_print_table(&o, &peers, items, n, dataset_col);
+  if (t5_write_outputs(&o, &peers, items, n) != ALCN_OK) {
     alcn_args_fail("alcnbench table5");
     rc = ALCN_EXIT_FAIL;
   }

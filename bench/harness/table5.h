@@ -4,7 +4,7 @@
  *   table5_cli.c      flags (alcn/args.h) and --help
  *   table5_measure.c  timing one method (+ noise) through the plugin
  *                     interface, in a child process of its own
- *   table5_peers.c    the published Table 5 (CSV) and the PyTorch peer beside ours
+ *   table5_peers.c    the published Table 5 (CSV) and the PyTorch peers beside ours
  *   table5_output.c   the printed table, --json and the --out records */
 #ifndef ALCN_BENCH_TABLE5_H
 #define ALCN_BENCH_TABLE5_H
@@ -14,29 +14,47 @@
 
 #include "alcn/plugin.h"
 #include "alcn/status.h"
+#include "torch_peer.h"
 
 #define T5_MAX_CASES 8
 #define T5_MAX_ITEMS 32
 #define T5_PAPER_BATCH 4096 /* the batch of the published inference times */
+#define T5_MAX_PEERS 6      /* PyTorch peers side by side (interpreter x eager/compile) */
 
 typedef struct t5_opts {
   int C, H, W;
   const char *device;
-  int threads, batch, lat_batch, iters, warmup, train, fork, quiet, no_torch;
+  int threads, batch, lat_batch, iters, warmup, train, fork, quiet, no_torch, no_compile;
   long epoch_images;
   uint64_t seed;
   const char *loss;
   const char *methods[T5_MAX_ITEMS], *noises[T5_MAX_ITEMS], *deconv[4];
-  int n_methods, n_noises, n_deconv;
+  const char *pythons[T5_MAX_PEERS]; /* --python; none: $ALCN_PYTHON or python3, + the peer-env venv */
+  int n_methods, n_noises, n_deconv, n_pythons;
   const char *json, *out, *plugin_path, *paper_csv;
 } t5_opts;
+
+/* The PyTorch peers that run (table5_peers.c), in column order. */
+typedef struct t5_peers {
+  int n;
+  tp_peer p[T5_MAX_PEERS];
+} t5_peers;
+
+/* One peer's times of one case, ms (NAN: none). */
+typedef struct t5_peer_ms {
+  double ms;               /* the faster --deconv variant */
+  double native_ms, fast_ms;
+} t5_peer_ms;
 
 /* One timed case of one method. */
 typedef struct t5_case {
   char kase[24];           /* train_step | infer | infer_with_noise */
   int batch;
   double med, mn, mx;      /* ms */
-  double torch_ms, torch_native_ms, torch_fast_ms, published_ms;
+  t5_peer_ms peer[T5_MAX_PEERS]; /* by t5_peers index */
+  int fastest;             /* the fastest peer's index, -1: none */
+  double torch_ms, torch_native_ms, torch_fast_ms; /* the fastest peer's */
+  double published_ms;
 } t5_case;
 
 /* The results of one method (+ noise), as the child process sends them. */
@@ -70,11 +88,12 @@ void t5_measure(const t5_opts *o, const alcn_method_desc *m, const alcn_noise_de
 /* table5_peers.c */
 int t5_load_paper(const char *path, t5_paper_row *rows, int cap);
 const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *label);
-/* The PyTorch peer's times for the cases it knows (torch_*_ms). */
-void t5_run_peer(const t5_opts *o, t5_item *items, int n);
+/* The PyTorch peers (pe, filled) and their times for the cases they know
+ * (peer[], fastest, torch_*_ms). */
+void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
 
 /* table5_output.c */
-void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *dataset_col);
-alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n);
+void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n, const char *dataset_col);
+alcn_status t5_write_outputs(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n);
 
 #endif

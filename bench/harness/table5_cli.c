@@ -9,7 +9,8 @@
 
 enum {
   F_SHAPE, F_DEVICE, F_THREADS, F_BATCH, F_LAT, F_ITERS, F_WARMUP, F_LOSS, F_METHODS, F_NOISES, F_EPOCH_IMAGES,
-  F_NO_TRAIN, F_NO_TORCH, F_DECONV, F_NO_FORK, F_SEED, F_PLUGIN_PATH, F_PAPER_CSV, F_JSON, F_OUT, F_QUIET
+  F_NO_TRAIN, F_NO_TORCH, F_PYTHON, F_NO_COMPILE, F_DECONV, F_NO_FORK, F_SEED, F_PLUGIN_PATH, F_PAPER_CSV, F_JSON,
+  F_OUT, F_QUIET
 };
 
 static const alcn_argspec SPECS[] = {
@@ -25,8 +26,11 @@ static const alcn_argspec SPECS[] = {
     {"noises", "a,b", "noise plugins of methods that host one (default: every loaded one)", F_NOISES, 0},
     {"epoch-images", "N", "images per epoch for the epoch time (default 6000)", F_EPOCH_IMAGES, 0},
     {"no-train", NULL, "inference only", F_NO_TRAIN, 0},
-    {"no-torch", NULL, "do not run the PyTorch peer (also: ALCN_NO_TORCH=1)", F_NO_TORCH, 0},
-    {"torch-deconv", "a,b", "the peer's --deconv variants (default native,fast; the faster counts)", F_DECONV, 0},
+    {"no-torch", NULL, "do not run the PyTorch peers (also: ALCN_NO_TORCH=1)", F_NO_TORCH, 0},
+    {"python", "a,b", "interpreters whose torch runs the peer (default: $ALCN_PYTHON or /usr/bin/python3, and the "
+                      "peer-env.sh venv's python when there is one)", F_PYTHON, 0},
+    {"no-compile", NULL, "no torch.compile peer (default: one per interpreter with torch >= 2)", F_NO_COMPILE, 0},
+    {"torch-deconv", "a,b", "each peer's --deconv variants (default native,fast; the faster counts)", F_DECONV, 0},
     {"no-fork", NULL, "run every method in this process (peak host memory is then cumulative)", F_NO_FORK, 0},
     {"seed", "S", "plugin seed (default 1)", F_SEED, 0},
     {"plugin-path", "DIR", "extra plugin folder", F_PLUGIN_PATH, 0},
@@ -38,10 +42,18 @@ static const alcn_argspec SPECS[] = {
 
 void t5_usage(FILE *f) {
   alcn_args_help(f, "alcnbench table5 [flags]", SPECS,
-                 "environment: the PyTorch peer (28x28 shapes only) is $ALCN_TORCH_PEER (default\n"
-                 "  <source>/../shared/peers/torch_alcn.py) run by $ALCN_PYTHON (default /usr/bin/python3);\n"
-                 "  ALCN_NO_TORCH=1 skips it. The tests point ALCN_PYTHON at tests/bench/fake_peer.sh,\n"
-                 "  a stand-in that prints fixed times.\n");
+                 "PyTorch peers (28x28 shapes only): $ALCN_TORCH_PEER (default\n"
+                 "  <source>/../shared/peers/torch_alcn.py) run, side by side, by each --python interpreter\n"
+                 "  that imports torch: eager, and with torch.compile where torch >= 2; each with the faster\n"
+                 "  of its --torch-deconv variants. The table has a column per peer and the ratio against\n"
+                 "  the fastest. Every peer gets our --threads and flushes denormals as we do; torch < 2\n"
+                 "  (Debian's, OpenBLAS) also OPENBLAS_NUM_THREADS=1, as its OpenBLAS threads oversubscribe\n"
+                 "  the cores otherwise; with ALCN_CPU_ISA=avx2, ATEN_CPU_CAPABILITY=avx2\n"
+                 "  ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CORETYPE=Haswell (each\n"
+                 "  unless set) hold the peers to our ISA. The header prints what each peer got.\n"
+                 "environment: ALCN_PYTHON (the first default interpreter), ALCN_PEER_VENV (the venv of\n"
+                 "  bench/scripts/peer-env.sh, default ~/.cache/alcnbench/peer-venv), ALCN_NO_TORCH=1 (no\n"
+                 "  peers). The tests' peer is tests/bench/fake_peer.sh, a stand-in with fixed times.\n");
 }
 
 static int split_list(char *s, const char **out, int cap) {
@@ -119,6 +131,11 @@ static alcn_status take(t5_opts *o, const alcn_args *a, int id) {
     case F_PAPER_CSV: o->paper_csv = v; return ALCN_OK;
     case F_NO_TRAIN: o->train = 0; return ALCN_OK;
     case F_NO_TORCH: o->no_torch = 1; return ALCN_OK;
+    case F_NO_COMPILE: o->no_compile = 1; return ALCN_OK;
+    case F_PYTHON:
+      o->n_pythons = split_list(v, o->pythons, T5_MAX_PEERS);
+      if (!o->n_pythons) ALCN_FAIL(ALCN_ERR_ARG, "--python: no interpreter given");
+      return ALCN_OK;
     case F_NO_FORK: o->fork = 0; return ALCN_OK;
     case F_QUIET: o->quiet = 1; return ALCN_OK;
   }

@@ -1,6 +1,7 @@
-/* `alcnbench table5` output: the printed table, --json FILE (the whole
- * table) and --out DIR (one record per case, DIR/table5/<case-id>.json,
- * schema alcnbench.table5/1), written atomically. */
+/* `alcnbench table5` output: the printed table (a column per PyTorch peer,
+ * the ratio against the fastest), --json FILE (the whole table) and --out DIR
+ * (one record per case, DIR/table5/<case-id>.json, schema alcnbench.table5/1),
+ * written atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -18,7 +19,17 @@ static void case_id(char *dst, size_t cap, const t5_opts *o, const t5_item *it, 
            it->be_name, o->loss);
 }
 
-static cJSON *case_json(const t5_opts *o, const t5_item *it, const t5_case *c, int record) {
+/* A peer as the records name it: label, interpreter, torch, compiled or not. */
+static cJSON *peer_json(const tp_peer *p) {
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "label", p->label);
+  cJSON_AddStringToObject(j, "python", p->python);
+  cJSON_AddStringToObject(j, "torch_version", p->version);
+  cJSON_AddBoolToObject(j, "compile", p->compile);
+  return j;
+}
+
+static cJSON *case_json(const t5_opts *o, const t5_peers *pe, const t5_item *it, const t5_case *c, int record) {
   cJSON *j = cJSON_CreateObject();
   char id[256], shape[48];
   case_id(id, sizeof id, o, it, c);
@@ -44,6 +55,16 @@ static cJSON *case_json(const t5_opts *o, const t5_item *it, const t5_case *c, i
   cJSON_AddItemToObject(j, "torch_ms", num_or_null(c->torch_ms));
   cJSON_AddItemToObject(j, "torch_native_ms", num_or_null(c->torch_native_ms));
   cJSON_AddItemToObject(j, "torch_fast_ms", num_or_null(c->torch_fast_ms));
+  cJSON_AddItemToObject(j, "torch_fastest",
+                        c->fastest >= 0 ? cJSON_CreateString(pe->p[c->fastest].label) : cJSON_CreateNull());
+  cJSON *peers = cJSON_AddArrayToObject(j, "peers");
+  for (int k = 0; k < pe->n; ++k) {
+    cJSON *pj = peer_json(&pe->p[k]);
+    cJSON_AddItemToObject(pj, "ms", num_or_null(c->peer[k].ms));
+    cJSON_AddItemToObject(pj, "native_ms", num_or_null(c->peer[k].native_ms));
+    cJSON_AddItemToObject(pj, "fast_ms", num_or_null(c->peer[k].fast_ms));
+    cJSON_AddItemToArray(peers, pj);
+  }
   cJSON_AddItemToObject(j, "speedup", num_or_null(isnan(c->torch_ms) ? NAN : c->torch_ms / c->med));
   cJSON_AddItemToObject(j, "published_ms", num_or_null(c->published_ms));
   cJSON_AddNumberToObject(j, "params_method", (double)it->params_method);
@@ -72,7 +93,7 @@ static alcn_status write_text(const char *path, const char *text) {
   return st;
 }
 
-alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n) {
+alcn_status t5_write_outputs(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n) {
   if (o->out) {
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/table5", o->out);
@@ -82,7 +103,7 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n) {
         char id[256], path[1400];
         case_id(id, sizeof id, o, &items[i], &items[i].c[j]);
         snprintf(path, sizeof path, "%s/%s.json", dir, id);
-        cJSON *rec = case_json(o, &items[i], &items[i].c[j], 1);
+        cJSON *rec = case_json(o, pe, &items[i], &items[i].c[j], 1);
         char *text = cJSON_Print(rec);
         cJSON_Delete(rec);
         alcn_status st = text ? write_text(path, text) : ALCN_ERR_NOMEM;
@@ -100,6 +121,12 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n) {
     cJSON_AddNumberToObject(root, "threads", o->threads);
     cJSON_AddNumberToObject(root, "iters", o->iters);
     cJSON_AddNumberToObject(root, "warmup", o->warmup);
+    cJSON *peers = cJSON_AddArrayToObject(root, "peers"); /* with what each got */
+    for (int k = 0; k < pe->n; ++k) {
+      cJSON *pj = peer_json(&pe->p[k]);
+      cJSON_AddStringToObject(pj, "settings", pe->p[k].settings);
+      cJSON_AddItemToArray(peers, pj);
+    }
     cJSON *rows = cJSON_AddArrayToObject(root, "rows");
     cJSON *errs = cJSON_AddArrayToObject(root, "failed");
     for (int i = 0; i < n; ++i) {
@@ -111,7 +138,7 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_item *items, int n) {
         cJSON_AddItemToArray(errs, e);
       }
       for (int j = 0; items[i].ok && j < items[i].n; ++j)
-        cJSON_AddItemToArray(rows, case_json(o, &items[i], &items[i].c[j], 0));
+        cJSON_AddItemToArray(rows, case_json(o, pe, &items[i], &items[i].c[j], 0));
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -127,7 +154,13 @@ static void fmt_ms(char *dst, size_t cap, double v) {
   else snprintf(dst, cap, "%.2f", v);
 }
 
-void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *dataset_col) {
+/* The width of peer column k: its label, at least 10. */
+static int peer_width(const t5_peers *pe, int k) {
+  const int w = pe->n ? (int)strlen(pe->p[k].label) : 8;
+  return w < 10 ? 10 : w;
+}
+
+void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n, const char *dataset_col) {
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
@@ -136,9 +169,18 @@ void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *d
          o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup,
          strncmp(dev, "cuda", 4) == 0 ? "CUDA events" : "monotonic clock",
          getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
-  printf("%-9s %-9s %-17s %6s %28s %10s %10s %9s %14s\n", "method", "noise", "case", "batch", "ours ms [min, max]",
-         "images/s", "torch ms", "speed-up", "published ms");
-  printf("%-9s %-9s %-17s %6s %28s %10s %10s %9s %14s\n", "", "", "", "", "", "", "", "", "GTX 1080 Ti");
+  for (int k = 0; k < pe->n; ++k)
+    printf("# PyTorch peer \"%s\": %s, torch %s; %s\n", pe->p[k].label, pe->p[k].python, pe->p[k].version,
+           pe->p[k].settings);
+  /* one torch column per peer ("torch ms", empty, when none ran) */
+  const int ncol = pe->n ? pe->n : 1;
+  for (int row = 0; row < 2; ++row) {
+    printf("%-9s %-9s %-17s %6s %28s %10s", row ? "" : "method", row ? "" : "noise", row ? "" : "case",
+           row ? "" : "batch", row ? "" : "ours ms [min, max]", row ? "" : "images/s");
+    for (int k = 0; k < ncol; ++k)
+      printf(" %*s", peer_width(pe, k), row ? (pe->n ? "torch ms" : "") : pe->n ? pe->p[k].label : "torch ms");
+    printf(" %11s %14s\n", row ? "" : "vs fastest", row ? "GTX 1080 Ti" : "published ms");
+  }
   for (int i = 0; i < n; ++i) {
     const t5_item *it = &items[i];
     if (!it->ok) {
@@ -147,14 +189,19 @@ void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *d
     }
     for (int j = 0; j < it->n; ++j) {
       const t5_case *c = &it->c[j];
-      char ours[64], tm[24], sp[24], pub[24];
+      char ours[64], tm[32], sp[24], pub[24];
       snprintf(ours, sizeof ours, "%.2f [%.2f, %.2f]", c->med, c->mn, c->mx);
-      fmt_ms(tm, sizeof tm, c->torch_ms);
+      printf("%-9s %-9s %-17s %6d %28s %10.0f", it->method, it->noise, c->kase, c->batch, ours,
+             c->batch / (c->med * 1e-3));
+      for (int k = 0; k < ncol; ++k) {
+        fmt_ms(tm, sizeof tm, c->peer[k].ms);
+        if (k == c->fastest && pe->n > 1) strncat(tm, "*", sizeof tm - strlen(tm) - 1);
+        printf(" %*s", peer_width(pe, k), tm);
+      }
       if (isnan(c->torch_ms)) snprintf(sp, sizeof sp, "-");
       else snprintf(sp, sizeof sp, "%.2fx", c->torch_ms / c->med);
       fmt_ms(pub, sizeof pub, c->published_ms);
-      printf("%-9s %-9s %-17s %6d %28s %10.0f %10s %9s %14s\n", it->method, it->noise, c->kase, c->batch, ours,
-             c->batch / (c->med * 1e-3), tm, sp, pub);
+      printf(" %11s %14s\n", sp, pub);
     }
   }
   printf("\n%-9s %-9s %12s %12s %12s %14s %14s %12s %12s\n", "method", "noise", "params", "noise params", "total",
@@ -173,8 +220,8 @@ void t5_print_table(const t5_opts *o, const t5_item *items, int n, const char *d
     printf("%-9s %-9s %12lld %12lld %12lld %14s %14s %8.1f MiB %12s\n", it->method, it->noise, it->params_method,
            it->params_noise, it->params_method + it->params_noise, pub, ep, (double)it->peak_host / 1048576.0, pd);
   }
-  printf("# epoch s: one epoch of %ld images at the timed batch; torch ms: the faster of the peer's --deconv "
-         "variants (same threads, same batch); published: the paper's Table 5 (%s column, batch 4096, "
-         "GTX 1080 Ti)\n",
+  printf("# epoch s: one epoch of %ld images at the timed batch; torch ms: each PyTorch peer's time, the faster "
+         "of its --deconv variants (same threads, same batch; * the fastest peer); vs fastest: the fastest peer's "
+         "ms / ours; published: the paper's Table 5 (%s column, batch 4096, GTX 1080 Ti)\n",
          o->epoch_images, dataset_col ? dataset_col : "no matching");
 }

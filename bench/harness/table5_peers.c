@@ -1,6 +1,10 @@
 /* `alcnbench table5`: what stands beside our times, the published Table 5
  * (reports/reference/table5_complexity.csv, matched by the descriptors'
- * labels) and the PyTorch peer (torch_peer.h) on the cases it knows. */
+ * labels) and the PyTorch peers (torch_peer.h) on the cases they know: each
+ * interpreter whose torch imports, eager and (torch >= 2) compiled, each with
+ * the faster of its --deconv variants; the fastest peer of a case is the one
+ * our speed-up is taken against. */
+#define _DEFAULT_SOURCE /* realpath */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -53,7 +57,7 @@ const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *la
   return NULL;
 }
 
-/* ------------------------------------------------------- the PyTorch peer */
+/* ------------------------------------------------------ the PyTorch peers */
 /* The peer's case for one of ours, or NULL when it has none. */
 static const char *peer_case(const t5_item *it, const t5_case *c) {
   const int dae = !strcmp(it->method, "dae");
@@ -68,8 +72,125 @@ static const char *peer_case(const t5_item *it, const t5_case *c) {
   return NULL;
 }
 
-void t5_run_peer(const t5_opts *o, t5_item *items, int n) {
+/* Interpreters a and b are one (the same file in the same folder). The
+ * folder is resolved, not the file: a venv's bin/python is a link to the
+ * system python, yet runs the venv's packages. */
+static void interpreter_key(const char *path, char *dst, size_t cap) {
+  char dir[1024], real[4096];
+  const char *slash = strrchr(path, '/');
+  if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else snprintf(dir, sizeof dir, ".");
+  if (!dir[0]) snprintf(dir, sizeof dir, "/");
+  if (realpath(dir, real)) snprintf(dst, cap, "%s/%s", real, slash ? slash + 1 : path);
+  else snprintf(dst, cap, "%s", path);
+}
+
+/* The interpreters to try, without repeats: --python, else $ALCN_PYTHON (or
+ * /usr/bin/python3) and the peer-env.sh venv's python when it exists. */
+static int interpreters(const t5_opts *o, const char **out, char *venv, size_t venv_cap) {
+  const char *list[T5_MAX_PEERS + 1];
+  int n_list = 0, n = 0;
+  if (o->n_pythons) {
+    for (int i = 0; i < o->n_pythons; ++i) list[n_list++] = o->pythons[i];
+  } else {
+    list[n_list++] = tp_python();
+    if (tp_venv_python(venv, venv_cap)) list[n_list++] = venv;
+  }
+  for (int i = 0; i < n_list; ++i) {
+    char ki[4200], kj[4200];
+    interpreter_key(list[i], ki, sizeof ki);
+    int seen = 0;
+    for (int j = 0; j < n && !seen; ++j) {
+      interpreter_key(out[j], kj, sizeof kj);
+      seen = !strcmp(ki, kj);
+    }
+    if (!seen) out[n++] = list[i];
+  }
+  return n;
+}
+
+/* The peers: each interpreter that imports torch, eager, then with
+ * torch.compile where torch >= 2 (unless --no-compile). One line per
+ * interpreter left out. */
+static void find_peers(const t5_opts *o, t5_peers *pe) {
+  const char *py[T5_MAX_PEERS + 1];
+  char venv[1100], version[48], why[1400];
+  const int npy = interpreters(o, py, venv, sizeof venv);
+  pe->n = 0;
+  for (int i = 0; i < npy; ++i) {
+    if (!tp_probe(py[i], version, sizeof version, why, sizeof why)) {
+      if (o->n_pythons || !o->quiet) fprintf(stderr, "table5: warning: PyTorch peer skipped: %s\n", why);
+      continue;
+    }
+    int major = 0;
+    sscanf(version, "%d", &major);
+    for (int compile = 0; compile <= (major >= 2 && !o->no_compile); ++compile) {
+      if (pe->n == T5_MAX_PEERS) {
+        fprintf(stderr, "table5: warning: more than %d PyTorch peers; %s%s left out\n", T5_MAX_PEERS, py[i],
+                compile ? " --compile" : "");
+        continue;
+      }
+      tp_peer *p = &pe->p[pe->n];
+      tp_peer_init(p, py[i], version, compile, o->threads);
+      for (int k = 0; k < pe->n; ++k) /* two interpreters with one torch version */
+        if (!strcmp(pe->p[k].label, p->label)) {
+          const size_t len = strlen(p->label);
+          snprintf(p->label + len, sizeof p->label - len, " (%d)", i + 1);
+          break;
+        }
+      pe->n++;
+    }
+  }
+}
+
+/* No peer times yet. */
+static void clear_peer_times(t5_item *items, int n) {
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < T5_MAX_CASES; ++j) {
+      t5_case *c = &items[i].c[j];
+      for (int k = 0; k < T5_MAX_PEERS; ++k) c->peer[k].ms = c->peer[k].native_ms = c->peer[k].fast_ms = NAN;
+      c->fastest = -1;
+      c->torch_ms = c->torch_native_ms = c->torch_fast_ms = NAN;
+    }
+}
+
+/* One --deconv variant of peer k (its result tr) into each case it knows. */
+static void take_peer_times(const t5_opts *o, const tp_result *tr, int k, const char *deconv, t5_item *items,
+                            int n) {
+  const int fast = !strcmp(deconv, "fast");
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < items[i].n; ++j) {
+      t5_case *c = &items[i].c[j];
+      const char *pc = peer_case(&items[i], c);
+      if (!pc) continue;
+      const int train = !strcmp(c->kase, "train_step");
+      const double t = tp_find(tr, pc, train ? o->loss : "-", o->C, c->batch, NULL, NULL) * 1e3;
+      if (isnan(t)) continue;
+      t5_peer_ms *pm = &c->peer[k];
+      if (fast) pm->fast_ms = t;
+      else pm->native_ms = t;
+      if (isnan(pm->ms) || t < pm->ms) pm->ms = t;
+    }
+}
+
+/* Each case's fastest peer, whose times become torch_*_ms. */
+static void pick_fastest(t5_item *items, int n, int n_peers) {
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < items[i].n; ++j) {
+      t5_case *c = &items[i].c[j];
+      for (int k = 0; k < n_peers; ++k)
+        if (!isnan(c->peer[k].ms) && (c->fastest < 0 || c->peer[k].ms < c->peer[c->fastest].ms)) c->fastest = k;
+      if (c->fastest < 0) continue;
+      c->torch_ms = c->peer[c->fastest].ms;
+      c->torch_native_ms = c->peer[c->fastest].native_ms;
+      c->torch_fast_ms = c->peer[c->fastest].fast_ms;
+    }
+}
+
+void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
   char why[256];
+  pe->n = 0;
+  clear_peer_times(items, n);
   if (o->no_torch) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run (--no-torch)\n");
     return;
@@ -97,30 +218,23 @@ void t5_run_peer(const t5_opts *o, t5_item *items, int n) {
       if (!seen && nb < 2) batches[nb++] = items[i].c[j].batch;
     }
   if (!nc) return;
-  for (int v = 0; v < o->n_deconv; ++v) {
-    tp_result tr = {0, NULL};
-    const char *losses[] = {o->loss};
-    if (!o->quiet) fprintf(stderr, "table5: running the PyTorch peer (--deconv %s)\n", o->deconv[v]);
-    if (tp_run(&tr, o->deconv[v], o->C, batches, nb, cases, nc, losses, 1, o->iters, o->warmup, o->threads,
-               o->quiet) != ALCN_OK) {
-      const char *e = alcn_last_error(); /* its first line: one line per failed variant */
-      fprintf(stderr, "table5: warning: PyTorch peer --deconv %s gave no times (its column left empty): %.*s\n",
-              o->deconv[v], (int)strcspn(e, "\n"), e);
-      continue;
-    }
-    const int fast = !strcmp(o->deconv[v], "fast");
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < items[i].n; ++j) {
-        t5_case *c = &items[i].c[j];
-        const char *pc = peer_case(&items[i], c);
-        if (!pc) continue;
-        const int train = !strcmp(c->kase, "train_step");
-        double t = tp_find(&tr, pc, train ? o->loss : "-", o->C, c->batch, NULL, NULL) * 1e3;
-        if (isnan(t)) continue;
-        if (fast) c->torch_fast_ms = t;
-        else c->torch_native_ms = t;
-        if (isnan(c->torch_ms) || t < c->torch_ms) c->torch_ms = t;
+  find_peers(o, pe);
+  const char *losses[] = {o->loss};
+  for (int k = 0; k < pe->n; ++k)
+    for (int v = 0; v < o->n_deconv; ++v) {
+      tp_result tr = {0, NULL};
+      if (!o->quiet)
+        fprintf(stderr, "table5: running the PyTorch peer %s (%s, --deconv %s)\n", pe->p[k].label, pe->p[k].python,
+                o->deconv[v]);
+      if (tp_run(&tr, &pe->p[k], o->deconv[v], o->C, batches, nb, cases, nc, losses, 1, o->iters, o->warmup,
+                 o->threads, o->quiet) != ALCN_OK) {
+        const char *e = alcn_last_error(); /* its first line: one line per failed variant */
+        fprintf(stderr, "table5: warning: PyTorch peer --deconv %s gave no times (peer %s): %.*s\n", o->deconv[v],
+                pe->p[k].label, (int)strcspn(e, "\n"), e);
+        continue;
       }
-    tp_result_free(&tr);
-  }
+      take_peer_times(o, &tr, k, o->deconv[v], items, n);
+      tp_result_free(&tr);
+    }
+  pick_fastest(items, n, pe->n);
 }

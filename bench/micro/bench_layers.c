@@ -6,8 +6,9 @@
  *               with the updated generator), as torch_alcn.py's alcn_step
  *   infer_dae / infer_alcn (optional, --cases) the scorer without / with noise
  * at each --batch and --loss, printing images/s and GFLOP/s (FLOPs counted as
- * torch_alcn.py's flop_table: conv/linear MACs x 2). When /usr/bin/python3
- * imports torch, the peer runs the same cases with the same threads in the
+ * torch_alcn.py's flop_table: conv/linear MACs x 2). When $ALCN_PYTHON (default
+ * /usr/bin/python3) imports torch, the peer runs the same cases with the same
+ * threads and the settings of tp_peer_init (torch_peer.h) in the
  * same run, with --deconv native and fast, and the ratio is ours over the
  * faster of the two. --layers adds a per-layer breakdown (forward, input
  * gradient, weight gradient of every conv/linear layer; the loss; Adam).
@@ -421,15 +422,20 @@ int main(int argc, char **argv) {
   }
   alcn_backend_destroy(be);
   /* the PyTorch peer, both deconv variants, the same cases / threads */
-  char why[256];
-  int have_torch = !rc && !no_torch && tp_available(why, sizeof why);
+  char why[512], version[48];
+  tp_peer peer;
+  int have_torch = !rc && !no_torch && tp_available(why, sizeof why) &&
+                   tp_probe(tp_python(), version, sizeof version, why, sizeof why);
   if (!rc && !have_torch) printf("# PyTorch peer not run: %s\n", no_torch ? "--no-torch" : why);
   if (have_torch) {
+    tp_peer_init(&peer, tp_python(), version, 0, threads);
+    printf("# PyTorch peer %s: %s, torch %s; %s\n", peer.label, peer.python, peer.version, peer.settings);
     static const char *const variants[] = {"native", "fast"};
     for (int v = 0; v < 2; ++v) {
       tp_result tr = {0, NULL};
       /* peer case names match ours */
-      if (tp_run(&tr, variants[v], 1, batches, nb, cases, nc, losses, nl, iters, warmup, threads, 0) != ALCN_OK) {
+      if (tp_run(&tr, &peer, variants[v], 1, batches, nb, cases, nc, losses, nl, iters, warmup, threads, 0) !=
+          ALCN_OK) {
         fprintf(stderr, "bench_layers: %s\n", alcn_last_error());
         continue;
       }
@@ -440,7 +446,7 @@ int main(int argc, char **argv) {
       }
       tp_result_free(&tr);
     }
-    printf("\n# ours vs PyTorch (%d threads, OPENBLAS_NUM_THREADS=1 for torch); ratio = best torch ms / ours ms\n",
+    printf("\n# ours vs PyTorch %s (%d threads, settings above); ratio = best torch ms / ours ms\n", peer.label,
            threads);
     printf("%-10s %-4s %6s %10s %10s %10s %8s %9s %6s\n", "case", "loss", "batch", "ours ms", "native ms", "fast ms",
            "ratio", "GFLOP/s", "%peak");

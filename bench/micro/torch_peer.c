@@ -1,6 +1,7 @@
-/* Running the PyTorch peer (torch_peer.h): a child process per call,
- * OPENBLAS_NUM_THREADS=1 (Debian's torch oversubscribes the cores otherwise),
- * results read back from the peer's --json file with cJSON. */
+/* Running the PyTorch peer (torch_peer.h): the interpreters and the script,
+ * a probe of each interpreter's torch, the settings a peer gets, a child
+ * process per call with them, results read back from the peer's --json file
+ * with cJSON. */
 #define _POSIX_C_SOURCE 200809L
 #include "torch_peer.h"
 
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +26,37 @@ const char *tp_python(void) {
   return p && *p ? p : "/usr/bin/python3";
 }
 
+int tp_venv_python(char *dst, size_t cap) {
+  const char *v = getenv("ALCN_PEER_VENV"), *home = getenv("HOME");
+  if (v && *v) snprintf(dst, cap, "%s/bin/python", v);
+  else if (home && *home) snprintf(dst, cap, "%s/.cache/alcnbench/peer-venv/bin/python", home);
+  else dst[0] = 0;
+  return dst[0] && access(dst, X_OK) == 0;
+}
+
 const char *tp_script(void) {
   const char *p = getenv("ALCN_TORCH_PEER");
   return p && *p ? p : ALCN_SOURCE_DIR "/../shared/peers/torch_alcn.py";
 }
 
-/* fork + exec argv with OPENBLAS_NUM_THREADS=1; stdout to stderr (or
- * /dev/null when quiet), stderr likewise. Returns the exit status or -1. */
-static int run_child(char *const *argv, int quiet) {
+/* fork + exec argv with env (n_env "NAME=value" strings) added; stdout to
+ * out_fd when >= 0, else to stderr (or /dev/null when quiet); stderr to
+ * stderr (or /dev/null when quiet). Returns the exit status or -1. */
+static int run_child(char *const *argv, const char (*env)[64], int n_env, int quiet, int out_fd) {
   fflush(stdout);
   fflush(stderr);
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    for (int i = 0; i < n_env; ++i) {
+      char name[64];
+      const size_t eq = strcspn(env[i], "=");
+      snprintf(name, sizeof name, "%.*s", (int)eq, env[i]);
+      if (env[i][eq] == '=') setenv(name, env[i] + eq + 1, 1);
+    }
     int fd = quiet ? open("/dev/null", O_WRONLY) : dup(2);
     if (fd >= 0) {
-      dup2(fd, 1);
+      dup2(out_fd >= 0 ? out_fd : fd, 1);
       if (quiet) dup2(fd, 2);
       close(fd);
     }
@@ -64,17 +80,89 @@ int tp_available(char *why, size_t cap) {
     snprintf(why, cap, "no peer script at %s (set ALCN_TORCH_PEER)", tp_script());
     return 0;
   }
-  if (access(tp_python(), X_OK) != 0) {
-    snprintf(why, cap, "no %s (set ALCN_PYTHON)", tp_python());
-    return 0;
-  }
-  char *argv[] = {(char *)tp_python(), "-c", "import torch", NULL};
-  if (run_child(argv, 1) != 0) {
-    snprintf(why, cap, "%s cannot import torch (apt-get install python3-torch)", tp_python());
-    return 0;
-  }
   why[0] = 0;
   return 1;
+}
+
+int tp_probe(const char *python, char *version, size_t vcap, char *why, size_t cap) {
+  version[0] = 0;
+  if (access(python, X_OK) != 0) {
+    snprintf(why, cap, "no interpreter %s", python);
+    return 0;
+  }
+  FILE *out = tmpfile();
+  if (!out) {
+    snprintf(why, cap, "cannot make a temporary file: %s", strerror(errno));
+    return 0;
+  }
+  char *argv[] = {(char *)python, "-c", "import torch; print(torch.__version__)", NULL};
+  const int rc = run_child(argv, NULL, 0, 1, fileno(out));
+  char line[128] = "";
+  rewind(out);
+  if (!fgets(line, sizeof line, out)) line[0] = 0;
+  fclose(out);
+  line[strcspn(line, "\r\n")] = 0;
+  if (rc != 0 || !line[0]) {
+    snprintf(why, cap,
+             "%s cannot import torch (Debian: apt-get install python3-torch; PyPI: bench/scripts/peer-env.sh)",
+             python);
+    return 0;
+  }
+  snprintf(version, vcap, "%s", line);
+  why[0] = 0;
+  return 1;
+}
+
+/* NAME=value into p's environment. */
+static void add_env(tp_peer *p, const char *name, const char *value) {
+  if (p->n_env >= TP_MAX_ENV) return;
+  snprintf(p->env[p->n_env++], sizeof p->env[0], "%s=%s", name, value);
+}
+
+/* printf-style text appended to p's settings line. */
+__attribute__((format(printf, 2, 3))) static void add_setting(tp_peer *p, const char *fmt, ...) {
+  const size_t n = strlen(p->settings);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(p->settings + n, sizeof p->settings - n, fmt, ap);
+  va_end(ap);
+}
+
+void tp_peer_init(tp_peer *p, const char *python, const char *version, int compile, int threads) {
+  memset(p, 0, sizeof *p);
+  snprintf(p->python, sizeof p->python, "%s", python);
+  snprintf(p->version, sizeof p->version, "%s", version);
+  if (sscanf(version, "%d.%d", &p->major, &p->minor) != 2) p->major = p->minor = 0;
+  p->compile = compile;
+  if (p->major > 0) snprintf(p->label, sizeof p->label, "%d.%d %s", p->major, p->minor, compile ? "compile" : "eager");
+  else snprintf(p->label, sizeof p->label, "%.16s %s", version, compile ? "compile" : "eager");
+  snprintf(p->settings, sizeof p->settings, "--threads %d as ours, denormals flushed as ours%s", threads,
+           compile ? ", torch.compile on both networks" : "");
+  if (p->major < 2) {
+    /* Debian's 1.x links OpenBLAS-pthread beside its OpenMP pool */
+    add_env(p, "OPENBLAS_NUM_THREADS", "1");
+    add_setting(p, "; OPENBLAS_NUM_THREADS=1 (torch < 2 links OpenBLAS with threads of its own, which "
+                   "oversubscribe the cores; torch's intra-op threads do the work)");
+  } else {
+    add_setting(p, "; no BLAS thread variable (torch >= 2: MKL/oneDNN follow --threads)");
+  }
+  const char *isa = getenv("ALCN_CPU_ISA");
+  if (isa && !strcmp(isa, "avx2")) {
+    static const char *const vars[][2] = {{"ATEN_CPU_CAPABILITY", "avx2"},
+                                          {"ONEDNN_MAX_CPU_ISA", "AVX2"},
+                                          {"MKL_ENABLE_INSTRUCTIONS", "AVX2"},
+                                          {"OPENBLAS_CORETYPE", "Haswell"}};
+    add_setting(p, "; ALCN_CPU_ISA=avx2, so the same ISA:");
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
+      const char *had = getenv(vars[i][0]);
+      if (had && *had) {
+        add_setting(p, " %s=%s (yours)", vars[i][0], had);
+      } else {
+        add_env(p, vars[i][0], vars[i][1]);
+        add_setting(p, " %s=%s", vars[i][0], vars[i][1]);
+      }
+    }
+  }
 }
 
 void tp_result_free(tp_result *r) {
@@ -137,7 +225,7 @@ static alcn_status parse(tp_result *r, const char *path) {
   return ALCN_OK;
 }
 
-alcn_status tp_run(tp_result *r, const char *deconv, int C, const int *batches, int n_batches,
+alcn_status tp_run(tp_result *r, const tp_peer *p, const char *deconv, int C, const int *batches, int n_batches,
                    const char *const *cases, int n_cases, const char *const *losses, int n_losses, int iters,
                    int warmup, int threads, int quiet) {
   char json[64], sC[16], sI[16], sW[16], sT[16], sB[16][16];
@@ -148,7 +236,7 @@ alcn_status tp_run(tp_result *r, const char *deconv, int C, const int *batches, 
   snprintf(sT, sizeof sT, "%d", threads);
   char *argv[96];
   int a = 0;
-  argv[a++] = (char *)tp_python();
+  argv[a++] = (char *)p->python;
   argv[a++] = (char *)tp_script();
   argv[a++] = "bench";
   argv[a++] = "--deconv";
@@ -172,13 +260,14 @@ alcn_status tp_run(tp_result *r, const char *deconv, int C, const int *batches, 
   argv[a++] = sT;
   argv[a++] = "--json";
   argv[a++] = json;
+  if (p->compile) argv[a++] = "--compile";
   argv[a] = NULL;
   unlink(json);
-  int rc = run_child(argv, quiet);
+  int rc = run_child(argv, p->env, p->n_env, quiet, -1);
   if (rc != 0) {
     unlink(json);
-    ALCN_FAIL(ALCN_ERR_IO, "torch peer (%s %s bench --deconv %s) exited with %d", tp_python(), tp_script(), deconv,
-              rc);
+    ALCN_FAIL(ALCN_ERR_IO, "torch peer (%s %s bench --deconv %s%s) exited with %d", p->python, tp_script(), deconv,
+              p->compile ? " --compile" : "", rc);
   }
   alcn_status st = parse(r, json);
   unlink(json);

@@ -1,8 +1,11 @@
 /* The PyTorch peer (../shared/peers/torch_alcn.py) as the benchmarks run it:
- * find python3 and the script, check that torch imports, run `bench` for one
- * set of cases in a child process (OPENBLAS_NUM_THREADS=1, the same --threads
- * as ours) and read back its --json rows. Used by bench_layers and
- * `alcnbench table5`. The peer knows the paper's 28x28 networks only. */
+ * find the interpreters (Debian's python3, the venv of bench/scripts/peer-env.sh)
+ * and the script, probe each interpreter's torch version, decide the settings
+ * each peer gets (tp_peer_init: the same --threads as ours, denormals flushed,
+ * and the environment its BLAS and ISA need), run `bench` for one set of
+ * cases in a child process and read back its --json rows. Used by
+ * bench_layers and `alcnbench table5`. The peer knows the paper's 28x28
+ * networks only. */
 #ifndef ALCN_BENCH_TORCH_PEER_H
 #define ALCN_BENCH_TORCH_PEER_H
 
@@ -22,18 +25,47 @@ typedef struct tp_result {
   tp_row *rows;    /* malloc'ed */
 } tp_result;
 
-/* The interpreter: $ALCN_PYTHON, else /usr/bin/python3. */
+#define TP_MAX_ENV 8
+
+/* One peer: an interpreter, its torch, eager or torch.compile, and what it
+ * gets. Filled by tp_peer_init. */
+typedef struct tp_peer {
+  char python[1024];          /* the interpreter */
+  char version[48];           /* its torch.__version__ */
+  int major, minor;           /* of the version (0 when unparsable) */
+  int compile;                /* bench --compile */
+  char label[32];             /* "1.13 eager", "2.9 compile" */
+  int n_env;
+  char env[TP_MAX_ENV][64];   /* NAME=value, set in the child */
+  char settings[640];         /* threads, environment and why, one line */
+} tp_peer;
+
+/* The default interpreter: $ALCN_PYTHON, else /usr/bin/python3. */
 const char *tp_python(void);
+/* The python of the peer-env.sh venv ($ALCN_PEER_VENV, else
+ * $HOME/.cache/alcnbench/peer-venv, + /bin/python) into dst; 1 when it is an
+ * executable, else 0. */
+int tp_venv_python(char *dst, size_t cap);
 /* The script: $ALCN_TORCH_PEER, else <source>/../shared/peers/torch_alcn.py. */
 const char *tp_script(void);
-/* 1 when the peer can run (script present, python imports torch, and
- * $ALCN_NO_TORCH is unset or "0"); else 0 with the reason in why[cap]. */
+/* 1 when the peer may run (the script is present and $ALCN_NO_TORCH is unset
+ * or "0"); else 0 with the reason in why[cap]. */
 int tp_available(char *why, size_t cap);
+/* `python -c 'import torch; print(torch.__version__)'`: 1 and the version in
+ * version[vcap], else 0 with the reason in why[cap]. */
+int tp_probe(const char *python, char *version, size_t vcap, char *why, size_t cap);
+/* A peer of `python` (torch `version`, from tp_probe), with --compile or not,
+ * run with `threads` threads: label, environment and settings line. The
+ * environment: OPENBLAS_NUM_THREADS=1 for torch < 2 (Debian's OpenBLAS build
+ * oversubscribes the cores otherwise); with ALCN_CPU_ISA=avx2, the variables
+ * that hold torch, oneDNN, MKL and OpenBLAS to AVX2, each unless already set. */
+void tp_peer_init(tp_peer *p, const char *python, const char *version, int compile, int threads);
 
-/* Run `torch_alcn.py bench` with --deconv `deconv` on channels C, the given
- * batches, cases and losses; iters/warmup/threads as ours. The peer's own
- * lines go to stderr unless quiet. r is filled (release with tp_result_free). */
-alcn_status tp_run(tp_result *r, const char *deconv, int C, const int *batches, int n_batches,
+/* Run `torch_alcn.py bench` of peer p with --deconv `deconv` on channels C,
+ * the given batches, cases and losses; iters/warmup/threads as ours. The
+ * peer's own lines go to stderr unless quiet. r is filled (release with
+ * tp_result_free). */
+alcn_status tp_run(tp_result *r, const tp_peer *p, const char *deconv, int C, const int *batches, int n_batches,
                    const char *const *cases, int n_cases, const char *const *losses, int n_losses, int iters,
                    int warmup, int threads, int quiet);
 void tp_result_free(tp_result *r);

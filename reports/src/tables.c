@@ -520,8 +520,8 @@ alcn_status rp_build_table5(const rp_results *res, const rp_refs *refs, rp_table
     }
     free(v);
     snprintf(ours->caption, sizeof ours->caption,
-             "Time per batch in milliseconds (mean, [min, max] over repeats) for each case, the PyTorch peer's "
-             "time where measured and our speed-up over it, throughput, and parameter counts of the method and "
+             "Time per batch in milliseconds (mean, [min, max] over repeats) for each case, the fastest "
+             "PyTorch peer's time where measured and our speed-up over it, throughput, and parameter counts of the method and "
              "of the noise generator.");
   }
   const rp_ref *ref = rp_find_ref(refs, "*", "*", "table5");

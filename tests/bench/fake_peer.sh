@@ -3,10 +3,12 @@
 # tests/bench/test_table5.c: it does no work and reports fixed, known times in
 # the peer's own formats (its stdout lines and its --json file).
 #
-# table5 runs "$ALCN_PYTHON $ALCN_TORCH_PEER bench ..." (bench/micro/torch_peer.c)
-# after checking "$ALCN_PYTHON -c 'import torch'", so this file is the
-# interpreter: point ALCN_PYTHON at it, and ALCN_TORCH_PEER at any existing
-# file (its path is taken as the script's and ignored).
+# table5 runs "PYTHON $ALCN_TORCH_PEER bench ... [--compile]" for each of its
+# interpreters (bench/micro/torch_peer.c) after probing
+# "PYTHON -c 'import torch; print(torch.__version__)'", so this file is the
+# interpreter: point ALCN_PYTHON (or --python) at it, or at a wrapper that sets
+# ALCN_FAKE_PEER_VERSION, and ALCN_TORCH_PEER at any existing file (its path
+# is taken as the script's and ignored).
 #
 # The times, in ms per image (median_s = ms_per_image * B / 1000, min 0.9x,
 # max 1.1x the median), one variant faster in each case:
@@ -15,17 +17,35 @@
 #   alcn_train       3.0              6.0          native
 #   infer_dae        0.5              0.4          fast
 #   infer_alcn       0.7              0.9          native
+# times a factor by torch version (ALCN_FAKE_PEER_VERSION) and --compile, so
+# that each peer is the fastest somewhere:
+#   case        1.x   2.x eager   2.x --compile   fastest
+#   dae_train   1     0.75        0.5             2.x compile
+#   alcn_train  1     0.75        2               2.x eager
+#   infer_dae   1     1.5         0.5             2.x compile
+#   infer_alcn  1     1.5         2               1.x
+# (--compile with a 1.x version fails, as torch.compile does not exist there).
 #
-# Environment, for the failure tests:
+# Environment:
+#   ALCN_FAKE_PEER_VERSION  torch.__version__ to report (default 1.13.1-fake)
 #   ALCN_FAKE_PEER_MODE  ok (default) | garbage (garbage on stdout and in the
 #                        --json file, exit 0) | fail (a traceback on stderr,
-#                        exit 3) | nojson (exit 0, no --json file written)
+#                        exit 3) | nojson (exit 0, no --json file written) |
+#                        noimport (the -c probe fails: no torch)
 #   ALCN_FAKE_PEER_ONLY  a --deconv variant: only that one misbehaves (unset: all)
-#   ALCN_FAKE_PEER_LOG   a file: one line per bench call, its arguments, appended
+#   ALCN_FAKE_PEER_LOG   a file: one line per bench call, appended: its
+#                        arguments, then " | " and the environment the peer
+#                        settings touch (NAME=value, "-" when unset)
 set -eu
 
+version="${ALCN_FAKE_PEER_VERSION:-1.13.1-fake}"
 if [ "${1:-}" = "-c" ]; then
-  exit 0 # "import torch": always there
+  if [ "${ALCN_FAKE_PEER_MODE:-ok}" = noimport ]; then
+    echo "ModuleNotFoundError: No module named 'torch'" >&2
+    exit 1
+  fi
+  echo "$version" # the probe: "import torch; print(torch.__version__)"
+  exit 0
 fi
 if [ $# -lt 2 ] || [ "$2" != "bench" ]; then
   echo "fake_peer.sh: usage: fake_peer.sh SCRIPT bench [flags] (or -c CODE)" >&2
@@ -33,11 +53,15 @@ if [ $# -lt 2 ] || [ "$2" != "bench" ]; then
 fi
 shift 2
 if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
-  echo "bench $*" >>"$ALCN_FAKE_PEER_LOG"
+  env_line=""
+  for v in OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS OPENBLAS_CORETYPE; do
+    env_line="$env_line $v=$(printenv "$v" || echo -)"
+  done
+  echo "bench $* |$env_line" >>"$ALCN_FAKE_PEER_LOG"
 fi
 
 deconv=native Cs=1 Bs="256 4096" cases="alcn_train dae_train infer_dae infer_alcn" losses=mse
-iters=10 warmup=3 threads=2 json=""
+iters=10 warmup=3 threads=2 json="" compile=0
 list="" # the flag whose values (nargs="+") are being read
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +71,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; list=""; shift ;;
     --json) json="$2"; list=""; shift ;;
     --device) list=""; shift ;;
+    --compile) compile=1; list="" ;;
     --C) Cs=""; list=C ;;
     --batch) Bs=""; list=B ;;
     --cases) cases=""; list=cases ;;
@@ -64,6 +89,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+major="${version%%.*}"
+if [ "$compile" = 1 ] && [ "$major" -lt 2 ]; then
+  echo "AttributeError: module 'torch' has no attribute 'compile'" >&2
+  exit 4
+fi
 mode="${ALCN_FAKE_PEER_MODE:-ok}"
 if [ -n "${ALCN_FAKE_PEER_ONLY:-}" ] && [ "$ALCN_FAKE_PEER_ONLY" != "$deconv" ]; then
   mode=ok
@@ -84,15 +114,18 @@ esac
 
 # The rows, as the peer's bench() loops: C, then B, then case, then loss
 # (train cases per --loss, inference cases with loss "-").
-awk -v deconv="$deconv" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
+awk -v deconv="$deconv" -v version="$version" -v major="$major" -v compile="$compile" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
   -v warmup="$warmup" -v threads="$threads" -v json="$json" '
 BEGIN {
   ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
   ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
   ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
   ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
+  if (major >= 2 && compile) { f["dae_train"] = 0.5; f["alcn_train"] = 2; f["infer_dae"] = 0.5; f["infer_alcn"] = 2 }
+  else if (major >= 2) { f["dae_train"] = 0.75; f["alcn_train"] = 0.75; f["infer_dae"] = 1.5; f["infer_alcn"] = 1.5 }
+  else { f["dae_train"] = 1; f["alcn_train"] = 1; f["infer_dae"] = 1; f["infer_alcn"] = 1 }
   fl["dae_train"] = 3e6; fl["alcn_train"] = 9e6; fl["infer_dae"] = 1e6; fl["infer_alcn"] = 2e6 # FLOP per image
-  printf "# torch 0.0-fake threads=%d  OMP_NUM_THREADS=- OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=- GOMP_SPINCOUNT=-  deconv=%s compile=0 flush_denormal=1\n", threads, ENVIRON["OPENBLAS_NUM_THREADS"] == "" ? "-" : ENVIRON["OPENBLAS_NUM_THREADS"], deconv
+  printf "# torch %s threads=%d  OMP_NUM_THREADS=- OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=- GOMP_SPINCOUNT=-  deconv=%s compile=%d flush_denormal=1\n", version, threads, ENVIRON["OPENBLAS_NUM_THREADS"] == "" ? "-" : ENVIRON["OPENBLAS_NUM_THREADS"], deconv, compile
   nC = split(Cs, C, " "); nB = split(Bs, B, " "); nk = split(cases, K, " "); nl = split(losses, L, " ")
   n = 0
   for (i = 1; i <= nC; ++i) for (j = 1; j <= nB; ++j) for (k = 1; k <= nk; ++k) {
@@ -102,7 +135,7 @@ BEGIN {
     nloss = train ? nl : 1
     for (l = 1; l <= nloss; ++l) {
       loss = train ? L[l] : "-"
-      med = ms[kase, deconv] * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
+      med = ms[kase, deconv] * f[kase] * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
       gflop = fl[kase] * B[j] / 1e9
       printf "%-10s loss=%-3s C=%d B=%-5d median %9.4f s (min %.4f max %.4f)  %8.1f img/s  %7.2f GFLOP/step  %6.2f GFLOP/s\n", kase, loss, C[i], B[j], med, mn, mx, B[j] / med, gflop, gflop / med
       row[n++] = sprintf("  {\n   \"case\": \"%s\",\n   \"loss\": \"%s\",\n   \"C\": %d,\n   \"B\": %d,\n   \"threads\": %d,\n   \"deconv\": \"%s\",\n   \"iters\": %d,\n   \"warmup\": %d,\n   \"median_s\": %.17g,\n   \"min_s\": %.17g,\n   \"max_s\": %.17g,\n   \"per_image_us\": %.17g,\n   \"imgs_per_s\": %.17g,\n   \"gflop\": %.17g,\n   \"gflops_per_s\": %.17g\n  }", kase, loss, C[i], B[j], threads, deconv, iters, warmup, med, mn, mx, med / B[j] * 1e6, B[j] / med, gflop, gflop / med)
@@ -110,7 +143,7 @@ BEGIN {
   }
   print "# peak RSS of this process: 1 MiB"
   if (json != "") {
-    printf "{\n \"torch\": \"0.0-fake\",\n \"threads\": %d,\n \"device\": \"cpu\",\n \"rows\": [\n", threads > json
+    printf "{\n \"torch\": \"%s\",\n \"threads\": %d,\n \"device\": \"cpu\",\n \"rows\": [\n", version, threads > json
     for (r = 0; r < n; ++r) printf("%s%s\n", row[r], (r + 1 < n ? "," : "")) > json
     printf " ]\n}\n" > json
     close(json)

@@ -7,7 +7,13 @@
  * fake_peer.sh (fixed times, via ALCN_PYTHON): at 1x28x28 each of our cases
  * takes the right peer case and batch, torch_ms is the faster --deconv
  * variant, speedup = torch_ms / ours_ms in the table and the records, and a
- * peer that prints garbage or fails gives one warning line and no ratio. */
+ * peer that prints garbage or fails gives one warning line and no ratio.
+ * Several peers side by side (wrappers of fake_peer.sh with other torch
+ * versions): a column and a `peers` entry each, eager and torch.compile for
+ * torch >= 2 (not with --no-compile), the ratio against the fastest per case
+ * (`torch_fastest`), a failing peer leaves its column empty, interpreters
+ * without torch are skipped, the peer-env.sh venv is a default interpreter,
+ * and ALCN_CPU_ISA=avx2 reaches the peers as their own ISA variables. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -15,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -63,7 +70,7 @@ static int run(const char *const *extra, int n_extra) {
   for (int i = 0; i < n_extra; ++i) argv[argc++] = (char *)extra[i];
   argv[argc] = NULL;
   /* strtok in the flag parser writes into list values: give it copies */
-  char copies[64][128];
+  static char copies[64][2048];
   for (int i = 0; i < argc; ++i) {
     snprintf(copies[i], sizeof copies[i], "%s", argv[i]);
     argv[i] = copies[i];
@@ -177,6 +184,9 @@ END_TEST
 #endif
 
 static char peer_log[600];
+/* The variables the peers' settings touch (torch_peer.c), as fake_peer.sh logs them. */
+static const char *const PEER_ENV[] = {"OPENBLAS_NUM_THREADS", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA",
+                                       "MKL_ENABLE_INSTRUCTIONS", "OPENBLAS_CORETYPE"};
 
 static void peer_setup(void) {
   setup();
@@ -184,17 +194,26 @@ static void peer_setup(void) {
   setenv("ALCN_PYTHON", FAKE_PEER, 1);
   setenv("ALCN_TORCH_PEER", FAKE_PEER, 1); /* any existing file: the stand-in ignores it */
   setenv("ALCN_FAKE_PEER_LOG", peer_log, 1);
+  char venv[700];
+  snprintf(venv, sizeof venv, "%s/no-venv", tmp); /* not the user's peer-env.sh venv */
+  setenv("ALCN_PEER_VENV", venv, 1);
   unsetenv("ALCN_NO_TORCH");
   unsetenv("ALCN_FAKE_PEER_MODE");
   unsetenv("ALCN_FAKE_PEER_ONLY");
+  unsetenv("ALCN_FAKE_PEER_VERSION");
+  unsetenv("ALCN_CPU_ISA");
+  for (size_t i = 0; i < sizeof PEER_ENV / sizeof *PEER_ENV; ++i) unsetenv(PEER_ENV[i]);
 }
 
 static void peer_teardown(void) {
   unsetenv("ALCN_PYTHON");
   unsetenv("ALCN_TORCH_PEER");
   unsetenv("ALCN_FAKE_PEER_LOG");
+  unsetenv("ALCN_PEER_VENV");
   unsetenv("ALCN_FAKE_PEER_MODE");
   unsetenv("ALCN_FAKE_PEER_ONLY");
+  unsetenv("ALCN_CPU_ISA");
+  for (size_t i = 0; i < sizeof PEER_ENV / sizeof *PEER_ENV; ++i) unsetenv(PEER_ENV[i]);
   teardown();
 }
 
@@ -224,24 +243,43 @@ static const peer_want *want_for(const char *noise, const char *kase) {
   return NULL;
 }
 
-/* Run table5 with fd 2 captured into err[cap]; returns its status. */
-static int run_err(const char *const *extra, int n_extra, char *err, size_t cap) {
+/* fd (1 or 2) into a file of tmp from now on: the file, and the saved fd in *saved. */
+static FILE *capture_begin(int fd, const char *name, int *saved) {
   char path[700];
-  snprintf(path, sizeof path, "%s/stderr.txt", tmp);
-  fflush(stderr);
-  const int saved = dup(2);
+  snprintf(path, sizeof path, "%s/%s", tmp, name);
+  fflush(fd == 1 ? stdout : stderr);
+  *saved = dup(fd);
   FILE *f = fopen(path, "w+");
-  ck_assert(saved >= 0 && f != NULL);
-  dup2(fileno(f), 2);
-  const int rc = run(extra, n_extra);
-  fflush(stderr);
-  dup2(saved, 2);
+  ck_assert(*saved >= 0 && f != NULL);
+  dup2(fileno(f), fd);
+  return f;
+}
+
+/* fd back, and what went into f into buf[cap]. */
+static void capture_end(int fd, FILE *f, int saved, char *buf, size_t cap) {
+  fflush(fd == 1 ? stdout : stderr);
+  dup2(saved, fd);
   close(saved);
   rewind(f);
-  const size_t n = fread(err, 1, cap - 1, f);
-  err[n] = 0;
+  const size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = 0;
   fclose(f);
+}
+
+/* Run table5 with fd 2 captured into err[cap] and, when out is not NULL, fd 1
+ * into out[ocap]; returns its status. */
+static int run_io(const char *const *extra, int n_extra, char *err, size_t cap, char *out, size_t ocap) {
+  int saved_err, saved_out = -1;
+  FILE *fe = capture_begin(2, "stderr.txt", &saved_err);
+  FILE *fo = out ? capture_begin(1, "stdout.txt", &saved_out) : NULL;
+  const int rc = run(extra, n_extra);
+  if (fo) capture_end(1, fo, saved_out, out, ocap);
+  capture_end(2, fe, saved_err, err, cap);
   return rc;
+}
+
+static int run_err(const char *const *extra, int n_extra, char *err, size_t cap) {
+  return run_io(extra, n_extra, err, cap, NULL, 0);
 }
 
 static int count_lines(const char *s) {
@@ -451,6 +489,283 @@ START_TEST(test_peer_fails) {
 }
 END_TEST
 
+/* ------------------------------------------ several peers side by side */
+/* A stand-in interpreter in tmp: fake_peer.sh with torch `version` and, when
+ * mode is not NULL, ALCN_FAKE_PEER_MODE=mode. Its path into dst. */
+static void make_peer(char *dst, size_t cap, const char *name, const char *version, const char *mode) {
+  snprintf(dst, cap, "%s/%s", tmp, name);
+  FILE *f = fopen(dst, "w");
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "#!/bin/sh\nALCN_FAKE_PEER_VERSION='%s' %s%s%sexec '%s' \"$@\"\n", version,
+          mode ? "ALCN_FAKE_PEER_MODE=" : "", mode ? mode : "", mode ? " " : "", FAKE_PEER);
+  fclose(f);
+  ck_assert_int_eq(chmod(dst, 0755), 0);
+}
+
+/* One expected peer: fake_peer.sh's times for torch major `major`, compiled or
+ * not; failed: it gives none. */
+typedef struct peer_spec {
+  const char *label, *python, *version;
+  int major, compile, failed;
+} peer_spec;
+
+/* fake_peer.sh's factor on its base times (its header's table). */
+static double fake_factor(int major, int compile, const char *peer_case) {
+  const int train = !strcmp(peer_case, "dae_train") || !strcmp(peer_case, "alcn_train");
+  const int dae = !strcmp(peer_case, "dae_train") || !strcmp(peer_case, "infer_dae");
+  if (major < 2) return 1.0;
+  if (compile) return dae ? 0.5 : 2.0;
+  return train ? 0.75 : 1.5;
+}
+
+/* One row or record against the peers ps[np] (deconv native and fast when
+ * both, else native only): each peer's times, the fastest, the ratio. */
+static void check_peers_of(const cJSON *r, const peer_spec *ps, int np, int both, double B, double ours) {
+  const peer_want *w = want_for(str(r, "noise"), str(r, "case"));
+  const cJSON *peers = cJSON_GetObjectItemCaseSensitive(r, "peers");
+  ck_assert_msg(cJSON_IsArray(peers) && cJSON_GetArraySize(peers) == np, "%s: want %d peers", str(r, "id"), np);
+  int fastest = -1;
+  double best = NAN, best_nat = NAN, best_fast = NAN;
+  for (int k = 0; k < np; ++k) {
+    const cJSON *p = cJSON_GetArrayItem(peers, k);
+    ck_assert_str_eq(str(p, "label"), ps[k].label);
+    ck_assert_str_eq(str(p, "python"), ps[k].python);
+    ck_assert_str_eq(str(p, "torch_version"), ps[k].version);
+    ck_assert(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(p, "compile")));
+    ck_assert_int_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "compile")), ps[k].compile);
+    const int has = w->peer && !ps[k].failed;
+    const double f = has ? fake_factor(ps[k].major, ps[k].compile, w->peer) : NAN;
+    const double nat = has ? w->native * f * B : NAN, fast = has && both ? w->fast * f * B : NAN;
+    const double ms = isnan(fast) ? nat : fmin(nat, fast);
+    check_ms(p, "native_ms", nat);
+    check_ms(p, "fast_ms", fast);
+    check_ms(p, "ms", ms);
+    if (!isnan(ms) && (fastest < 0 || ms < best)) {
+      fastest = k;
+      best = ms;
+      best_nat = nat;
+      best_fast = fast;
+    }
+  }
+  check_ms(r, "torch_ms", best);
+  check_ms(r, "torch_native_ms", best_nat);
+  check_ms(r, "torch_fast_ms", best_fast);
+  check_ms(r, "speedup", isnan(best) ? NAN : best / ours); /* against the fastest */
+  if (fastest < 0) ck_assert(is_null(r, "torch_fastest"));
+  else ck_assert_str_eq(str(r, "torch_fastest"), ps[fastest].label);
+}
+
+/* Every row of the table and its record against the peers. Returns the rows
+ * with a peer time. */
+static int check_peers(const cJSON *rows, const peer_spec *ps, int np, int both) {
+  int matched = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    const double B = num(r, "batch"), ours = num(r, "ours_ms");
+    check_peers_of(r, ps, np, both, B, ours);
+    matched += !is_null(r, "torch_ms");
+    char path[900];
+    snprintf(path, sizeof path, "%s/out/table5/%s.json", tmp, str(r, "id"));
+    cJSON *rec = read_json(path);
+    ck_assert_msg(rec != NULL, "no record %s", path);
+    check_peers_of(rec, ps, np, both, B, ours);
+    cJSON_Delete(rec);
+  }
+  return matched;
+}
+
+/* The table line of (noise, case, batch) in the printed output, into line[cap]. */
+static void table_line(const char *out, const char *noise, const char *kase, int batch, char *line, size_t cap) {
+  char head[96];
+  snprintf(head, sizeof head, "%-9s %-9s %-17s %6d ", "dae", noise, kase, batch);
+  const char *at = strstr(out, head);
+  ck_assert_msg(at != NULL, "no line '%s' in: %s", head, out);
+  snprintf(line, cap, "%.*s", (int)strcspn(at, "\n"), at);
+}
+
+static int count_str(const char *s, const char *what) {
+  int n = 0;
+  for (const char *at = s; (at = strstr(at, what)); at += strlen(what)) n++;
+  return n;
+}
+
+/* Debian-like 1.13 and PyPI-like 2.9: three peers, each the fastest somewhere;
+ * a column each, the ratio against the fastest, the settings in the header. */
+START_TEST(test_peers_side_by_side) {
+  char py1[700], py2[700], list[1500];
+  make_peer(py1, sizeof py1, "py113", "1.13.1-fake", NULL);
+  make_peer(py2, sizeof py2, "py29", "2.9.0-fake", NULL);
+  snprintf(list, sizeof list, "%s,%s", py1, py2);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn,gaussian", "--python", list};
+  static char err[8192], out[16384];
+  ck_assert_int_eq(run_io(extra, 6, err, sizeof err, out, sizeof out), 0);
+  ck_assert_msg(err[0] == 0, "unexpected stderr: %s", err);
+  const peer_spec ps[] = {{"1.13 eager", py1, "1.13.1-fake", 1, 0, 0},
+                          {"2.9 eager", py2, "2.9.0-fake", 2, 0, 0},
+                          {"2.9 compile", py2, "2.9.0-fake", 2, 1, 0}};
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peers(rows, ps, 3, 1), 3 + 5 + 2);
+  /* spot checks, ms at batch 4: each peer is the fastest of some case */
+  const struct {
+    const char *noise, *kase, *fastest;
+    double ms;
+  } spot[] = {{"none", "train_step", "2.9 compile", 0.5 * 1.0 * 4},  /* dae_train fast */
+              {"alcn", "train_step", "2.9 eager", 0.75 * 3.0 * 4},   /* alcn_train native */
+              {"none", "infer", "2.9 compile", 0.5 * 0.4 * 4},       /* infer_dae fast */
+              {"alcn", "infer_with_noise", "1.13 eager", 0.7 * 4}};  /* infer_alcn native */
+  for (size_t i = 0; i < sizeof spot / sizeof *spot; ++i) {
+    const cJSON *r = find_row(rows, spot[i].noise, spot[i].kase, 4);
+    ck_assert_str_eq(str(r, "torch_fastest"), spot[i].fastest);
+    ck_assert_double_eq_tol(num(r, "torch_ms"), spot[i].ms, 1e-9);
+    ck_assert_double_eq_tol(num(r, "speedup"), spot[i].ms / num(r, "ours_ms"), 1e-9 * num(r, "speedup"));
+  }
+  /* the table JSON names the peers and what each got */
+  const cJSON *peers = cJSON_GetObjectItemCaseSensitive(root, "peers");
+  ck_assert_int_eq(cJSON_GetArraySize(peers), 3);
+  ck_assert_ptr_nonnull(strstr(str(cJSON_GetArrayItem(peers, 0), "settings"), "OPENBLAS_NUM_THREADS=1"));
+  ck_assert_ptr_null(strstr(str(cJSON_GetArrayItem(peers, 1), "settings"), "OPENBLAS_NUM_THREADS"));
+  cJSON_Delete(root);
+  /* the printed table: a column per peer, the fastest starred, the ratio */
+  ck_assert_msg(strstr(out, "images/s 1.13 eager  2.9 eager 2.9 compile  vs fastest"), "header: %s", out);
+  char want[1400];
+  snprintf(want, sizeof want, "# PyTorch peer \"1.13 eager\": %s, torch 1.13.1-fake; --threads 1 as ours", py1);
+  ck_assert_msg(strstr(out, want) && strstr(out, "OPENBLAS_NUM_THREADS=1 (torch < 2"), "settings: %s", out);
+  snprintf(want, sizeof want, "# PyTorch peer \"2.9 compile\": %s, torch 2.9.0-fake; --threads 1 as ours", py2);
+  ck_assert_msg(strstr(out, want) && strstr(out, "torch.compile on both networks; no BLAS thread variable"),
+                "settings: %s", out);
+  char line[512];
+  table_line(out, "none", "train_step", 4, line, sizeof line);
+  ck_assert_msg(strstr(line, " 4.00 ") && strstr(line, " 3.00 ") && strstr(line, " 2.00* "), "line: %s", line);
+  table_line(out, "alcn", "infer_with_noise", 1, line, sizeof line);
+  ck_assert_msg(strstr(line, " 0.70* ") && strstr(line, " 1.05 ") && strstr(line, " 1.40 "), "line: %s", line);
+  table_line(out, "gaussian", "train_step", 4, line, sizeof line);
+  ck_assert_msg(count_str(line, " - ") >= 3, "no peer, want empty columns: %s", line); /* and no ratio */
+  /* six calls: three peers, two variants; Debian-like gets OPENBLAS_NUM_THREADS=1, 2.x not */
+  static char log[8192];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 6);
+  ck_assert_int_eq(count_str(log, " --compile |"), 2);
+  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=1 "), 2);
+  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=- "), 4);
+}
+END_TEST
+
+/* A peer that fails: its column empty, one line, the others still count. */
+START_TEST(test_peers_one_fails) {
+  char py1[700], py2[700], list[1500];
+  make_peer(py1, sizeof py1, "py29", "2.9.0-fake", NULL);
+  make_peer(py2, sizeof py2, "py113", "1.13.1-fake", "fail");
+  snprintf(list, sizeof list, "%s,%s", py1, py2);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--python", list, "--torch-deconv", "native"};
+  char err[4096];
+  ck_assert_int_eq(run_err(extra, 8, err, sizeof err), 0);
+  ck_assert_msg(count_lines(err) == 1, "want one line, got: %s", err);
+  ck_assert_msg(strstr(err, "table5: warning: PyTorch peer --deconv native gave no times (peer 1.13 eager)") &&
+                    strstr(err, "exited with 3"),
+                "unclear: %s", err);
+  const peer_spec ps[] = {{"2.9 eager", py1, "2.9.0-fake", 2, 0, 0},
+                          {"2.9 compile", py1, "2.9.0-fake", 2, 1, 0},
+                          {"1.13 eager", py2, "1.13.1-fake", 1, 0, 1}};
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peers(rows, ps, 3, 0), 3 + 5);
+  /* infer_alcn, where 1.13 would be the fastest: 2.9 eager now */
+  ck_assert_str_eq(str(find_row(rows, "alcn", "infer_with_noise", 4), "torch_fastest"), "2.9 eager");
+  cJSON_Delete(root);
+}
+END_TEST
+
+/* --no-compile: no compile peer; interpreters without torch, or missing, are
+ * skipped with a line each; the same interpreter twice runs once. */
+START_TEST(test_peers_no_compile_and_skipped) {
+  char py[700], bad[700], list[4000];
+  make_peer(py, sizeof py, "py29", "2.9.0-fake", NULL);
+  make_peer(bad, sizeof bad, "notorch", "2.9.0-fake", "noimport");
+  snprintf(list, sizeof list, "%s,%s,%s/no-such-python,%s/./py29", bad, py, tmp, tmp);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--python", list, "--no-compile"};
+  char err[4096];
+  ck_assert_int_eq(run_err(extra, 7, err, sizeof err), 0);
+  ck_assert_msg(count_lines(err) == 2 && count_str(err, "table5: warning: PyTorch peer skipped: ") == 2 &&
+                    strstr(err, "notorch cannot import torch") && strstr(err, "no interpreter"),
+                "want a line per unusable interpreter, got: %s", err);
+  const peer_spec ps[] = {{"2.9 eager", py, "2.9.0-fake", 2, 0, 0}};
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peers(rows, ps, 1, 1), 3 + 5);
+  cJSON_Delete(root);
+  char log[4096];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 2);
+  ck_assert_ptr_null(strstr(log, "--compile"));
+}
+END_TEST
+
+/* The default interpreters: $ALCN_PYTHON and the peer-env.sh venv's python
+ * ($ALCN_PEER_VENV/bin/python); once only when they are one. */
+START_TEST(test_peers_default_venv) {
+  char venv[700], bin[760], py[800], py1[700];
+  snprintf(venv, sizeof venv, "%s/venv", tmp);
+  snprintf(bin, sizeof bin, "%s/bin", venv);
+  ck_assert_int_eq(mkdir(venv, 0755), 0);
+  ck_assert_int_eq(mkdir(bin, 0755), 0);
+  make_peer(py, sizeof py, "venv/bin/python", "2.9.0-fake", NULL);
+  make_peer(py1, sizeof py1, "py113", "1.13.1-fake", NULL);
+  setenv("ALCN_PEER_VENV", venv, 1);
+  setenv("ALCN_PYTHON", py1, 1);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none", "--no-train", "--latency-batch", "0"};
+  ck_assert_int_eq(run(extra, 7), 0);
+  const peer_spec ps[] = {{"1.13 eager", py1, "1.13.1-fake", 1, 0, 0},
+                          {"2.9 eager", py, "2.9.0-fake", 2, 0, 0},
+                          {"2.9 compile", py, "2.9.0-fake", 2, 1, 0}};
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(check_peers(rows, ps, 3, 1), 1);
+  cJSON_Delete(root);
+  /* ALCN_PYTHON is the venv's python: one interpreter */
+  char same[800];
+  snprintf(same, sizeof same, "%s/../bin/python", bin);
+  setenv("ALCN_PYTHON", same, 1);
+  ck_assert_int_eq(run(extra, 7), 0);
+  const peer_spec one[] = {{"2.9 eager", same, "2.9.0-fake", 2, 0, 0}, {"2.9 compile", same, "2.9.0-fake", 2, 1, 0}};
+  rows = read_rows(&root);
+  ck_assert_int_eq(check_peers(rows, one, 2, 1), 1);
+  cJSON_Delete(root);
+}
+END_TEST
+
+/* ALCN_CPU_ISA=avx2 (ours held to AVX2): the peers get the variables that
+ * hold torch, oneDNN, MKL and OpenBLAS to AVX2, except those already set. */
+START_TEST(test_peers_avx2) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  static char info[1 << 16];
+  const size_t n = f ? fread(info, 1, sizeof info - 1, f) : 0;
+  if (f) fclose(f);
+  info[n] = 0;
+  if (!strstr(info, " avx2")) {
+    fprintf(stderr, "test_peers_avx2: this CPU has no AVX2 (ALCN_CPU_ISA=avx2 is refused); skipped\n");
+    return;
+  }
+  setenv("ALCN_CPU_ISA", "avx2", 1);
+  setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE", 1); /* the user's own: kept */
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none", "--no-train", "--latency-batch", "0",
+                         "--torch-deconv", "fast"};
+  static char err[4096], out[16384];
+  ck_assert_int_eq(run_io(extra, 9, err, sizeof err, out, sizeof out), 0);
+  ck_assert_msg(err[0] == 0, "unexpected stderr: %s", err);
+  char log[4096];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 1);
+  ck_assert_msg(strstr(log, "| OPENBLAS_NUM_THREADS=1 ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX512_CORE "
+                            "MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CORETYPE=Haswell\n"),
+                "the peer's environment: %s", log);
+  ck_assert_msg(strstr(out, "; ALCN_CPU_ISA=avx2, so the same ISA: ATEN_CPU_CAPABILITY=avx2 "
+                            "ONEDNN_MAX_CPU_ISA=AVX512_CORE (yours) MKL_ENABLE_INSTRUCTIONS=AVX2 "
+                            "OPENBLAS_CORETYPE=Haswell\n"),
+                "header: %s", out);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("table5");
   TCase *tc = tcase_create("table5");
@@ -469,6 +784,11 @@ static Suite *suite(void) {
   tcase_add_test(tp, test_peer_garbage_one_variant);
   tcase_add_test(tp, test_peer_garbage);
   tcase_add_test(tp, test_peer_fails);
+  tcase_add_test(tp, test_peers_side_by_side);
+  tcase_add_test(tp, test_peers_one_fails);
+  tcase_add_test(tp, test_peers_no_compile_and_skipped);
+  tcase_add_test(tp, test_peers_default_venv);
+  tcase_add_test(tp, test_peers_avx2);
   suite_add_tcase(s, tp);
   return s;
 }
