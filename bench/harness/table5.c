@@ -35,6 +35,7 @@
 #include "alcn/labels.h"
 #include "alcn/loader.h"
 #include "alcn/plugin.h"
+#include "machine_load.h"
 #include "table5.h"
 
 #ifndef ALCN_SOURCE_DIR
@@ -111,6 +112,8 @@ int alcn_cmd_table5(int argc, char **argv) {
     return 1;
   }
   int n = 0;
+  bt_load load; /* is the machine otherwise idle? from here to the last peer */
+  bt_load_begin(&load);
   for (int i = 0; i < nm; ++i) {
     const int k_end = ms[i]->hosts_noise ? nn : 1;
     for (int k = 0; k < k_end; ++k) {
@@ -142,6 +145,13 @@ int alcn_cmd_table5(int argc, char **argv) {
   }
   t5_peers peers;
   t5_run_peers(&o, &peers, items, n);
+  o.other_load = bt_load_other(&load);
+  o.cpus = bt_load_cpus();
+  if (o.other_load > 0.10 && !o.quiet) /* the table's header says it in any case */
+    fprintf(stderr,
+            "table5: warning: other processes kept %.0f%% of the %d CPUs busy while this ran: the times are not "
+            "reliable (run it on an otherwise idle machine)\n",
+            100.0 * o.other_load, o.cpus);
   t5_print_table(&o, &peers, items, n, dataset_col);
   if (t5_write_outputs(&o, &peers, items, n) != ALCN_OK) {
     alcn_args_fail("alcnbench table5");

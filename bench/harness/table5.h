@@ -24,7 +24,7 @@
 typedef struct t5_opts {
   int C, H, W;
   const char *device;
-  int threads, batch, lat_batch, iters, warmup, train, fork, quiet, no_torch, no_compile;
+  int threads, batch, lat_batch, lat_iters, iters, warmup, train, fork, quiet, no_torch, no_compile;
   long epoch_images;
   uint64_t seed;
   const char *loss;
@@ -32,6 +32,10 @@ typedef struct t5_opts {
   const char *pythons[T5_MAX_PEERS]; /* --python; none: $ALCN_PYTHON or python3, + the peer-env venv */
   int n_methods, n_noises, n_deconv, n_pythons;
   const char *json, *out, *plugin_path, *paper_csv;
+  /* measured by table5.c, not flags: the share of the online CPUs (cpus) that
+   * other processes kept busy while we and the peers ran (machine_load.h) */
+  double other_load;
+  int cpus;
 } t5_opts;
 
 /* The PyTorch peers that run (table5_peers.c), in column order. */
@@ -76,6 +80,9 @@ typedef struct t5_paper_row {
   char name[32]; /* the paper's label: "DAE", "DAE+ALCN", "GANomaly" */
   double params_m, ms_mnist, ms_cifar;
 } t5_paper_row;
+
+/* Warm-up runs of the latency row (ours and the peers'): a tenth of its runs. */
+static inline int t5_lat_warmup(const t5_opts *o) { return (o->lat_iters + 9) / 10; }
 
 /* table5_cli.c: defaults, then argv[1..]. ALCN_ARGS_HELP-style outcome in *help. */
 alcn_status t5_parse_opts(t5_opts *o, int argc, char **argv, int *help);

@@ -58,7 +58,10 @@ static alcn_status time_kind(t5_run *r, const t5_opts *o, t5_kind k, int batch, 
   c->torch_ms = c->torch_native_ms = c->torch_fast_ms = c->published_ms = NAN;
   t5_once q = {r, k, batch};
   bt_stats t;
-  ALCN_CHECK(bt_time_case(r->be, run_once, &q, o->iters, o->warmup, &t));
+  /* the latency row: more runs (each ~1 ms), warm-up a tenth of them */
+  const int lat = batch == o->lat_batch && batch != o->batch;
+  ALCN_CHECK(bt_time_case(r->be, run_once, &q, lat ? o->lat_iters : o->iters, lat ? t5_lat_warmup(o) : o->warmup,
+                          &t));
   c->med = t.med_ms;
   c->mn = t.min_ms;
   c->mx = t.max_ms;

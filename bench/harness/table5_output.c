@@ -47,6 +47,7 @@ static cJSON *case_json(const t5_opts *o, const t5_peers *pe, const t5_item *it,
   cJSON_AddStringToObject(j, "shape", shape);
   cJSON_AddStringToObject(j, "loss", o->loss);
   cJSON_AddNumberToObject(j, "threads", o->threads);
+  cJSON_AddItemToObject(j, "other_load", num_or_null(o->other_load));
   cJSON_AddNumberToObject(j, "iters", o->iters);
   cJSON_AddNumberToObject(j, "warmup", o->warmup);
   cJSON_AddNumberToObject(j, "ours_ms", c->med);
@@ -119,6 +120,8 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_peers *pe, const t5_item
     cJSON_AddStringToObject(root, "shape", shape);
     cJSON_AddStringToObject(root, "loss", o->loss);
     cJSON_AddNumberToObject(root, "threads", o->threads);
+    cJSON_AddItemToObject(root, "other_load", num_or_null(o->other_load));
+    cJSON_AddNumberToObject(root, "cpus", o->cpus);
     cJSON_AddNumberToObject(root, "iters", o->iters);
     cJSON_AddNumberToObject(root, "warmup", o->warmup);
     cJSON *peers = cJSON_AddArrayToObject(root, "peers"); /* with what each got */
@@ -164,11 +167,15 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
-  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up, median [min, max] "
-         "(%s), OPENBLAS_CORETYPE=%s\n",
-         o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup,
+  printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up (latency row: %d after %d), "
+         "median [min, max] (%s), OPENBLAS_CORETYPE=%s\n",
+         o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup, o->lat_iters, t5_lat_warmup(o),
          strncmp(dev, "cuda", 4) == 0 ? "CUDA events" : "monotonic clock",
          getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
+  if (isnan(o->other_load)) printf("# machine load: unknown (no /proc/stat)\n");
+  else
+    printf("# machine load: other processes kept %.0f%% of the %d CPUs busy while this ran%s\n", 100.0 * o->other_load,
+           o->cpus, o->other_load > 0.10 ? " (times not reliable)" : "");
   for (int k = 0; k < pe->n; ++k)
     printf("# PyTorch peer \"%s\": %s, torch %s; %s\n", pe->p[k].label, pe->p[k].python, pe->p[k].version,
            pe->p[k].settings);

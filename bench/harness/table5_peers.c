@@ -203,9 +203,10 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run: %s\n", why);
     return;
   }
-  /* which peer cases and batches are wanted */
+  /* which peer cases and batches are wanted; the latency batch runs apart,
+   * with the latency row's run counts (as ours) */
   const char *cases[4];
-  int nc = 0, batches[2], nb = 0;
+  int nc = 0, batches[2], nb = 0, lat = 0;
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < items[i].n; ++j) {
       const char *pc = peer_case(&items[i], &items[i].c[j]);
@@ -213,28 +214,37 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
       int seen = 0;
       for (int k = 0; k < nc; ++k) seen |= !strcmp(cases[k], pc);
       if (!seen && nc < 4) cases[nc++] = pc;
+      const int b = items[i].c[j].batch;
+      if (b == o->lat_batch && b != o->batch) {
+        lat = 1;
+        continue;
+      }
       seen = 0;
-      for (int k = 0; k < nb; ++k) seen |= batches[k] == items[i].c[j].batch;
-      if (!seen && nb < 2) batches[nb++] = items[i].c[j].batch;
+      for (int k = 0; k < nb; ++k) seen |= batches[k] == b;
+      if (!seen && nb < 2) batches[nb++] = b;
     }
   if (!nc) return;
   find_peers(o, pe);
   const char *losses[] = {o->loss};
   for (int k = 0; k < pe->n; ++k)
-    for (int v = 0; v < o->n_deconv; ++v) {
-      tp_result tr = {0, NULL};
-      if (!o->quiet)
-        fprintf(stderr, "table5: running the PyTorch peer %s (%s, --deconv %s)\n", pe->p[k].label, pe->p[k].python,
-                o->deconv[v]);
-      if (tp_run(&tr, &pe->p[k], o->deconv[v], o->C, batches, nb, cases, nc, losses, 1, o->iters, o->warmup,
-                 o->threads, o->quiet) != ALCN_OK) {
-        const char *e = alcn_last_error(); /* its first line: one line per failed variant */
-        fprintf(stderr, "table5: warning: PyTorch peer --deconv %s gave no times (peer %s): %.*s\n", o->deconv[v],
-                pe->p[k].label, (int)strcspn(e, "\n"), e);
-        continue;
+    for (int v = 0; v < o->n_deconv; ++v)
+      for (int g = 0, failed = 0; g < 2 && !failed; ++g) { /* g 0: the timed batches; 1: the latency batch */
+        if (g == 0 ? nb == 0 : !lat) continue;
+        const int iters = g ? o->lat_iters : o->iters, warmup = g ? t5_lat_warmup(o) : o->warmup;
+        tp_result tr = {0, NULL};
+        if (!o->quiet)
+          fprintf(stderr, "table5: running the PyTorch peer %s (%s, --deconv %s%s)\n", pe->p[k].label,
+                  pe->p[k].python, o->deconv[v], g ? ", latency batch" : "");
+        if (tp_run(&tr, &pe->p[k], o->deconv[v], o->C, g ? &o->lat_batch : batches, g ? 1 : nb, cases, nc, losses, 1,
+                   iters, warmup, o->threads, o->quiet) != ALCN_OK) {
+          const char *e = alcn_last_error(); /* its first line: one line per failed variant */
+          fprintf(stderr, "table5: warning: PyTorch peer --deconv %s gave no times (peer %s): %.*s\n", o->deconv[v],
+                  pe->p[k].label, (int)strcspn(e, "\n"), e);
+          failed = 1;
+          continue;
+        }
+        take_peer_times(o, &tr, k, o->deconv[v], items, n);
+        tp_result_free(&tr);
       }
-      take_peer_times(o, &tr, k, o->deconv[v], items, n);
-      tp_result_free(&tr);
-    }
   pick_fastest(items, n, pe->n);
 }

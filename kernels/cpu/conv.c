@@ -302,26 +302,45 @@ static float *dpart_at(float *ws, const dsz *z, int nt, int c) {
   return ws + z->shared + (size_t)nt * z->slice + (size_t)c * z->part;
 }
 
-/* F on one padded image: channel-vectorised (FC) when M is a multiple of 16
- * and the reduction is long, else the wide-row kernel. Image rows outside [ph, ph+Hs) are padding.
- * out (M, Ho, Wo) (=) plus bias (M) when not NULL. */
-static void run_f(float *out, const float *bias, const float *At, int M, const float *img, const int *off,
-                  int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, float *wide) {
-  if (M % 16 != 0 || Ci * R * S < 128) { /* FC's per-row overhead loses on short reductions */
-    alcn_conv_direct_f(out, bias, At, M, img, off, Ci * R * S, Wp, Ho, Wo, wide);
-    return;
-  }
-  const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
-  alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
-  const int HW = Ho * Wo;
-  /* out (M, HW) = wide (HW, M)^T + bias */
-  alcn_conv_direct_transpose(out, (size_t)HW, wide, (size_t)M, HW, M);
+/* FC (channel-vectorised F) pays off when M is a multiple of 16 and the
+ * reduction is long; its per-row overhead loses on short ones. */
+static int use_fc(int M, int Ci, int R, int S) { return M % 16 == 0 && Ci * R * S >= 128; }
+
+/* Channels [m0, m1) of out (M, HW) = wide (HW, M)^T + bias (M, or NULL). */
+static void fc_store(float *out, const float *bias, const float *wide, int M, int HW, int m0, int m1) {
+  if (m1 <= m0) return;
+  alcn_conv_direct_transpose(out + (size_t)m0 * HW, (size_t)HW, wide + m0, (size_t)M, HW, m1 - m0);
   if (bias)
-    for (int m = 0; m < M; ++m) {
+    for (int m = m0; m < m1; ++m) {
       float *o = out + (size_t)m * HW;
       const float bm = bias[m];
       for (int i = 0; i < HW; ++i) o[i] += bm;
     }
+}
+
+/* F on one padded image: FC when use_fc(), else the wide-row kernel. Image
+ * rows outside [ph, ph+Hs) are padding. out (M, Ho, Wo) (=) plus bias (M)
+ * when not NULL. */
+static void run_f(float *out, const float *bias, const float *At, int M, const float *img, const int *off,
+                  int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, float *wide) {
+  if (!use_fc(M, Ci, R, S)) {
+    alcn_conv_direct_f(out, bias, At, M, img, off, Ci * R * S, Wp, Ho, Wo, wide);
+    return;
+  }
+  const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
+  alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, 0, Ho, y0, y1);
+  fc_store(out, bias, wide, M, Ho * Wo, 0, M);
+}
+
+/* Forward passes of at least this many FLOPs per image split each image's
+ * output rows over the threads when there are fewer images than threads
+ * (batch 1: an inspection line scoring one image at a time). Every output is
+ * the same FMA chain whatever the split: same bits as the unsplit pass. */
+#define ALCN_CONV_SPLIT_FLOPS 4e6
+
+static int split_rows(const alcn_conv_dims *d) {
+  const int T = omp_get_max_threads();
+  return d->N < T && d->P >= T && use_fc(d->K, d->C, d->R, d->S) && pass_flops(d) / d->N >= ALCN_CONV_SPLIT_FLOPS;
 }
 
 /* Direct forward of Conv2d (transposed=0) or ConvT (1). */
@@ -335,6 +354,27 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
   int *off = (int *)(ws + (size_t)C * K * R * S);
   pack_at(At, w, d, d->transposed ? 1 : 0);
   make_off(off, C, R, S, Hp, Wp);
+  if (split_rows(d)) {
+    /* rows [P*t/T, P*(t+1)/T) of each image's FC output, then channel blocks
+     * of 16 of the transpose, on T threads sharing thread 0's scratch */
+    const int T = omp_get_max_threads(), nblk = K / 16;
+    const dslice sl = dslice_at(ws, &z, 0);
+    const int y0 = ph > 0 ? ph : 0, y1 = ph + d->H < Hp ? ph + d->H : Hp;
+#pragma omp parallel num_threads(T)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      for (int n = 0; n < N; ++n) {
+#pragma omp single
+        pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
+        alcn_conv_direct_fc(sl.wide, At, K, sl.img, C, Hp, Wp, R, S, P, Q, P * t / nt, P * (t + 1) / nt, y0, y1);
+#pragma omp barrier
+        fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, 16 * (nblk * t / nt),
+                 16 * (nblk * (t + 1) / nt));
+#pragma omp barrier
+      }
+    }
+    return;
+  }
   const int nt = direct_threads(d, 1);
 #pragma omp parallel num_threads(nt)
   {

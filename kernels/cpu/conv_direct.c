@@ -152,12 +152,13 @@ FC_BLOCK(1, 2)
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int y0, int y1) {
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
   static const int nr1[] = {24, 20, 16, 8, 4, 1}, nr2[] = {12, 10, 8, 4, 1};
   static const fc_fn f1[] = {fc_24_1, fc_20_1, fc_16_1, fc_8_1, fc_4_1, fc_1_1};
   static const fc_fn f2[] = {fc_12_2, fc_10_2, fc_8_2, fc_4_2, fc_1_2};
   const size_t HpWp = (size_t)Hp * Wp;
-  for (int p = 0; p < Ho; ++p) {
+  (void)Ho;
+  for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
     if (rlo < 0) rlo = 0;
     if (rhi > R) rhi = R;
@@ -287,15 +288,15 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
 }
 
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int y0, int y1) {
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
 #if ALCN_HAVE_DIRECT
   if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
-    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1);
   else
-    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1);
 #else
   (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
-  (void)y0; (void)y1;
+  (void)p0; (void)p1; (void)y0; (void)y1;
 #endif
 }
 

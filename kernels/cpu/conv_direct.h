@@ -34,11 +34,12 @@ int alcn_conv_direct_ok(void);
 void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 
-/* F with the output channel-vectorised, for M a multiple of 16: outT (Ho*Wo, M)
- * (=), no bias; image rows outside [y0, y1) are known to be zero padding and
- * are skipped (exact savings for "full" correlations). Reads no slack. */
+/* F with the output channel-vectorised, for M a multiple of 16: rows [p0, p1)
+ * of outT (Ho*Wo, M) (=), no bias (any row split gives the same bits); image
+ * rows outside [y0, y1) are known to be zero padding and are skipped (exact
+ * savings for "full" correlations). Reads no slack. */
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int y0, int y1);
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
 
 /* G. Gt (T, Mp) (+=), Mp = M rounded up to 16; gT (Ho*Wo, Mp). */
 void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
@@ -51,14 +52,14 @@ void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t
 void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                                const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                                int R, int S, int Ho, int Wo, int y0, int y1);
+                                int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
 void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                                int Ho, int Wo);
 void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
                              const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                              int R, int S, int Ho, int Wo, int y0, int y1);
+                              int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                              int Ho, int Wo);
 void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);

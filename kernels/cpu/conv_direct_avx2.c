@@ -129,11 +129,12 @@ FC_BLOCK(1)
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                              int S, int Ho, int Wo, int y0, int y1) {
+                              int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
   static const int nr[] = {6, 4, 2, 1};
   static const fc_fn fn[] = {fc_6, fc_4, fc_2, fc_1};
   const size_t HpWp = (size_t)Hp * Wp;
-  for (int p = 0; p < Ho; ++p) {
+  (void)Ho;
+  for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
     if (rlo < 0) rlo = 0;
     if (rhi > R) rhi = R;

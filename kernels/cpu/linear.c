@@ -50,8 +50,11 @@ void alcn_cpu_linear_forward(float *out, const float *in, const float *w, const 
         for (int o = 0; o < no; ++o) out[(size_t)n * O + o0 + o] = b[o0 + o];
       beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, no, I, 1.0f, in, I, w + (size_t)o0 * I, I, beta,
-                out + o0, O);
+    if (N == 1) /* batch 1 (latency): a matrix-vector product, bound by reading w */
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, no, I, 1.0f, w + (size_t)o0 * I, I, in, 1, beta, out + o0, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, no, I, 1.0f, in, I, w + (size_t)o0 * I, I, beta,
+                  out + o0, O);
   }
   blas_single_end(old);
 }

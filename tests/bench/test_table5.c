@@ -13,7 +13,9 @@
  * torch >= 2 (not with --no-compile), the ratio against the fastest per case
  * (`torch_fastest`), a failing peer leaves its column empty, interpreters
  * without torch are skipped, the peer-env.sh venv is a default interpreter,
- * and ALCN_CPU_ISA=avx2 reaches the peers as their own ISA variables. */
+ * and ALCN_CPU_ISA=avx2 reaches the peers as their own ISA variables. The
+ * machine-load probe (machine_load.h) counts a busy process that is not ours,
+ * and table5 reports the share in its header, its JSON and its records. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -22,8 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "machine_load.h"
 #include "test_util.h"
 
 int alcn_cmd_table5(int argc, char **argv);
@@ -62,7 +67,8 @@ static int run(const char *const *extra, int n_extra) {
   snprintf(json, sizeof json, "%s/t5.json", tmp);
   snprintf(out, sizeof out, "%s/out", tmp);
   const char *base[] = {"table5", "--shape", "1x16x16", "--device", "cpu", "--threads", "1", "--batch", "4",
-                        "--iters", "2", "--warmup", "1", "--epoch-images", "10", "--methods", "dae", "--json", json,
+                        "--iters", "2", "--warmup", "1", "--latency-iters", "3", "--epoch-images", "10",
+                        "--methods", "dae", "--json", json,
                         "--out", out, "--quiet"};
   char *argv[64];
   int argc = 0;
@@ -96,6 +102,10 @@ START_TEST(test_table_and_records) {
   ck_assert_ptr_nonnull(root);
   const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, "rows");
   ck_assert(cJSON_IsArray(rows));
+  /* the machine's load while it ran: a share of the CPUs */
+  const double load = num(root, "other_load");
+  ck_assert_msg(load >= 0.0 && load <= 1.0, "other_load %g", load);
+  ck_assert_int_ge((int)num(root, "cpus"), 1);
   /* none: train_step, infer, infer@1; alcn: + infer_with_noise at 4 and 1 */
   ck_assert_int_eq(cJSON_GetArraySize(rows), 3 + 5);
   const cJSON *r;
@@ -110,6 +120,7 @@ START_TEST(test_table_and_records) {
     ck_assert_double_eq(num(r, "params_method"), 26465.0); /* the paper's DAE, any image size */
     ck_assert(num(r, "peak_host_bytes") > 0.0);
     ck_assert_double_eq(num(r, "peak_device_bytes"), -1.0); /* the CPU backend does not track it */
+    ck_assert_double_eq(num(r, "other_load"), load);
   }
   const cJSON *t = find_row(rows, "alcn", "train_step", 4);
   ck_assert_ptr_nonnull(t);
@@ -384,16 +395,24 @@ START_TEST(test_peer_cases_and_ratios) {
   ck_assert(is_null(find_row(rows, "gaussian", "train_step", 4), "speedup"));
   ck_assert(is_null(find_row(rows, "gaussian", "infer_with_noise", 4), "speedup"));
   cJSON_Delete(root);
-  /* both variants ran once each, with our threads, batches, cases and loss */
+  /* both variants ran twice each, with our threads, cases and loss: the
+   * timed batch with --iters/--warmup, then the latency batch with
+   * --latency-iters and a tenth of them as warm-up, as ours */
   char log[4096];
   ck_assert(read_log(log, sizeof log));
-  ck_assert_int_eq(count_lines(log), 2);
-  const char *common = "--C 1 --batch 4 1 --cases dae_train infer_dae alcn_train infer_alcn --loss mse --iters 2 "
+  ck_assert_int_eq(count_lines(log), 4);
+  const char *common = "--C 1 --batch 4 --cases dae_train infer_dae alcn_train infer_alcn --loss mse --iters 2 "
                        "--warmup 1 --threads 1 --json ";
-  const char *second = strchr(log, '\n') + 1;
-  ck_assert_msg(!strncmp(log, "bench --deconv native ", 22) && strstr(log, common) && strstr(log, common) < second,
-                "first call: %s", log);
-  ck_assert_msg(!strncmp(second, "bench --deconv fast ", 20) && strstr(second, common), "second call: %s", second);
+  const char *latency = "--C 1 --batch 1 --cases dae_train infer_dae alcn_train infer_alcn --loss mse --iters 3 "
+                        "--warmup 1 --threads 1 --json ";
+  const char *call[4] = {log};
+  for (int k = 1; k < 4; ++k) call[k] = strchr(call[k - 1], '\n') + 1;
+  for (int k = 0; k < 4; ++k) {
+    const char *want = k < 2 ? "bench --deconv native " : "bench --deconv fast ";
+    const char *found = strstr(call[k], k % 2 ? latency : common);
+    ck_assert_msg(!strncmp(call[k], want, strlen(want)) && found && (k == 3 || found < call[k + 1]), "call %d: %s", k,
+                  call[k]);
+  }
 }
 END_TEST
 
@@ -408,8 +427,9 @@ START_TEST(test_peer_one_variant) {
   cJSON_Delete(root);
   char log[4096];
   ck_assert(read_log(log, sizeof log));
-  ck_assert_int_eq(count_lines(log), 1);
+  ck_assert_int_eq(count_lines(log), 2); /* the timed batch, the latency batch */
   ck_assert(!strncmp(log, "bench --deconv fast ", 20));
+  ck_assert(!strncmp(strchr(log, '\n') + 1, "bench --deconv fast ", 20));
 }
 END_TEST
 
@@ -641,13 +661,14 @@ START_TEST(test_peers_side_by_side) {
   ck_assert_msg(strstr(line, " 0.70* ") && strstr(line, " 1.05 ") && strstr(line, " 1.40 "), "line: %s", line);
   table_line(out, "gaussian", "train_step", 4, line, sizeof line);
   ck_assert_msg(count_str(line, " - ") >= 3, "no peer, want empty columns: %s", line); /* and no ratio */
-  /* six calls: three peers, two variants; Debian-like gets OPENBLAS_NUM_THREADS=1, 2.x not */
+  /* twelve calls: three peers, two variants, the timed and the latency
+   * batch; Debian-like gets OPENBLAS_NUM_THREADS=1, 2.x not */
   static char log[8192];
   ck_assert(read_log(log, sizeof log));
-  ck_assert_int_eq(count_lines(log), 6);
-  ck_assert_int_eq(count_str(log, " --compile |"), 2);
-  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=1 "), 2);
-  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=- "), 4);
+  ck_assert_int_eq(count_lines(log), 12);
+  ck_assert_int_eq(count_str(log, " --compile |"), 4);
+  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=1 "), 4);
+  ck_assert_int_eq(count_str(log, "| OPENBLAS_NUM_THREADS=- "), 8);
 }
 END_TEST
 
@@ -696,7 +717,7 @@ START_TEST(test_peers_no_compile_and_skipped) {
   cJSON_Delete(root);
   char log[4096];
   ck_assert(read_log(log, sizeof log));
-  ck_assert_int_eq(count_lines(log), 2);
+  ck_assert_int_eq(count_lines(log), 4); /* two variants, timed and latency batch */
   ck_assert_ptr_null(strstr(log, "--compile"));
 }
 END_TEST
@@ -766,6 +787,37 @@ START_TEST(test_peers_avx2) {
 }
 END_TEST
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A process that is not ours (not waited for inside the window) spinning for
+ * 0.6 s while we sleep: at least half of that (tick rounding, a slow start)
+ * shows as other processes' share of the CPUs. */
+START_TEST(test_load_counts_others) {
+  bt_load l;
+  bt_load_begin(&l);
+  ck_assert_msg(l.ok, "no /proc/stat");
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    volatile double x = 0.0;
+    const double t0 = now_s();
+    while (now_s() - t0 < 0.6) x += 1.0;
+    _exit(0);
+  }
+  const struct timespec d = {0, 700000000L};
+  nanosleep(&d, NULL);
+  const double other = bt_load_other(&l);
+  int status;
+  waitpid(pid, &status, 0);
+  ck_assert_msg(other >= 0.5 * 0.6 / 0.7 / bt_load_cpus() && other <= 1.0, "other %g of %d CPUs", other,
+                bt_load_cpus());
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("table5");
   TCase *tc = tcase_create("table5");
@@ -775,6 +827,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_env_disables_torch);
   tcase_add_test(tc, test_bad_flags);
   suite_add_tcase(s, tc);
+  TCase *tl = tcase_create("machine_load");
+  tcase_add_test(tl, test_load_counts_others);
+  suite_add_tcase(s, tl);
   TCase *tp = tcase_create("peer"); /* against fake_peer.sh: a fresh folder and environment per test */
   tcase_add_checked_fixture(tp, peer_setup, peer_teardown);
   tcase_set_timeout(tp, 100);

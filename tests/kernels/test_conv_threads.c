@@ -3,7 +3,9 @@
  * weight and bias gradients with 1, 2 and 3 OpenMP threads, on passes large
  * enough (> 250 MFLOP) to be split across threads (smaller ones run on one
  * thread); on the portable path (im2col + sgemm, reproducible only per
- * thread count) two runs with the same thread count are bitwise equal.
+ * thread count) two runs with the same thread count are bitwise equal. With
+ * fewer images than threads (batch 1, 2) the direct forward splits each
+ * image's rows over the threads: bitwise the same as on one thread.
  * Skipped (77) only where no SIMD path exists (not x86-64, or no AVX2+FMA)
  * or ALCN_CONV_GENERIC forces the im2col path. */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
@@ -73,6 +75,48 @@ START_TEST(test_thread_independent) {
 }
 END_TEST
 
+/* _i = isa * 2 + tr; Conv2d(16,32,5) 24x24 -> 20x20 or ConvT(32,16,5)
+ * 20x20 -> 24x24: 10-15 MFLOP per image, enough to split its rows. */
+START_TEST(test_small_batch_rows) {
+  const int isa = _i / 2, tr = _i % 2;
+  if (!isa_use(isa, "conv_threads") || isa == ALCN_ISA_PORTABLE) return;
+  isa_set_threads_fn set_threads = isa_find_set_threads();
+  ck_assert_msg(set_threads != NULL, "omp_set_num_threads not found");
+  const char *path = alcn_cpu_isa_name((alcn_cpu_isa)isa);
+  for (int N = 1; N <= 2; ++N) {
+    alcn_conv_dims d;
+    ck_assert_int_eq(tr ? alcn_conv_dims_init(&d, N, 32, 20, 20, 16, 5, 5, 1, 0, 0, 1)
+                        : alcn_conv_dims_init(&d, N, 16, 24, 24, 32, 5, 5, 1, 0, 0, 0),
+                     ALCN_OK);
+    const size_t nin = (size_t)N * d.C * d.H * d.W, nout = (size_t)N * d.K * d.P * d.Q;
+    const size_t nw = (size_t)d.C * d.K * d.R * d.S;
+    float *in = malloc(nin * sizeof(float)), *w = malloc(nw * sizeof(float)), *b = malloc(d.K * sizeof(float));
+    tu_fill_uniform(in, nin, 21, -1, 1);
+    tu_fill_uniform(w, nw, 22, -0.1f, 0.1f);
+    tu_fill_uniform(b, (size_t)d.K, 23, -0.5f, 0.5f);
+    set_threads(3);
+    const size_t nws = alcn_cpu_conv_workspace(&d) + 1;
+    float *ws = malloc(nws * sizeof(float));
+    float *o[3];
+    for (int t = 0; t < 3; ++t) {
+      set_threads(t + 1);
+      memset(ws, 0xff, nws * sizeof(float)); /* NaN: no result of a previous run survives in it */
+      o[t] = malloc(nout * sizeof(float));
+      if (tr) alcn_cpu_convt2d_forward(o[t], in, w, b, &d, ws);
+      else alcn_cpu_conv2d_forward(o[t], in, w, b, &d, ws);
+    }
+    ck_assert_double_gt(tu_max_abs_diff(o[0], in, nout < nin ? nout : nin), 0.0);
+    for (int t = 1; t < 3; ++t)
+      ck_assert_msg(memcmp(o[0], o[t], nout * sizeof(float)) == 0, "%s: batch %d forward differs with %d threads",
+                    path, N, t + 1);
+    for (int t = 0; t < 3; ++t) free(o[t]);
+    free(in); free(w); free(b); free(ws);
+  }
+  set_threads(2);
+  isa_restore();
+}
+END_TEST
+
 int main(void) {
   if (!alcn_cpu_isa_supported(ALCN_ISA_AVX2) && !alcn_cpu_isa_supported(ALCN_ISA_AVX512)) {
     printf("conv_threads: no AVX2+FMA or AVX-512 on this CPU (or not an x86-64 GCC/Clang build), the direct "
@@ -91,6 +135,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_thread_independent, 0, 2 * ALCN_ISA_COUNT);
+  tcase_add_loop_test(tc, test_small_batch_rows, 0, 2 * ALCN_ISA_COUNT);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

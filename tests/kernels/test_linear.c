@@ -1,4 +1,5 @@
-/* Suite "linear": Linear forward against a plain loop, finite-difference
+/* Suite "linear": Linear forward against a plain loop (batch 1, a
+ * matrix-vector product, included, over several output blocks), finite-difference
  * checks of every gradient on odd random shapes, += accumulation of the
  * parameter gradients and NULL gradients skipped. */
 #include <check.h>
@@ -25,8 +26,11 @@ static double lin_objective(void *p) {
 
 static float *fz(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
+/* loop index _i: (N,I,O) in {(5,7,3), (1,7,3), (1,256,1300)}: the last as
+ * the noise generator's first layer at batch 1, three output blocks */
 START_TEST(test_forward_matches_loop) {
-  const int N = 5, I = 7, O = 3;
+  static const int shapes[3][3] = {{5, 7, 3}, {1, 7, 3}, {1, 256, 1300}};
+  const int N = shapes[_i][0], I = shapes[_i][1], O = shapes[_i][2];
   float *in = fz(N * I), *w = fz(O * I), *b = fz(O), *out = fz(N * O), *ref = fz(N * O);
   tu_fill_uniform(in, N * I, 1, -1, 1);
   tu_fill_uniform(w, O * I, 2, -1, 1);
@@ -90,7 +94,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("linear");
   TCase *tc = tcase_create("linear");
-  tcase_add_test(tc, test_forward_matches_loop);
+  tcase_add_loop_test(tc, test_forward_matches_loop, 0, 3);
   tcase_add_loop_test(tc, test_fd_gradients, 0, 4);
   tcase_add_test(tc, test_accumulate_and_null);
   suite_add_tcase(s, tc);
