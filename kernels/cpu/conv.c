@@ -127,11 +127,14 @@ static int conv_threads(int N) {
   return t < 1 ? 1 : t;
 }
 
-/* Direct-path passes smaller than this many FLOPs (a couple of ms on one
- * core) run on one thread: waking the second thread can cost a scheduler
- * tick (4 ms) on a loaded machine, more than the split saves. The result
- * does not depend on it (see the threading notes above). */
-#define ALCN_CONV_SERIAL_FLOPS 2.5e8
+/* Direct-path passes smaller than this many FLOPs (a fraction of a ms on one
+ * core) run on one thread: there, waking the second thread costs more than
+ * the split saves. It was 2.5e8 (a scheduler tick on a loaded machine), which
+ * left the paper's first and last layers (0.1-0.2 GFLOP per pass at batch
+ * 256) on one core while the other spun: 2e7 made the DAE+ALCN step at batch
+ * 256 11% faster (AVX-512, 2 threads, idle machine). The result does not
+ * depend on it (see the threading notes above). */
+#define ALCN_CONV_SERIAL_FLOPS 2e7
 
 /* FLOPs of one pass (forward, data or filter gradient) over the batch. */
 static double pass_flops(const alcn_conv_dims *d) {

@@ -1,7 +1,7 @@
 /* Suite "conv_threads": on each direct (SIMD) path this CPU has, AVX-512 and
  * AVX2+FMA, the stride-1 CPU conv gives bitwise the same forward, input,
  * weight and bias gradients with 1, 2 and 3 OpenMP threads, on passes large
- * enough (> 250 MFLOP) to be split across threads (smaller ones run on one
+ * enough (> 20 MFLOP) to be split across threads (smaller ones run on one
  * thread); on the portable path (im2col + sgemm, reproducible only per
  * thread count) two runs with the same thread count are bitwise equal. With
  * fewer images than threads (batch 1, 2) the direct forward splits each
