@@ -309,15 +309,15 @@ static float *dpart_at(float *ws, const dsz *z, int nt, int c) {
  * reduction is long; its per-row overhead loses on short ones. */
 static int use_fc(int M, int Ci, int R, int S) { return M % 16 == 0 && Ci * R * S >= 128; }
 
-/* Channels [m0, m1) of out (M, HW) = wide (HW, M)^T + bias (M, or NULL). */
-static void fc_store(float *out, const float *bias, const float *wide, int M, int HW, int m0, int m1) {
-  if (m1 <= m0) return;
-  alcn_conv_direct_transpose(out + (size_t)m0 * HW, (size_t)HW, wide + m0, (size_t)M, HW, m1 - m0);
+/* Pixels [i0, i1) of out (M, HW) = wide (HW, M)^T + bias (M, or NULL). */
+static void fc_store(float *out, const float *bias, const float *wide, int M, int HW, int i0, int i1) {
+  if (i1 <= i0) return;
+  alcn_conv_direct_transpose(out + i0, (size_t)HW, wide + (size_t)i0 * M, (size_t)M, i1 - i0, M);
   if (bias)
-    for (int m = m0; m < m1; ++m) {
+    for (int m = 0; m < M; ++m) {
       float *o = out + (size_t)m * HW;
       const float bm = bias[m];
-      for (int i = 0; i < HW; ++i) o[i] += bm;
+      for (int i = i0; i < i1; ++i) o[i] += bm;
     }
 }
 
@@ -332,7 +332,7 @@ static void run_f(float *out, const float *bias, const float *At, int M, const f
   }
   const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
   alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, 0, Ho, y0, y1);
-  fc_store(out, bias, wide, M, Ho * Wo, 0, M);
+  fc_store(out, bias, wide, M, Ho * Wo, 0, Ho * Wo);
 }
 
 /* Forward passes of at least this many FLOPs per image split each image's
@@ -358,22 +358,18 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
   pack_at(At, w, d, d->transposed ? 1 : 0);
   make_off(off, C, R, S, Hp, Wp);
   if (split_rows(d)) {
-    /* rows [P*t/T, P*(t+1)/T) of each image's FC output, then channel blocks
-     * of 16 of the transpose, on T threads sharing thread 0's scratch */
-    const int T = omp_get_max_threads(), nblk = K / 16;
-    const dslice sl = dslice_at(ws, &z, 0);
+    /* thread t: rows [P*t/T, P*(t+1)/T) of each image, from its own padded
+     * copy into its own scratch and its own pixels of out: no thread reads
+     * what another wrote (cores apart may not share a cache) */
     const int y0 = ph > 0 ? ph : 0, y1 = ph + d->H < Hp ? ph + d->H : Hp;
-#pragma omp parallel num_threads(T)
+#pragma omp parallel num_threads(omp_get_max_threads())
     {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads(), p0 = P * t / nt, p1 = P * (t + 1) / nt;
+      const dslice sl = dslice_at(ws, &z, t);
       for (int n = 0; n < N; ++n) {
-#pragma omp single
         pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
-        alcn_conv_direct_fc(sl.wide, At, K, sl.img, C, Hp, Wp, R, S, P, Q, P * t / nt, P * (t + 1) / nt, y0, y1);
-#pragma omp barrier
-        fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, 16 * (nblk * t / nt),
-                 16 * (nblk * (t + 1) / nt));
-#pragma omp barrier
+        alcn_conv_direct_fc(sl.wide, At, K, sl.img, C, Hp, Wp, R, S, P, Q, p0, p1, y0, y1);
+        fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, p0 * Q, p1 * Q);
       }
     }
     return;
