@@ -19,7 +19,7 @@
 #include "cpu_isa.h"
 #include "cpu_ops.h"
 
-#define ALCN_ACT_PAR_MIN ((size_t)1 << 22)
+#define ALCN_ACT_PAR_MIN ((size_t)1 << 18)
 #define ALCN_ACT_BLOCK ((ptrdiff_t)1 << 16)
 
 static inline float alcn_sigmoidf(float x) {

@@ -21,7 +21,7 @@
 #define ALCN_ADAM_AVX512 0
 #endif
 
-#define ALCN_ADAM_PAR_MIN ((size_t)1 << 22)
+#define ALCN_ADAM_PAR_MIN ((size_t)1 << 18)
 #define ALCN_ADAM_BLOCK ((ptrdiff_t)1 << 16)
 
 typedef struct adam_k {

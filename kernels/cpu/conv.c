@@ -223,9 +223,21 @@ static void reduce_partials(float *dst, const float *ws, size_t slice, size_t of
   }
 }
 
-/* db partial += per-channel sums of one image's dout (K, PQ). */
+/* db partial += per-channel sums of one image's dout (K, PQ): each sum is
+ * one chain in pixel order, starting from 0. Eight channels' chains are
+ * interleaved (independent adds instead of one latency-bound chain); every
+ * chain keeps its order, so the bits are those of the plain loop. */
 static void db_accum(float *db, const float *dout, int K, int PQ) {
-  for (int k = 0; k < K; ++k) {
+  enum { KB = 8 };
+  int k = 0;
+  for (; k + KB <= K; k += KB) {
+    float s[KB] = {0.f};
+    const float *g = dout + (size_t)k * PQ;
+    for (int i = 0; i < PQ; ++i)
+      for (int j = 0; j < KB; ++j) s[j] += g[(size_t)j * PQ + i];
+    for (int j = 0; j < KB; ++j) db[k + j] += s[j];
+  }
+  for (; k < K; ++k) {
     const float *g = dout + (size_t)k * PQ;
     float s = 0.f;
     for (int i = 0; i < PQ; ++i) s += g[i];
@@ -253,6 +265,18 @@ static void pad_copy(float *dst, const float *src, int Ci, int Hs, int Ws, int H
       if (x1 + pw < Wp) memset(o + x1 + pw, 0, sizeof(float) * (size_t)(Wp - x1 - pw));
     }
   memset(dst + (size_t)Ci * Hp * Wp, 0, sizeof(float) * ALCN_CONV_DIRECT_SLACK);
+}
+
+/* The padded image (Ci, Hp, Wp) of src for a kernel: src itself when there
+ * is no padding and the kernel reads no slack (FC and G read only inside
+ * the image), else pad_copy into buf. Saves a copy of every image in the
+ * passes without padding (valid correlations: a pad-0 Conv2d forward and
+ * weight gradient, a pad-0 ConvT input and weight gradient). */
+static const float *padded(float *buf, const float *src, int Ci, int Hs, int Ws, int Hp, int Wp, int ph, int pw,
+                           int slack) {
+  if (!slack && ph == 0 && pw == 0 && Hs == Hp && Ws == Wp) return src;
+  pad_copy(buf, src, Ci, Hs, Ws, Hp, Wp, ph, pw);
+  return buf;
 }
 
 /* off[(ci*R + r)*S + s] = ci*Hp*Wp + r*Wp + s */
@@ -321,17 +345,26 @@ static void fc_store(float *out, const float *bias, const float *wide, int M, in
     }
 }
 
+/* The non-padding band [*lo, *hi) of a padded extent np holding ns source
+ * lines shifted by sh (pad_copy's ph or pw). */
+static void band(int sh, int ns, int np, int *lo, int *hi) {
+  *lo = sh > 0 ? sh : 0;
+  *hi = sh + ns < np ? sh + ns : np;
+}
+
 /* F on one padded image: FC when use_fc(), else the wide-row kernel. Image
- * rows outside [ph, ph+Hs) are padding. out (M, Ho, Wo) (=) plus bias (M)
- * when not NULL. */
+ * rows outside [ph, ph+Hs) and columns outside [pw, pw+Ws) are padding. out
+ * (M, Ho, Wo) (=) plus bias (M) when not NULL. */
 static void run_f(float *out, const float *bias, const float *At, int M, const float *img, const int *off,
-                  int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, float *wide) {
+                  int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, int pw, int Ws, float *wide) {
   if (!use_fc(M, Ci, R, S)) {
     alcn_conv_direct_f(out, bias, At, M, img, off, Ci * R * S, Wp, Ho, Wo, wide);
     return;
   }
-  const int y0 = ph > 0 ? ph : 0, y1 = ph + Hs < Hp ? ph + Hs : Hp;
-  alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, 0, Ho, y0, y1);
+  int y0, y1, x0, x1;
+  band(ph, Hs, Hp, &y0, &y1);
+  band(pw, Ws, Wp, &x0, &x1);
+  alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, 0, Ho, y0, y1, x0, x1);
   fc_store(out, bias, wide, M, Ho * Wo, 0, Ho * Wo);
 }
 
@@ -361,14 +394,16 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
     /* thread t: rows [P*t/T, P*(t+1)/T) of each image, from its own padded
      * copy into its own scratch and its own pixels of out: no thread reads
      * what another wrote (cores apart may not share a cache) */
-    const int y0 = ph > 0 ? ph : 0, y1 = ph + d->H < Hp ? ph + d->H : Hp;
+    int y0, y1, x0, x1;
+    band(ph, d->H, Hp, &y0, &y1);
+    band(pw, d->W, Wp, &x0, &x1);
 #pragma omp parallel num_threads(omp_get_max_threads())
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads(), p0 = P * t / nt, p1 = P * (t + 1) / nt;
       const dslice sl = dslice_at(ws, &z, t);
       for (int n = 0; n < N; ++n) {
-        pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
-        alcn_conv_direct_fc(sl.wide, At, K, sl.img, C, Hp, Wp, R, S, P, Q, p0, p1, y0, y1);
+        const float *img = padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw, 0);
+        alcn_conv_direct_fc(sl.wide, At, K, img, C, Hp, Wp, R, S, P, Q, p0, p1, y0, y1, x0, x1);
         fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, p0 * Q, p1 * Q);
       }
     }
@@ -380,8 +415,9 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
     const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
 #pragma omp for schedule(dynamic, 2)
     for (int n = 0; n < N; ++n) {
-      pad_copy(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw);
-      run_f(out + (size_t)n * K * P * Q, b, At, K, sl.img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, sl.wide);
+      const float *img = padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw,
+                                !use_fc(K, C, R, S));
+      run_f(out + (size_t)n * K * P * Q, b, At, K, img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, pw, d->W, sl.wide);
     }
   }
 }
@@ -426,20 +462,23 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
       for (int n = n0; n < n1; ++n) {
         const float *gy = dout + (size_t)n * K * P * Q, *x = in + (size_t)n * C * H * W;
         if (db) db_accum(pdb, gy, K, P * Q);
+        const float *gimg = NULL; /* the G image of dw (ConvT: dout padded by pad) */
         if (dw) {
           if (tr) {
-            pad_copy(sl.img, gy, K, P, Q, gHp, gWp, pad, pad);
+            /* with the slack that din's wide kernel reads, if it runs */
+            gimg = padded(sl.img, gy, K, P, Q, gHp, gWp, pad, pad, din && !use_fc(C, K, R, S));
             transpose_pad(sl.gT, x, C, gMp, H * W);
           } else {
-            pad_copy(sl.img, x, C, H, W, gHp, gWp, pad, pad);
+            gimg = padded(sl.img, x, C, H, W, gHp, gWp, pad, pad, 0);
             transpose_pad(sl.gT, gy, K, gMp, P * Q);
           }
-          alcn_conv_direct_g(pGt, sl.gT, gMp, sl.img, off_w, gT, gWp, gHo, gWo);
+          alcn_conv_direct_g(pGt, sl.gT, gMp, gimg, off_w, gT, gWp, gHo, gWo);
         }
         if (din) {
-          /* ConvT reuses the padded dout that the dw pass just made */
-          if (!(tr && dw)) pad_copy(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw);
-          run_f(din + (size_t)n * C * H * W, NULL, At, C, sl.img, off_d, K, R, S, Hd, Wd, H, W, dph, P, sl.wide);
+          /* ConvT reuses the padded dout of the dw pass (same padding) */
+          const float *dimg = tr && dw ? gimg : padded(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw, !use_fc(C, K, R, S));
+          run_f(din + (size_t)n * C * H * W, NULL, At, C, dimg, off_d, K, R, S, Hd, Wd, H, W, dph, P, dpw, Q,
+                sl.wide);
         }
       }
     }

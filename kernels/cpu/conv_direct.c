@@ -149,14 +149,59 @@ FC_BLOCK(8, 2)
 FC_BLOCK(4, 2)
 FC_BLOCK(1, 2)
 
+/* The two edges of a row of a "full" correlation (image columns [x0, x1)
+ * = [E, Wo) with E = SS-1: SS-1 zero columns of padding on each side), 16
+ * channels: left pixels q = j < E read padding at taps s < E-j, right pixels
+ * q = qr+j (qr = Wo-E) at taps s >= E-j; those taps are skipped, the others
+ * run in the same (ci, r, s) order as in fc_NR_1. Skipping a zero term keeps
+ * the bits: the accumulator starts at +0 and adding +-0 never changes it.
+ * The SS*E FMAs per (ci, r) go to 2E accumulators, at most E in a row to
+ * one: enough to hide the FMA latency. o: outT + p*Wo*M + m0. */
+#define FC_EDGE(SS)                                                                                \
+  TGT static void fce_##SS(float *o, int M, const float *At, const float *x0, int Ci, size_t HpWp,  \
+                           int Wp, int R, int rlo, int rhi, int qr) {                              \
+    enum { E = SS - 1 };                                                                           \
+    __m512 lft[E], rgt[E];                                                                         \
+    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                          \
+      lft[j] = _mm512_setzero_ps();                                                                \
+      rgt[j] = _mm512_setzero_ps();                                                                \
+    }                                                                                              \
+    for (int ci = 0; ci < Ci; ++ci)                                                                \
+      for (int r = rlo; r < rhi; ++r) {                                                            \
+        const float *x = x0 + ci * HpWp + (size_t)r * Wp, *xr = x + qr;                            \
+        const float *a = At + (size_t)((ci * R + r) * SS) * M;                                     \
+        _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                     \
+          const __m512 w = _mm512_loadu_ps(a + (size_t)s * M);                                     \
+          _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                    \
+            if (s >= E - j) lft[j] = _mm512_fmadd_ps(_mm512_set1_ps(x[j + s]), w, lft[j]);          \
+            else rgt[j] = _mm512_fmadd_ps(_mm512_set1_ps(xr[j + s]), w, rgt[j]);                   \
+          }                                                                                        \
+        }                                                                                          \
+      }                                                                                            \
+    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                          \
+      _mm512_storeu_ps(o + (size_t)j * M, lft[j]);                                                 \
+      _mm512_storeu_ps(o + (size_t)(qr + j) * M, rgt[j]);                                          \
+    }                                                                                              \
+  }
+FC_EDGE(3)
+FC_EDGE(5)
+
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
+typedef void (*fce_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
+
+/* The edge kernel of a full correlation of S x S taps (NULL if none). */
+static fce_fn fc_edge_kernel(int S, int Wo, int x0, int x1) {
+  if (x0 != S - 1 || x1 != Wo || Wo < 2 * (S - 1)) return NULL;
+  return S == 5 ? fce_5 : S == 3 ? fce_3 : NULL;
+}
 
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
   static const int nr1[] = {24, 20, 16, 8, 4, 1}, nr2[] = {12, 10, 8, 4, 1};
   static const fc_fn f1[] = {fc_24_1, fc_20_1, fc_16_1, fc_8_1, fc_4_1, fc_1_1};
   static const fc_fn f2[] = {fc_12_2, fc_10_2, fc_8_2, fc_4_2, fc_1_2};
   const size_t HpWp = (size_t)Hp * Wp;
+  const fce_fn edge = fc_edge_kernel(S, Wo, x0, x1);
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
@@ -171,9 +216,13 @@ void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float
       const int two = m + 32 <= M;
       const int *nr = two ? nr2 : nr1;
       const fc_fn *fn = two ? f2 : f1;
-      for (int q = 0; q < Wo;) {
+      /* one vector of channels on a full correlation: the edges apart,
+       * the middle pixels [S-1, Wo-S+1) never touch the padding */
+      const int e = !two && edge ? S - 1 : 0;
+      if (e) edge(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
+      for (int q = e; q < Wo - e;) {
         int k = 0;
-        while (nr[k] > Wo - q) ++k;
+        while (nr[k] > Wo - e - q) ++k;
         fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
         q += nr[k];
       }
@@ -288,15 +337,15 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
 }
 
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
 #if ALCN_HAVE_DIRECT
   if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
-    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1);
+    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, x0, x1);
   else
-    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1);
+    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, x0, x1);
 #else
   (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
-  (void)p0; (void)p1; (void)y0; (void)y1;
+  (void)p0; (void)p1; (void)y0; (void)y1; (void)x0; (void)x1;
 #endif
 }
 

@@ -36,10 +36,12 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
 
 /* F with the output channel-vectorised, for M a multiple of 16: rows [p0, p1)
  * of outT (Ho*Wo, M) (=), no bias (any row split gives the same bits); image
- * rows outside [y0, y1) are known to be zero padding and are skipped (exact
- * savings for "full" correlations). Reads no slack. */
+ * rows outside [y0, y1) and columns outside [x0, x1) are known to be zero
+ * padding. Padding rows are skipped; so are padding columns where the
+ * correlation is "full" (x0 = S-1, x1 = Wo; S = 3 or 5). Skipping a zero
+ * term gives the same bits. Reads no slack. */
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
 
 /* G. Gt (T, Mp) (+=), Mp = M rounded up to 16; gT (Ho*Wo, Mp). */
 void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
@@ -52,14 +54,14 @@ void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t
 void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                                const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                                int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
+                                int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
 void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                                int Ho, int Wo);
 void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
                              const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                              int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1);
+                              int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                              int Ho, int Wo);
 void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);

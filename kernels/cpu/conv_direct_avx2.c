@@ -126,13 +126,58 @@ FC_BLOCK(4)
 FC_BLOCK(2)
 FC_BLOCK(1)
 
+/* The edges of a row of a "full" correlation (image columns [E, Wo), E =
+ * SS-1), as fce_SS in conv_direct.c but one side per call (2E accumulators
+ * per side fill the 16 registers otherwise): left pixels q = j < E skip the
+ * taps s < E-j, right pixels q = qr+j (qr = Wo-E) the taps s >= E-j; the
+ * other taps run in the (ci, r, s) order of fc_NR. o: outT + p*Wo*M + m0;
+ * x0: img + p*Wp. */
+#define FC_EDGE(SS, SIDE)                                                                               \
+  TGT static void fce_##SS##_##SIDE(float *o, int M, const float *At, const float *x0, int Ci,          \
+                                    size_t HpWp, int Wp, int R, int rlo, int rhi, int qr) {             \
+    enum { E = SS - 1, LEFT = SIDE == 0 };                                                               \
+    __m256 acc[E][2];                                                                                    \
+    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                                \
+      acc[j][0] = _mm256_setzero_ps();                                                                   \
+      acc[j][1] = _mm256_setzero_ps();                                                                   \
+    }                                                                                                    \
+    const int q0 = LEFT ? 0 : qr;                                                                        \
+    for (int ci = 0; ci < Ci; ++ci)                                                                      \
+      for (int r = rlo; r < rhi; ++r) {                                                                  \
+        const float *x = x0 + ci * HpWp + (size_t)r * Wp + q0;                                           \
+        const float *a = At + (size_t)((ci * R + r) * SS) * M;                                           \
+        _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                           \
+          const __m256 w0 = _mm256_loadu_ps(a + (size_t)s * M), w1 = _mm256_loadu_ps(a + (size_t)s * M + 8); \
+          _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                          \
+            if (LEFT ? s >= E - j : s < E - j) {                                                         \
+              const __m256 xv = _mm256_broadcast_ss(x + j + s);                                          \
+              acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);                                            \
+              acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);                                            \
+            }                                                                                            \
+          }                                                                                              \
+        }                                                                                                \
+      }                                                                                                  \
+    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                                \
+      _mm256_storeu_ps(o + (size_t)(q0 + j) * M, acc[j][0]);                                             \
+      _mm256_storeu_ps(o + (size_t)(q0 + j) * M + 8, acc[j][1]);                                         \
+    }                                                                                                    \
+  }
+FC_EDGE(3, 0)
+FC_EDGE(3, 1)
+FC_EDGE(5, 0)
+FC_EDGE(5, 1)
+
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                              int S, int Ho, int Wo, int p0, int p1, int y0, int y1) {
+                              int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
   static const int nr[] = {6, 4, 2, 1};
   static const fc_fn fn[] = {fc_6, fc_4, fc_2, fc_1};
   const size_t HpWp = (size_t)Hp * Wp;
+  /* a full correlation of 3x3 or 5x5 taps: edge kernels, as on the AVX-512 path */
+  const int full = x0 == S - 1 && x1 == Wo && Wo >= 2 * (S - 1) && (S == 3 || S == 5);
+  const fc_fn left = S == 5 ? fce_5_0 : fce_3_0, right = S == 5 ? fce_5_1 : fce_3_1;
+  const int e = full ? S - 1 : 0;
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
@@ -143,13 +188,18 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
       memset(orow, 0, sizeof(float) * (size_t)Wo * M);
       continue;
     }
-    for (int m = 0; m < M; m += 16)
-      for (int q = 0; q < Wo;) {
+    for (int m = 0; m < M; m += 16) {
+      if (e) {
+        left(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
+        right(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
+      }
+      for (int q = e; q < Wo - e;) {
         int k = 0;
-        while (nr[k] > Wo - q) ++k;
+        while (nr[k] > Wo - e - q) ++k;
         fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
         q += nr[k];
       }
+    }
   }
 }
 

@@ -15,7 +15,7 @@
 #include "cpu_isa.h"
 #include "cpu_ops.h"
 
-#define ALCN_EW_PAR_MIN ((size_t)1 << 22)
+#define ALCN_EW_PAR_MIN ((size_t)1 << 18)
 #define ALCN_EW_BLOCK ((ptrdiff_t)1 << 16)
 
 /* rows [n0, n1) of the blend */

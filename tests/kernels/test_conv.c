@@ -31,7 +31,9 @@ typedef struct shape {
 
 /* Conv2d (tr=0) and ConvTranspose2d (tr=1) shapes: strides 1/2/3, pads 0/1/2,
  * out_pad 1/2, non-square kernels and images, C=1, K=1, N=1 and odd N,
- * stride larger than the kernel, the DAE's layers (small batch). */
+ * stride larger than the kernel, the DAE's layers (small batch), "full"
+ * correlations of 3x3 and 5x5 taps with 16 output channels (the edge
+ * kernels of conv_direct.c; with no middle pixels in the last one). */
 static const shape kShapes[] = {
     {1, 1, 7, 7, 1, 3, 3, 1, 0, 0, 0},   {3, 2, 9, 8, 4, 3, 2, 2, 1, 0, 0},
     {5, 3, 10, 11, 2, 5, 3, 3, 2, 0, 0}, {1, 4, 6, 5, 1, 2, 3, 1, 2, 0, 0},
@@ -41,7 +43,8 @@ static const shape kShapes[] = {
     {5, 3, 4, 5, 2, 5, 3, 3, 2, 1, 1},   {2, 2, 4, 4, 3, 2, 2, 3, 0, 2, 1},
     {3, 8, 8, 8, 4, 5, 5, 1, 0, 0, 1},   {3, 16, 6, 6, 1, 5, 5, 1, 0, 0, 1},
     {2, 32, 5, 5, 16, 5, 5, 1, 0, 0, 1}, {1, 3, 6, 7, 2, 4, 2, 2, 2, 1, 1},
-    {3, 4, 5, 5, 2, 1, 1, 1, 0, 0, 1},
+    {3, 4, 5, 5, 2, 1, 1, 1, 0, 0, 1},   {2, 16, 6, 5, 16, 3, 3, 1, 0, 0, 1},
+    {1, 32, 4, 4, 16, 5, 5, 1, 0, 0, 1},
 };
 #define NSHAPES ((int)(sizeof kShapes / sizeof kShapes[0]))
 
@@ -227,6 +230,49 @@ static void fast_vs_ref(int idx) {
   prob_free(&p);
 }
 
+/* The direct path's arithmetic, spelled out: a ConvTranspose2d forward is a
+ * "full" correlation whose every output is ONE chain of fmaf over (c, r, s)
+ * in that order, taps on the zero padding included, then + bias. The direct
+ * kernels skip the padding rows and columns (conv_direct.h); this checks
+ * that skipping them gives the same bits as the whole chain, on each SIMD
+ * path. _i = isa * 2 + geometry: ConvT(32,16,5) 6x7 -> 10x11 and
+ * ConvT(16,16,3) 9x5 -> 11x7 (16 output channels: the edge kernels). */
+START_TEST(test_full_correlation_fma_chain) {
+  const int isa = _i / 2, g = _i % 2;
+  if (!isa_use(isa, "conv full_correlation_fma_chain") || isa == ALCN_ISA_PORTABLE) return;
+  const shape s = g ? (shape){2, 16, 9, 5, 16, 3, 3, 1, 0, 0, 1} : (shape){2, 32, 6, 7, 16, 5, 5, 1, 0, 0, 1};
+  prob p;
+  prob_make(&p, &s, 900 + (uint64_t)_i);
+  float *o = malloc(p.nout * sizeof(float));
+  fwd(&p, 1, o);
+  const int R = s.R, S = s.S, P = p.d.P, Q = p.d.Q;
+  size_t bad = 0;
+  for (int n = 0; n < s.N; ++n)
+    for (int k = 0; k < s.K; ++k)
+      for (int y = 0; y < P; ++y)
+        for (int x = 0; x < Q; ++x) {
+          float acc = 0.f;
+          for (int c = 0; c < s.C; ++c)
+            for (int r = 0; r < R; ++r)
+              for (int t = 0; t < S; ++t) {
+                const int iy = y + r - (R - 1), ix = x + t - (S - 1);
+                const float xv = iy >= 0 && iy < s.H && ix >= 0 && ix < s.W
+                                     ? p.in[(((size_t)n * s.C + c) * s.H + iy) * s.W + ix]
+                                     : 0.f;
+                const float wv = p.w[(((size_t)c * s.K + k) * R + (R - 1 - r)) * S + (S - 1 - t)];
+                acc = fmaf(xv, wv, acc);
+              }
+          const float want = acc + p.b[k];
+          if (memcmp(&want, &o[(((size_t)n * s.K + k) * P + y) * Q + x], sizeof want) != 0) ++bad;
+        }
+  ck_assert_msg(bad == 0, "%s, ConvT(%d,%d,%d): %zu of %zu outputs differ from the fmaf chain",
+                alcn_cpu_isa_name((alcn_cpu_isa)isa), s.C, s.K, R, bad, p.nout);
+  free(o);
+  prob_free(&p);
+  isa_restore();
+}
+END_TEST
+
 /* ---------------------------------------------------- finite differences */
 typedef struct fd_ctx {
   prob *p;
@@ -383,6 +429,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_generic_matches_reference, 0, NSHAPES);
   tcase_add_loop_test(tc, test_isa_matches_reference, 0, ALCN_ISA_COUNT * NSHAPES);
   tcase_add_loop_test(tc, test_avx2_bitwise_avx512, 0, NSHAPES);
+  tcase_add_loop_test(tc, test_full_correlation_fma_chain, 0, ALCN_ISA_COUNT * 2);
   suite_add_tcase(s, tc);
   tc = tcase_create("finite_diff");
   tcase_add_loop_test(tc, test_fd_reference, 0, NSHAPES);
