@@ -636,7 +636,7 @@ static void put_text(const char *dir, const char *name, const char *text) {
 static void put_record(const char *res, const char *file, const char *cell, const char *cls, const char *seed,
                        const char *extra) {
   char dir[4200], text[8192];
-  snprintf(dir, sizeof dir, "%s/records", res);
+  ck_assert_msg(snprintf(dir, sizeof dir, "%s/records", res) < (int)sizeof dir, "path too long: %s", res);
   snprintf(text, sizeof text,
            "{\"schema\":\"alcnbench.record/1\",\"cell\":\"%s\",\"status\":\"done\",\"dataset\":\"mnist\","
            "\"protocol\":\"p1\",\"class\":%s,\"class_name\":\"zero\",\"method\":\"dae\",\"noise\":\"alcn\","
