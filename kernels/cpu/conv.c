@@ -246,9 +246,24 @@ static void db_accum(float *db, const float *dout, int K, int PQ) {
 }
 
 /* ------------------------------------------------ direct path: helpers */
+/* What a thread's padded-image buffer holds: the geometry of its last
+ * pad_copy (valid = 0: unknown, e.g. at the start of a parallel region, as
+ * other calls share the workspace). */
+typedef struct padgeo {
+  int valid, Ci, Hs, Ws, Hp, Wp, ph, pw;
+} padgeo;
+
 /* dst (Ci, Hp, Wp) = src (Ci, Hs, Ws) shifted by (ph, pw) (negative: cropped),
- * zeros elsewhere, then ALCN_CONV_DIRECT_SLACK zeros. */
-static void pad_copy(float *dst, const float *src, int Ci, int Hs, int Ws, int Hp, int Wp, int ph, int pw) {
+ * zeros elsewhere, then ALCN_CONV_DIRECT_SLACK zeros. When *g says dst
+ * already holds a copy of the same geometry, its zeros are still in place
+ * (the kernels only read it): only the source rows are copied. The small
+ * memsets of the padding cost more than the copy itself on narrow images
+ * (one call per row and side). */
+static void pad_copy(float *dst, const float *src, int Ci, int Hs, int Ws, int Hp, int Wp, int ph, int pw,
+                     padgeo *g) {
+  const padgeo want = {1, Ci, Hs, Ws, Hp, Wp, ph, pw};
+  const int zeros = memcmp(g, &want, sizeof want) != 0;
+  *g = want;
   int x0 = pw < 0 ? -pw : 0, x1 = Ws; /* source columns copied */
   if (x1 + pw > Wp) x1 = Wp - pw;
   for (int c = 0; c < Ci; ++c)
@@ -256,26 +271,27 @@ static void pad_copy(float *dst, const float *src, int Ci, int Hs, int Ws, int H
       float *o = dst + ((size_t)c * Hp + y) * Wp;
       const int ys = y - ph;
       if (ys < 0 || ys >= Hs || x1 <= x0) {
-        memset(o, 0, sizeof(float) * (size_t)Wp);
+        if (zeros) memset(o, 0, sizeof(float) * (size_t)Wp);
         continue;
       }
       const float *i = src + ((size_t)c * Hs + ys) * Ws;
-      if (x0 + pw > 0) memset(o, 0, sizeof(float) * (size_t)(x0 + pw));
+      if (zeros && x0 + pw > 0) memset(o, 0, sizeof(float) * (size_t)(x0 + pw));
       memcpy(o + x0 + pw, i + x0, sizeof(float) * (size_t)(x1 - x0));
-      if (x1 + pw < Wp) memset(o + x1 + pw, 0, sizeof(float) * (size_t)(Wp - x1 - pw));
+      if (zeros && x1 + pw < Wp) memset(o + x1 + pw, 0, sizeof(float) * (size_t)(Wp - x1 - pw));
     }
-  memset(dst + (size_t)Ci * Hp * Wp, 0, sizeof(float) * ALCN_CONV_DIRECT_SLACK);
+  if (zeros) memset(dst + (size_t)Ci * Hp * Wp, 0, sizeof(float) * ALCN_CONV_DIRECT_SLACK);
 }
 
 /* The padded image (Ci, Hp, Wp) of src for a kernel: src itself when there
  * is no padding and the kernel reads no slack (FC and G read only inside
- * the image), else pad_copy into buf. Saves a copy of every image in the
- * passes without padding (valid correlations: a pad-0 Conv2d forward and
- * weight gradient, a pad-0 ConvT input and weight gradient). */
+ * the image), else pad_copy into buf (g: what buf holds). Saves a copy of
+ * every image in the passes without padding (valid correlations: a pad-0
+ * Conv2d forward and weight gradient, a pad-0 ConvT input and weight
+ * gradient). */
 static const float *padded(float *buf, const float *src, int Ci, int Hs, int Ws, int Hp, int Wp, int ph, int pw,
-                           int slack) {
+                           int slack, padgeo *g) {
   if (!slack && ph == 0 && pw == 0 && Hs == Hp && Ws == Wp) return src;
-  pad_copy(buf, src, Ci, Hs, Ws, Hp, Wp, ph, pw);
+  pad_copy(buf, src, Ci, Hs, Ws, Hp, Wp, ph, pw, g);
   return buf;
 }
 
@@ -357,13 +373,14 @@ static void band(int sh, int ns, int np, int *lo, int *hi) {
  * (M, Ho, Wo) (=) plus bias (M) when not NULL. */
 static void run_f(float *out, const float *bias, const float *At, int M, const float *img, const int *off,
                   int Ci, int R, int S, int Hp, int Wp, int Ho, int Wo, int ph, int Hs, int pw, int Ws, float *wide) {
+  int y0, y1, x0, x1;
+  band(ph, Hs, Hp, &y0, &y1);
+  band(pw, Ws, Wp, &x0, &x1);
+  if (M == 1 && alcn_conv_direct_f1(out, bias ? bias[0] : 0.f, At, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1)) return;
   if (!use_fc(M, Ci, R, S)) {
     alcn_conv_direct_f(out, bias, At, M, img, off, Ci * R * S, Wp, Ho, Wo, wide);
     return;
   }
-  int y0, y1, x0, x1;
-  band(ph, Hs, Hp, &y0, &y1);
-  band(pw, Ws, Wp, &x0, &x1);
   alcn_conv_direct_fc(wide, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, 0, Ho, y0, y1, x0, x1);
   fc_store(out, bias, wide, M, Ho * Wo, 0, Ho * Wo);
 }
@@ -401,8 +418,10 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads(), p0 = P * t / nt, p1 = P * (t + 1) / nt;
       const dslice sl = dslice_at(ws, &z, t);
+      padgeo g = {0};
       for (int n = 0; n < N; ++n) {
-        const float *img = padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw, 0);
+        const float *img =
+            padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw, 0, &g);
         alcn_conv_direct_fc(sl.wide, At, K, img, C, Hp, Wp, R, S, P, Q, p0, p1, y0, y1, x0, x1);
         fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, p0 * Q, p1 * Q);
       }
@@ -413,10 +432,11 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
 #pragma omp parallel num_threads(nt)
   {
     const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
+    padgeo g = {0};
 #pragma omp for schedule(dynamic, 2)
     for (int n = 0; n < N; ++n) {
       const float *img = padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw,
-                                !use_fc(K, C, R, S));
+                                !use_fc(K, C, R, S), &g);
       run_f(out + (size_t)n * K * P * Q, b, At, K, img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, pw, d->W, sl.wide);
     }
   }
@@ -453,6 +473,7 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
 #pragma omp parallel num_threads(nt)
   {
     const dslice sl = dslice_at(ws, &z, omp_get_thread_num());
+    padgeo g = {0};
 #pragma omp for schedule(dynamic, 1)
     for (int c = 0; c < NC; ++c) {
       float *pGt = dpart_at(ws, &z, nt, c), *pdb = pGt + z.Gt;
@@ -466,17 +487,18 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
         if (dw) {
           if (tr) {
             /* with the slack that din's wide kernel reads, if it runs */
-            gimg = padded(sl.img, gy, K, P, Q, gHp, gWp, pad, pad, din && !use_fc(C, K, R, S));
+            gimg = padded(sl.img, gy, K, P, Q, gHp, gWp, pad, pad, din && !use_fc(C, K, R, S), &g);
             transpose_pad(sl.gT, x, C, gMp, H * W);
           } else {
-            gimg = padded(sl.img, x, C, H, W, gHp, gWp, pad, pad, 0);
+            gimg = padded(sl.img, x, C, H, W, gHp, gWp, pad, pad, 0, &g);
             transpose_pad(sl.gT, gy, K, gMp, P * Q);
           }
           alcn_conv_direct_g(pGt, sl.gT, gMp, gimg, off_w, gT, gWp, gHo, gWo);
         }
         if (din) {
           /* ConvT reuses the padded dout of the dw pass (same padding) */
-          const float *dimg = tr && dw ? gimg : padded(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw, !use_fc(C, K, R, S));
+          const float *dimg =
+              tr && dw ? gimg : padded(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw, !use_fc(C, K, R, S), &g);
           run_f(din + (size_t)n * C * H * W, NULL, At, C, dimg, off_d, K, R, S, Hd, Wd, H, W, dph, P, dpw, Q,
                 sl.wide);
         }

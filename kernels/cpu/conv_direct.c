@@ -104,6 +104,81 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
 }
 
 
+/* ------------------------------------------------------------------ F1 */
+/* F for one output channel (M == 1), row-wise: RB output rows times two
+ * 16-pixel groups (Wo <= 32) in 2*RB accumulators. Each image row is loaded
+ * once per channel (three vectors) and its SS shifts are made in registers
+ * (valignd) instead of SS unaligned loads per tap; every output row that
+ * the image row reaches takes its SS taps from them. Image rows outside
+ * [y0, y1) are padding and are skipped. For each output the taps still run
+ * in the order (ci, r, s): the bits are those of f_block_1. Reads up to 48
+ * floats from the start of a row (slack after the last). */
+#define F1_RB 4
+#define F1_ROWS(SS)                                                                                 \
+  TGT static void f1_rows_##SS(float *out, float bias, const float *A, const float *img, int Ci,     \
+                               size_t HpWp, int Wp, int R, int Wo, int p0, int nr, int y0, int y1) { \
+    enum { RB = F1_RB };                                                                            \
+    __m512 acc[RB][2];                                                                              \
+    _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                          \
+      acc[j][0] = _mm512_setzero_ps();                                                              \
+      acc[j][1] = _mm512_setzero_ps();                                                              \
+    }                                                                                               \
+    int ya = p0 > y0 ? p0 : y0, yb = p0 + nr - 1 + R < y1 ? p0 + nr - 1 + R : y1;                   \
+    for (int ci = 0; ci < Ci; ++ci) {                                                               \
+      const float *a = A + (size_t)ci * R * SS;                                                     \
+      for (int y = ya; y < yb; ++y) {                                                               \
+        const float *x = img + ci * HpWp + (size_t)y * Wp;                                          \
+        const __m512i v0 = _mm512_castps_si512(_mm512_loadu_ps(x));                                 \
+        const __m512i v1 = _mm512_castps_si512(_mm512_loadu_ps(x + 16));                            \
+        const __m512i v2 = _mm512_castps_si512(_mm512_loadu_ps(x + 32));                            \
+        __m512 sh[2][SS];                                                                           \
+        sh[0][0] = _mm512_castsi512_ps(v0);                                                         \
+        sh[1][0] = _mm512_castsi512_ps(v1);                                                         \
+        _Pragma("GCC unroll 8") for (int s = 1; s < SS; ++s) {                                      \
+          sh[0][s] = _mm512_castsi512_ps(_mm512_alignr_epi32(v1, v0, s));                           \
+          sh[1][s] = _mm512_castsi512_ps(_mm512_alignr_epi32(v2, v1, s));                           \
+        }                                                                                           \
+        _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                      \
+          const int r = y - (p0 + j);                                                               \
+          if (j < nr && r >= 0 && r < R) {                                                          \
+            const float *ar = a + (size_t)r * SS;                                                   \
+            _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                  \
+              const __m512 wv = _mm512_set1_ps(ar[s]);                                              \
+              acc[j][0] = _mm512_fmadd_ps(sh[0][s], wv, acc[j][0]);                                 \
+              acc[j][1] = _mm512_fmadd_ps(sh[1][s], wv, acc[j][1]);                                 \
+            }                                                                                       \
+          }                                                                                         \
+        }                                                                                           \
+      }                                                                                             \
+    }                                                                                               \
+    const __m512 bv = _mm512_set1_ps(bias);                                                         \
+    const __mmask16 m0 = Wo >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << Wo) - 1u);              \
+    const __mmask16 m1 = Wo <= 16 ? (__mmask16)0 : (__mmask16)((1u << (Wo - 16)) - 1u);            \
+    _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                          \
+      if (j >= nr) break;                                                                           \
+      float *o = out + (size_t)(p0 + j) * Wo;                                                       \
+      _mm512_mask_storeu_ps(o, m0, _mm512_add_ps(acc[j][0], bv));                                   \
+      if (m1) _mm512_mask_storeu_ps(o + 16, m1, _mm512_add_ps(acc[j][1], bv));                      \
+    }                                                                                               \
+  }
+F1_ROWS(3)
+F1_ROWS(5)
+
+int alcn_conv_direct_f1_avx512(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
+                               int R, int S, int Ho, int Wo, int y0, int y1) {
+  if (Wo > 32 || Wo > Wp || (S != 3 && S != 5)) return 0;
+  const size_t HpWp = (size_t)Hp * Wp;
+  for (int p0 = 0; p0 < Ho; p0 += F1_RB) {
+    const int nr = Ho - p0 < F1_RB ? Ho - p0 : F1_RB;
+    if (S == 5)
+      f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+    else
+      f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+  }
+  return 1;
+}
+
+
 /* ------------------------------------------------------------------ FC */
 /* Channel-vectorised F for M a multiple of 16: NR output pixels of one row
  * (consecutive, so img reads are constant displacements from one pointer)
@@ -334,6 +409,17 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
   (void)out; (void)bias; (void)At; (void)M; (void)img; (void)off; (void)T; (void)Wp; (void)Ho; (void)Wo;
   (void)wide;
 #endif
+}
+
+int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp, int R,
+                        int S, int Ho, int Wo, int y0, int y1) {
+#if ALCN_HAVE_DIRECT
+  if (alcn_cpu_isa_active() == ALCN_ISA_AVX512)
+    return alcn_conv_direct_f1_avx512(out, bias, A, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+#endif
+  (void)out; (void)bias; (void)A; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
+  (void)y0; (void)y1;
+  return 0;
 }
 
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,

@@ -34,6 +34,14 @@ int alcn_conv_direct_ok(void);
 void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, const float *img,
                         const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 
+/* F for one output channel: out (Ho, Wo) (=) plus bias; A (Ci*R*S) the
+ * weights in tap order; img (Ci, Hp, Wp) plus slack, rows outside [y0, y1)
+ * zero padding (skipped). Same bits as F with M = 1. Returns 0, writing
+ * nothing, where it does not apply (not AVX-512, Wo > 32, S not 3 or 5):
+ * use F then. */
+int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp, int R,
+                        int S, int Ho, int Wo, int y0, int y1);
+
 /* F with the output channel-vectorised, for M a multiple of 16: rows [p0, p1)
  * of outT (Ho*Wo, M) (=), no bias (any row split gives the same bits); image
  * rows outside [y0, y1) and columns outside [x0, x1) are known to be zero
@@ -53,6 +61,8 @@ void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t
 /* The per-ISA kernels behind the entry points (x86-64 builds only). */
 void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                                const int *off, int T, int Wp, int Ho, int Wo, float *wide);
+int alcn_conv_direct_f1_avx512(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
+                               int R, int S, int Ho, int Wo, int y0, int y1);
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
                                 int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
 void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
