@@ -1,8 +1,11 @@
 /* Fast CPU Conv2d / ConvTranspose2d (ops.h), OpenMP across the batch.
  *
  * Two paths, chosen per call:
- *  - stride 1 on an AVX-512 CPU: direct correlation kernels (conv_direct.c)
- *    on zero-padded per-image copies; every pass is a "valid" correlation:
+ *  - stride 1 on an AVX-512 or AVX2+FMA CPU: direct correlation kernels
+ *    (conv_direct.c, conv_direct_avx2.c) on zero-padded per-image copies
+ *    (the image itself where it has no padding; the kernels skip the taps
+ *    that fall on padding rows, and on the padding columns of "full"
+ *    correlations); every pass is a "valid" correlation:
  *      Conv2d fwd      = corr(pad(in, pad),        w)
  *      ConvT fwd       = corr(pad(in, R-1-pad),    flip(w)^T)   ("full" conv)
  *      Conv2d din      = corr(pad(dout, R-1-pad),  flip(w)^T)
