@@ -30,4 +30,4 @@ set title "AUROC per class: fashion-mnist, protocol p2 (error bars: std over see
 set xrange [-0.6:10.4]
 set xtics rotate by -35 left
 set arrow from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lc rgb "#888888" lw 1 back
-plot "bars_auroc_fashion-mnist_p2.dat" using 2:3:xtic(1) title "Deep SVDD" lt 1, "" using 4:5 title "VAE" lt 2, "" using 6:7 title "DAE" lt 3, "" using 8:9 title "DAE+Random" lt 4, "" using 10:11 title "DAE+Gaussian" lt 5, "" using 12:13 title "DAE+Adversarial" lt 6, "" using 14:15 title "DAE+Cutout" lt 7, "" using 16:17 title "DAE+Mask †" lt 8, "" using 18:19 title "DAE+Perlin" lt 1, "" using 20:21 title "DAE+ALCN" lt 2
+plot "bars_auroc_fashion-mnist_p2.dat" using 2:3:xtic(1) title "Deep SVDD" lt 1, "" using 4:5 title "GANomaly" lt 2, "" using 6:7 title "Skip-GANomaly" lt 3, "" using 8:9 title "VAE" lt 4, "" using 10:11 title "DAE" lt 5, "" using 12:13 title "DAE+Random" lt 6, "" using 14:15 title "DAE+Gaussian" lt 7, "" using 16:17 title "DAE+Adversarial" lt 8, "" using 18:19 title "DAE+Cutout" lt 1, "" using 20:21 title "DAE+Mask †" lt 2, "" using 22:23 title "DAE+Perlin" lt 3, "" using 24:25 title "DAE+ALCN" lt 4

@@ -29,12 +29,14 @@ set key bottom right spacing 1.1 samplen 2 box lc rgb "#bbbbbb" opaque
 set title "ROC: fashion-mnist, protocol p2, class Coat"
 plot x with lines dt 2 lc rgb "#999999" lw 1 notitle, \
      "roc_fashion-mnist_p2_c4.dat" index 0 using 1:2 with lines lt 1 title "Deep SVDD (AUROC 0.815, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 1 using 1:2 with lines lt 2 title "VAE (AUROC 0.879, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 2 using 1:2 with lines lt 3 title "DAE (AUROC 0.879, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 3 using 1:2 with lines lt 4 title "DAE+Random (AUROC 0.813, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 4 using 1:2 with lines lt 5 title "DAE+Gaussian (AUROC 0.798, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 5 using 1:2 with lines lt 6 title "DAE+Adversarial (AUROC 0.851, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 6 using 1:2 with lines lt 7 title "DAE+Cutout (AUROC 0.874, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 7 using 1:2 with lines lt 8 title "DAE+Mask (AUROC 0.471, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 8 using 1:2 with lines lt 1 title "DAE+Perlin (AUROC 0.870, seed 1)", \
-     "roc_fashion-mnist_p2_c4.dat" index 9 using 1:2 with lines lt 2 title "DAE+ALCN (AUROC 0.871, seed 1)"
+     "roc_fashion-mnist_p2_c4.dat" index 1 using 1:2 with lines lt 2 title "GANomaly (AUROC 0.885, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 2 using 1:2 with lines lt 3 title "Skip-GANomaly (AUROC 0.789, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 3 using 1:2 with lines lt 4 title "VAE (AUROC 0.879, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 4 using 1:2 with lines lt 5 title "DAE (AUROC 0.879, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 5 using 1:2 with lines lt 6 title "DAE+Random (AUROC 0.813, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 6 using 1:2 with lines lt 7 title "DAE+Gaussian (AUROC 0.798, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 7 using 1:2 with lines lt 8 title "DAE+Adversarial (AUROC 0.851, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 8 using 1:2 with lines lt 1 title "DAE+Cutout (AUROC 0.874, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 9 using 1:2 with lines lt 2 title "DAE+Mask (AUROC 0.471, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 10 using 1:2 with lines lt 3 title "DAE+Perlin (AUROC 0.870, seed 1)", \
+     "roc_fashion-mnist_p2_c4.dat" index 11 using 1:2 with lines lt 4 title "DAE+ALCN (AUROC 0.871, seed 1)"
