@@ -261,22 +261,16 @@ FC_BLOCK(1, 2)
 FC_EDGE(3)
 FC_EDGE(5)
 
+/* fc_NR_MV, and fce_SS with (rlo, rhi, qr) for its last three arguments */
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
-typedef void (*fce_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
-
-/* The edge kernel of a full correlation of S x S taps (NULL if none). */
-static fce_fn fc_edge_kernel(int S, int Wo, int x0, int x1) {
-  if (x0 != S - 1 || x1 != Wo || Wo < 2 * (S - 1)) return NULL;
-  return S == 5 ? fce_5 : S == 3 ? fce_3 : NULL;
-}
 
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
+                         int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e) {
   static const int nr1[] = {24, 20, 16, 8, 4, 1}, nr2[] = {12, 10, 8, 4, 1};
   static const fc_fn f1[] = {fc_24_1, fc_20_1, fc_16_1, fc_8_1, fc_4_1, fc_1_1};
   static const fc_fn f2[] = {fc_12_2, fc_10_2, fc_8_2, fc_4_2, fc_1_2};
   const size_t HpWp = (size_t)Hp * Wp;
-  const fce_fn edge = fc_edge_kernel(S, Wo, x0, x1);
+  const fc_fn edge = S == 5 ? fce_5 : fce_3; /* used when e > 0 (then S is 3 or 5) */
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
@@ -292,12 +286,12 @@ void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float
       const int *nr = two ? nr2 : nr1;
       const fc_fn *fn = two ? f2 : f1;
       /* one vector of channels on a full correlation: the edges apart,
-       * the middle pixels [S-1, Wo-S+1) never touch the padding */
-      const int e = !two && edge ? S - 1 : 0;
-      if (e) edge(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
-      for (int q = e; q < Wo - e;) {
+       * the middle pixels [e, Wo-e) never touch the padding */
+      const int ee = two ? 0 : e;
+      if (ee) edge(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - ee);
+      for (int q = ee; q < Wo - ee;) {
         int k = 0;
-        while (nr[k] > Wo - e - q) ++k;
+        while (nr[k] > Wo - ee - q) ++k;
         fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
         q += nr[k];
       }
@@ -425,10 +419,13 @@ int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                          int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
 #if ALCN_HAVE_DIRECT
+  /* a "full" correlation of 3x3 or 5x5 taps (S-1 zero columns on each side):
+   * its first and last e = S-1 pixels of a row go to the edge kernels */
+  const int e = x0 == S - 1 && x1 == Wo && Wo >= 2 * (S - 1) && (S == 3 || S == 5) ? S - 1 : 0;
   if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
-    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, x0, x1);
+    alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, e);
   else
-    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, x0, x1);
+    alcn_conv_direct_fc_avx512(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, e);
 #else
   (void)outT; (void)At; (void)M; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
   (void)p0; (void)p1; (void)y0; (void)y1; (void)x0; (void)x1;

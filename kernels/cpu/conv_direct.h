@@ -58,20 +58,22 @@ void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, co
 /* dst[j][i] = src[i][j] for i < rows, j < cols (row strides ldd, lds). */
 void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 
-/* The per-ISA kernels behind the entry points (x86-64 builds only). */
+/* The per-ISA kernels behind the entry points (x86-64 builds only). fc's
+ * e > 0 (S-1, for S = 3 or 5) marks a full correlation whose first and last
+ * e pixels of a row run on the edge kernels. */
 void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                                const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 int alcn_conv_direct_f1_avx512(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
                                int R, int S, int Ho, int Wo, int y0, int y1);
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                                int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
+                                int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e);
 void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                                int Ho, int Wo);
 void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
                              const int *off, int T, int Wp, int Ho, int Wo, float *wide);
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
-                              int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
+                              int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e);
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                              int Ho, int Wo);
 void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);

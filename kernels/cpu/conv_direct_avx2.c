@@ -167,17 +167,15 @@ FC_EDGE(3, 1)
 FC_EDGE(5, 0)
 FC_EDGE(5, 1)
 
+/* fc_NR, and fce_SS_SIDE with (rlo, rhi, qr) for its last three arguments */
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
-                              int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
+                              int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e) {
   static const int nr[] = {6, 4, 2, 1};
   static const fc_fn fn[] = {fc_6, fc_4, fc_2, fc_1};
   const size_t HpWp = (size_t)Hp * Wp;
-  /* a full correlation of 3x3 or 5x5 taps: edge kernels, as on the AVX-512 path */
-  const int full = x0 == S - 1 && x1 == Wo && Wo >= 2 * (S - 1) && (S == 3 || S == 5);
-  const fc_fn left = S == 5 ? fce_5_0 : fce_3_0, right = S == 5 ? fce_5_1 : fce_3_1;
-  const int e = full ? S - 1 : 0;
+  const fc_fn left = S == 5 ? fce_5_0 : fce_3_0, right = S == 5 ? fce_5_1 : fce_3_1; /* when e > 0 */
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
