@@ -22,7 +22,9 @@
  * torch.compile; the table shows a column per peer and our speed-up over the
  * fastest (torch_ms); the paper's own
  * Table 5 (reports/reference/table5_complexity.csv) is a third column,
- * "published, GTX 1080 Ti". --json FILE writes the table; --out DIR writes
+ * "published, GTX 1080 Ti". --rounds R measures ours then the peers R times
+ * over and gives medians, and each ratio's median and range over the rounds
+ * (table5_rounds.c). --json FILE writes the table; --out DIR writes
  * one record per case to DIR/table5/<case-id>.json (alcnbench.table5/1).
  * This file: the command itself; the pieces are listed in table5.h. */
 #define _POSIX_C_SOURCE 200809L
@@ -43,6 +45,48 @@
 #endif
 
 int alcn_cmd_table5(int argc, char **argv);
+
+/* Ours, one item per method (x noise for methods hosting one) into items;
+ * returns their count; a failed item sets *rc to 1. */
+static int measure_items(const t5_opts *o, const alcn_method_desc *const *ms, int nm, const alcn_noise_desc *const *ns,
+                         int nn, t5_item *items, int *rc) {
+  int n = 0;
+  for (int i = 0; i < nm; ++i) {
+    const int k_end = ms[i]->hosts_noise ? nn : 1;
+    for (int k = 0; k < k_end; ++k) {
+      const alcn_noise_desc *nz = ms[i]->hosts_noise ? ns[k] : NULL;
+      t5_item *it = &items[n++];
+      memset(it, 0, sizeof *it);
+      snprintf(it->method, sizeof it->method, "%s", ms[i]->id);
+      snprintf(it->noise, sizeof it->noise, "%s", nz ? nz->id : "none");
+      snprintf(it->method_label, sizeof it->method_label, "%s", ms[i]->label ? ms[i]->label : ms[i]->id);
+      snprintf(it->noise_label, sizeof it->noise_label, "%s", nz && nz->label ? nz->label : "");
+      alcn_label_compose(it->label, sizeof it->label, it->method_label, it->noise, it->noise_label);
+      if (!o->quiet) fprintf(stderr, "table5: measuring %s + %s ...\n", it->method, it->noise);
+      t5_measure(o, ms[i], nz, it);
+      if (!it->ok) {
+        fprintf(stderr, "table5: %s + %s failed: %s\n", it->method, it->noise, it->error);
+        *rc = 1;
+      }
+    }
+  }
+  return n;
+}
+
+/* The published figures beside an item: its parameters, and the paper's
+ * inference time at the paper's batch (for DAE+ALCN: with the noise). */
+static void annotate_published(t5_item *it, const t5_paper_row *paper, int npaper, const char *dataset_col) {
+  const t5_paper_row *pr = t5_paper_for(paper, npaper, it->label);
+  it->published_params_m = pr ? pr->params_m : NAN;
+  for (int j = 0; j < it->n; ++j) {
+    t5_case *c = &it->c[j];
+    c->published_ms = NAN;
+    if (!pr || !dataset_col || c->batch != T5_PAPER_BATCH) continue; /* comparable at the paper's batch only */
+    const int want_noise = !strcmp(it->noise, "alcn");
+    const int is = want_noise ? !strcmp(c->kase, "infer_with_noise") : !strcmp(c->kase, "infer");
+    if (is) c->published_ms = dataset_col[0] == 'M' ? pr->ms_mnist : pr->ms_cifar;
+  }
+}
 
 int alcn_cmd_table5(int argc, char **argv) {
   t5_opts o;
@@ -105,46 +149,28 @@ int alcn_cmd_table5(int argc, char **argv) {
                                                                    : NULL;
   if (!npaper && !o.quiet) fprintf(stderr, "table5: no published Table 5 at %s (column left empty)\n", csv);
 
-  t5_item *items = calloc((size_t)nm * (nn + 1), sizeof *items);
-  if (!items) {
+  const size_t cap = (size_t)nm * (nn + 1);
+  t5_item *items = calloc(cap, sizeof *items), *rounds = calloc(cap * (size_t)o.rounds, sizeof *rounds);
+  if (!items || !rounds) {
+    free(items);
+    free(rounds);
     alcn_registry_free(&reg);
     fprintf(stderr, "alcnbench table5: out of memory\n");
     return 1;
   }
   int n = 0;
+  t5_peers peers;
   bt_load load; /* is the machine otherwise idle? from here to the last peer */
   bt_load_begin(&load);
-  for (int i = 0; i < nm; ++i) {
-    const int k_end = ms[i]->hosts_noise ? nn : 1;
-    for (int k = 0; k < k_end; ++k) {
-      const alcn_noise_desc *nz = ms[i]->hosts_noise ? ns[k] : NULL;
-      t5_item *it = &items[n++];
-      snprintf(it->method, sizeof it->method, "%s", ms[i]->id);
-      snprintf(it->noise, sizeof it->noise, "%s", nz ? nz->id : "none");
-      snprintf(it->method_label, sizeof it->method_label, "%s", ms[i]->label ? ms[i]->label : ms[i]->id);
-      snprintf(it->noise_label, sizeof it->noise_label, "%s", nz && nz->label ? nz->label : "");
-      alcn_label_compose(it->label, sizeof it->label, it->method_label, it->noise, it->noise_label);
-      if (!o.quiet) fprintf(stderr, "table5: measuring %s + %s ...\n", it->method, it->noise);
-      t5_measure(&o, ms[i], nz, it);
-      if (!it->ok) {
-        fprintf(stderr, "table5: %s + %s failed: %s\n", it->method, it->noise, it->error);
-        rc = 1;
-      }
-      const t5_paper_row *pr = t5_paper_for(paper, npaper, it->label);
-      it->published_params_m = pr ? pr->params_m : NAN;
-      for (int j = 0; j < it->n; ++j) {
-        t5_case *c = &it->c[j];
-        c->published_ms = NAN;
-        if (!pr || !dataset_col || c->batch != T5_PAPER_BATCH) continue; /* comparable at the paper's batch only */
-        /* the paper's DAE+ALCN row includes generating the noise */
-        const int want_noise = !strcmp(it->noise, "alcn");
-        const int is = want_noise ? !strcmp(c->kase, "infer_with_noise") : !strcmp(c->kase, "infer");
-        if (is) c->published_ms = dataset_col[0] == 'M' ? pr->ms_mnist : pr->ms_cifar;
-      }
-    }
+  for (int r = 0; r < o.rounds; ++r) {
+    t5_item *ri = rounds + (size_t)r * cap;
+    if (o.rounds > 1 && !o.quiet) fprintf(stderr, "table5: round %d of %d\n", r + 1, o.rounds);
+    n = measure_items(&o, ms, nm, ns, nn, ri, &rc);
+    t5_run_peers(&o, &peers, ri, n);
   }
-  t5_peers peers;
-  t5_run_peers(&o, &peers, items, n);
+  t5_combine_rounds(items, rounds, o.rounds, cap, n, peers.n);
+  free(rounds);
+  for (int i = 0; i < n; ++i) annotate_published(&items[i], paper, npaper, dataset_col);
   o.other_load = bt_load_other(&load);
   o.cpus = bt_load_cpus();
   if (o.other_load > 0.10 && !o.quiet) /* the table's header says it in any case */

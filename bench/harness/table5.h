@@ -5,6 +5,7 @@
  *   table5_measure.c  timing one method (+ noise) through the plugin
  *                     interface, in a child process of its own
  *   table5_peers.c    the published Table 5 (CSV) and the PyTorch peers beside ours
+ *   table5_rounds.c   --rounds: the rounds' times and ratios into one table
  *   table5_output.c   the printed table, --json and the --out records */
 #ifndef ALCN_BENCH_TABLE5_H
 #define ALCN_BENCH_TABLE5_H
@@ -20,11 +21,12 @@
 #define T5_MAX_ITEMS 32
 #define T5_PAPER_BATCH 4096 /* the batch of the published inference times */
 #define T5_MAX_PEERS 6      /* PyTorch peers side by side (interpreter x eager/compile) */
+#define T5_MAX_ROUNDS 20    /* --rounds: ours then the peers, this many times over */
 
 typedef struct t5_opts {
   int C, H, W;
   const char *device;
-  int threads, batch, lat_batch, lat_iters, iters, warmup, train, fork, quiet, no_torch, no_compile;
+  int threads, batch, lat_batch, lat_iters, iters, warmup, train, fork, quiet, no_torch, no_compile, rounds;
   long epoch_images;
   uint64_t seed;
   const char *loss;
@@ -59,6 +61,13 @@ typedef struct t5_case {
   int fastest;             /* the fastest peer's index, -1: none */
   double torch_ms, torch_native_ms, torch_fast_ms; /* the fastest peer's */
   double published_ms;
+  /* --rounds R (table5_rounds.c): med and each peer's ms are the medians of
+   * the rounds' medians, mn/mx the extremes of all runs; per round, ours and
+   * that round's fastest peer, and the speed-up: torch_round / ours_round,
+   * whose median and range are speedup, speedup_lo, speedup_hi (NAN: no peer) */
+  int rounds;
+  double ours_round[T5_MAX_ROUNDS], torch_round[T5_MAX_ROUNDS];
+  double speedup, speedup_lo, speedup_hi;
 } t5_case;
 
 /* The results of one method (+ noise), as the child process sends them. */
@@ -98,6 +107,12 @@ const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *la
 /* The PyTorch peers (pe, filled) and their times for the cases they know
  * (peer[], fastest, torch_*_ms). */
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
+/* Each case's fastest peer (fastest, torch_*_ms) from peer[].ms. */
+void t5_pick_fastest(t5_item *items, int n, int n_peers);
+
+/* table5_rounds.c: out[0..n) from rounds[r * stride + i] (r < n_rounds, the
+ * same items in the same order each round; every peer index the same). */
+void t5_combine_rounds(t5_item *out, const t5_item *rounds, int n_rounds, size_t stride, int n, int n_peers);
 
 /* table5_output.c */
 void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n, const char *dataset_col);

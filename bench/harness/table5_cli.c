@@ -11,7 +11,7 @@ enum {
   F_SHAPE, F_DEVICE, F_THREADS, F_BATCH, F_LAT, F_ITERS, F_WARMUP,
   F_LAT_ITERS, F_LOSS, F_METHODS, F_NOISES, F_EPOCH_IMAGES,
   F_NO_TRAIN, F_NO_TORCH, F_PYTHON, F_NO_COMPILE, F_DECONV, F_NO_FORK, F_SEED, F_PLUGIN_PATH, F_PAPER_CSV, F_JSON,
-  F_OUT, F_QUIET
+  F_OUT, F_QUIET, F_ROUNDS
 };
 
 static const alcn_argspec SPECS[] = {
@@ -22,6 +22,8 @@ static const alcn_argspec SPECS[] = {
     {"latency-batch", "B", "batch of the latency row (default 1; 0 = none)", F_LAT, 0},
     {"iters", "N", "timed runs (default 5)", F_ITERS, 0},
     {"warmup", "N", "warm-up runs before them (default 2)", F_WARMUP, 0},
+    {"rounds", "R", "measure ours then the peers R times over; the table gives the medians and each ratio's range "
+                    "over the rounds (default 1; 3-5 on a shared machine, whose speed drifts)", F_ROUNDS, 0},
     {"latency-iters", "N", "timed runs of the latency row, ours and the peers' (default 200: one run is ~1 ms)",
      F_LAT_ITERS, 0},
     {"loss", "mse|ffl", "training loss (default mse)", F_LOSS, 0},
@@ -76,6 +78,7 @@ static void defaults(t5_opts *o) {
   o->lat_batch = 1;
   o->iters = 5;
   o->warmup = 2;
+  o->rounds = 1;
   o->lat_iters = 200;
   o->train = 1;
   o->fork = 1;
@@ -112,6 +115,10 @@ static alcn_status take(t5_opts *o, const alcn_args *a, int id) {
     case F_LAT: if (alcn_args_long(a, 0, 1 << 20, &x)) return ALCN_ERR_ARG; o->lat_batch = (int)x; return ALCN_OK;
     case F_ITERS: if (alcn_args_long(a, 1, 100000, &x)) return ALCN_ERR_ARG; o->iters = (int)x; return ALCN_OK;
     case F_WARMUP: if (alcn_args_long(a, 0, 100000, &x)) return ALCN_ERR_ARG; o->warmup = (int)x; return ALCN_OK;
+    case F_ROUNDS:
+      if (alcn_args_long(a, 1, T5_MAX_ROUNDS, &x)) return ALCN_ERR_ARG;
+      o->rounds = (int)x;
+      return ALCN_OK;
     case F_LAT_ITERS:
       if (alcn_args_long(a, 1, 1000000, &x)) return ALCN_ERR_ARG;
       o->lat_iters = (int)x;

@@ -66,7 +66,15 @@ static cJSON *case_json(const t5_opts *o, const t5_peers *pe, const t5_item *it,
     cJSON_AddItemToObject(pj, "fast_ms", num_or_null(c->peer[k].fast_ms));
     cJSON_AddItemToArray(peers, pj);
   }
-  cJSON_AddItemToObject(j, "speedup", num_or_null(isnan(c->torch_ms) ? NAN : c->torch_ms / c->med));
+  cJSON_AddItemToObject(j, "speedup", num_or_null(c->speedup));
+  cJSON_AddItemToObject(j, "speedup_min", num_or_null(c->speedup_lo));
+  cJSON_AddItemToObject(j, "speedup_max", num_or_null(c->speedup_hi));
+  cJSON_AddNumberToObject(j, "rounds", c->rounds);
+  cJSON *ro = cJSON_AddArrayToObject(j, "ours_rounds_ms"), *rt = cJSON_AddArrayToObject(j, "torch_rounds_ms");
+  for (int r = 0; r < c->rounds && r < T5_MAX_ROUNDS; ++r) {
+    cJSON_AddItemToArray(ro, num_or_null(c->ours_round[r]));
+    cJSON_AddItemToArray(rt, num_or_null(c->torch_round[r]));
+  }
   cJSON_AddItemToObject(j, "published_ms", num_or_null(c->published_ms));
   cJSON_AddNumberToObject(j, "params_method", (double)it->params_method);
   cJSON_AddNumberToObject(j, "params_noise", (double)it->params_noise);
@@ -124,6 +132,7 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_peers *pe, const t5_item
     cJSON_AddNumberToObject(root, "cpus", o->cpus);
     cJSON_AddNumberToObject(root, "iters", o->iters);
     cJSON_AddNumberToObject(root, "warmup", o->warmup);
+    cJSON_AddNumberToObject(root, "rounds", o->rounds);
     cJSON *peers = cJSON_AddArrayToObject(root, "peers"); /* with what each got */
     for (int k = 0; k < pe->n; ++k) {
       cJSON *pj = peer_json(&pe->p[k]);
@@ -167,9 +176,12 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
+  char rounds[96] = "";
+  if (o->rounds > 1)
+    snprintf(rounds, sizeof rounds, "; %d rounds of ours then the peers, medians of the rounds' medians", o->rounds);
   printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up (latency row: %d after %d), "
-         "median [min, max] (%s), OPENBLAS_CORETYPE=%s\n",
-         o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup, o->lat_iters, t5_lat_warmup(o),
+         "median [min, max]%s (%s), OPENBLAS_CORETYPE=%s\n",
+         o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup, o->lat_iters, t5_lat_warmup(o), rounds,
          strncmp(dev, "cuda", 4) == 0 ? "CUDA events" : "monotonic clock",
          getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
   if (isnan(o->other_load)) printf("# machine load: unknown (no /proc/stat)\n");
@@ -180,13 +192,14 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
     printf("# PyTorch peer \"%s\": %s, torch %s; %s\n", pe->p[k].label, pe->p[k].python, pe->p[k].version,
            pe->p[k].settings);
   /* one torch column per peer ("torch ms", empty, when none ran) */
-  const int ncol = pe->n ? pe->n : 1;
+  const int ncol = pe->n ? pe->n : 1, sw = o->rounds > 1 ? 22 : 11; /* "1.43x [1.38, 1.52]" */
   for (int row = 0; row < 2; ++row) {
     printf("%-9s %-9s %-17s %6s %28s %10s", row ? "" : "method", row ? "" : "noise", row ? "" : "case",
            row ? "" : "batch", row ? "" : "ours ms [min, max]", row ? "" : "images/s");
     for (int k = 0; k < ncol; ++k)
       printf(" %*s", peer_width(pe, k), row ? (pe->n ? "torch ms" : "") : pe->n ? pe->p[k].label : "torch ms");
-    printf(" %11s %14s\n", row ? "" : "vs fastest", row ? "GTX 1080 Ti" : "published ms");
+    printf(" %*s %14s\n", sw, row ? (o->rounds > 1 ? "[range]" : "") : "vs fastest",
+           row ? "GTX 1080 Ti" : "published ms");
   }
   for (int i = 0; i < n; ++i) {
     const t5_item *it = &items[i];
@@ -196,7 +209,7 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
     }
     for (int j = 0; j < it->n; ++j) {
       const t5_case *c = &it->c[j];
-      char ours[64], tm[32], sp[24], pub[24];
+      char ours[64], tm[32], sp[48], pub[24];
       snprintf(ours, sizeof ours, "%.2f [%.2f, %.2f]", c->med, c->mn, c->mx);
       printf("%-9s %-9s %-17s %6d %28s %10.0f", it->method, it->noise, c->kase, c->batch, ours,
              c->batch / (c->med * 1e-3));
@@ -205,10 +218,12 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
         if (k == c->fastest && pe->n > 1) strncat(tm, "*", sizeof tm - strlen(tm) - 1);
         printf(" %*s", peer_width(pe, k), tm);
       }
-      if (isnan(c->torch_ms)) snprintf(sp, sizeof sp, "-");
-      else snprintf(sp, sizeof sp, "%.2fx", c->torch_ms / c->med);
+      if (isnan(c->speedup)) snprintf(sp, sizeof sp, "-");
+      else if (o->rounds > 1)
+        snprintf(sp, sizeof sp, "%.2fx [%.2f, %.2f]", c->speedup, c->speedup_lo, c->speedup_hi);
+      else snprintf(sp, sizeof sp, "%.2fx", c->speedup);
       fmt_ms(pub, sizeof pub, c->published_ms);
-      printf(" %11s %14s\n", sp, pub);
+      printf(" %*s %14s\n", sw, sp, pub);
     }
   }
   printf("\n%-9s %-9s %12s %12s %12s %14s %14s %12s %12s\n", "method", "noise", "params", "noise params", "total",
@@ -229,6 +244,6 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
   }
   printf("# epoch s: one epoch of %ld images at the timed batch; torch ms: each PyTorch peer's time, the faster "
          "of its --deconv variants (same threads, same batch; * the fastest peer); vs fastest: the fastest peer's "
-         "ms / ours; published: the paper's Table 5 (%s column, batch 4096, GTX 1080 Ti)\n",
+         "ms / ours (with --rounds: per round, the median and [range] over the rounds); published: the paper's Table 5 (%s column, batch 4096, GTX 1080 Ti)\n",
          o->epoch_images, dataset_col ? dataset_col : "no matching");
 }

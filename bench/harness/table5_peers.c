@@ -174,7 +174,7 @@ static void take_peer_times(const t5_opts *o, const tp_result *tr, int k, const 
 }
 
 /* Each case's fastest peer, whose times become torch_*_ms. */
-static void pick_fastest(t5_item *items, int n, int n_peers) {
+void t5_pick_fastest(t5_item *items, int n, int n_peers) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < items[i].n; ++j) {
       t5_case *c = &items[i].c[j];
@@ -246,5 +246,5 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
         take_peer_times(o, &tr, k, o->deconv[v], items, n);
         tp_result_free(&tr);
       }
-  pick_fastest(items, n, pe->n);
+  t5_pick_fastest(items, n, pe->n);
 }

@@ -33,6 +33,9 @@
 #                        exit 3) | nojson (exit 0, no --json file written) |
 #                        noimport (the -c probe fails: no torch)
 #   ALCN_FAKE_PEER_ONLY  a --deconv variant: only that one misbehaves (unset: all)
+#   ALCN_FAKE_PEER_ROUNDS  a file: times k+1 times slower on the k-th call
+#                        (from 0) with the same version, --compile, --deconv and
+#                        batches: each round of `table5 --rounds` slower
 #   ALCN_FAKE_PEER_LOG   a file: one line per bench call, appended: its
 #                        arguments, then " | " and the environment the peer
 #                        settings touch (NAME=value, "-" when unset)
@@ -112,9 +115,17 @@ case "$mode" in
   *) echo "fake_peer.sh: unknown ALCN_FAKE_PEER_MODE $mode" >&2; exit 2 ;;
 esac
 
+drift=1
+if [ -n "${ALCN_FAKE_PEER_ROUNDS:-}" ]; then
+  key="$version $compile $deconv$Bs"
+  k=$( (grep -cxF "$key" "$ALCN_FAKE_PEER_ROUNDS" 2>/dev/null || true) | head -n 1)
+  drift=$(( ${k:-0} + 1 ))
+  echo "$key" >>"$ALCN_FAKE_PEER_ROUNDS"
+fi
+
 # The rows, as the peer's bench() loops: C, then B, then case, then loss
 # (train cases per --loss, inference cases with loss "-").
-awk -v deconv="$deconv" -v version="$version" -v major="$major" -v compile="$compile" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
+awk -v drift="$drift" -v deconv="$deconv" -v version="$version" -v major="$major" -v compile="$compile" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
   -v warmup="$warmup" -v threads="$threads" -v json="$json" '
 BEGIN {
   ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
@@ -135,7 +146,7 @@ BEGIN {
     nloss = train ? nl : 1
     for (l = 1; l <= nloss; ++l) {
       loss = train ? L[l] : "-"
-      med = ms[kase, deconv] * f[kase] * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
+      med = ms[kase, deconv] * f[kase] * drift * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
       gflop = fl[kase] * B[j] / 1e9
       printf "%-10s loss=%-3s C=%d B=%-5d median %9.4f s (min %.4f max %.4f)  %8.1f img/s  %7.2f GFLOP/step  %6.2f GFLOP/s\n", kase, loss, C[i], B[j], med, mn, mx, B[j] / med, gflop, gflop / med
       row[n++] = sprintf("  {\n   \"case\": \"%s\",\n   \"loss\": \"%s\",\n   \"C\": %d,\n   \"B\": %d,\n   \"threads\": %d,\n   \"deconv\": \"%s\",\n   \"iters\": %d,\n   \"warmup\": %d,\n   \"median_s\": %.17g,\n   \"min_s\": %.17g,\n   \"max_s\": %.17g,\n   \"per_image_us\": %.17g,\n   \"imgs_per_s\": %.17g,\n   \"gflop\": %.17g,\n   \"gflops_per_s\": %.17g\n  }", kase, loss, C[i], B[j], threads, deconv, iters, warmup, med, mn, mx, med / B[j] * 1e6, B[j] / med, gflop, gflop / med)

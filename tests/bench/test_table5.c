@@ -416,6 +416,64 @@ START_TEST(test_peer_cases_and_ratios) {
 }
 END_TEST
 
+/* --rounds 3 against a peer that is 1x, 2x, 3x slower in rounds 1, 2, 3:
+ * each round's ratio pairs ours with that round's peer; the table gives their
+ * median and range, and medians of the times. */
+START_TEST(test_rounds) {
+  char drift[700];
+  snprintf(drift, sizeof drift, "%s/rounds", tmp);
+  setenv("ALCN_FAKE_PEER_ROUNDS", drift, 1);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--rounds", "3"};
+  const int rc = run(extra, 6);
+  unsetenv("ALCN_FAKE_PEER_ROUNDS");
+  ck_assert_int_eq(rc, 0);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert_int_eq(cJSON_GetArraySize(rows), 3 + 5);
+  ck_assert_int_eq((int)num(root, "rounds"), 3);
+  const cJSON *r;
+  int with_peer = 0;
+  cJSON_ArrayForEach(r, rows) {
+    ck_assert_int_eq((int)num(r, "rounds"), 3);
+    const cJSON *ours = cJSON_GetObjectItemCaseSensitive(r, "ours_rounds_ms");
+    const cJSON *torch = cJSON_GetObjectItemCaseSensitive(r, "torch_rounds_ms");
+    ck_assert_int_eq(cJSON_GetArraySize(ours), 3);
+    ck_assert_int_eq(cJSON_GetArraySize(torch), 3);
+    double o[3], t[3], ratio[3];
+    for (int k = 0; k < 3; ++k) {
+      o[k] = cJSON_GetArrayItem(ours, k)->valuedouble;
+      ck_assert(o[k] > 0);
+      ck_assert(o[k] >= num(r, "ours_min_ms") && o[k] <= num(r, "ours_max_ms"));
+    }
+    /* ours: the median of the rounds' medians */
+    const double lo = fmin(o[0], fmin(o[1], o[2])), hi = fmax(o[0], fmax(o[1], o[2]));
+    ck_assert_double_eq_tol(num(r, "ours_ms"), o[0] + o[1] + o[2] - lo - hi, 1e-12);
+    if (cJSON_IsNull(cJSON_GetArrayItem(torch, 0))) {
+      ck_assert(is_null(r, "speedup") && is_null(r, "speedup_min") && is_null(r, "speedup_max"));
+      continue;
+    }
+    with_peer++;
+    const peer_want *w = want_for(str(r, "noise"), str(r, "case"));
+    const double base = fmin(w->native, w->fast) * num(r, "batch");
+    for (int k = 0; k < 3; ++k) {
+      t[k] = cJSON_GetArrayItem(torch, k)->valuedouble;
+      ck_assert_double_eq_tol(t[k], (k + 1) * base, 1e-9 * base); /* round k's peer: k + 1 times slower */
+      ratio[k] = t[k] / o[k];
+    }
+    const double rlo = fmin(ratio[0], fmin(ratio[1], ratio[2])), rhi = fmax(ratio[0], fmax(ratio[1], ratio[2]));
+    ck_assert_double_eq_tol(num(r, "speedup_min"), rlo, 1e-9 * rlo);
+    ck_assert_double_eq_tol(num(r, "speedup_max"), rhi, 1e-9 * rhi);
+    ck_assert_double_eq_tol(num(r, "speedup"), ratio[0] + ratio[1] + ratio[2] - rlo - rhi, 1e-9 * rhi);
+    ck_assert_double_eq_tol(num(r, "torch_ms"), 2 * base, 1e-9 * base); /* the peer: its median round */
+  }
+  ck_assert_int_eq(with_peer, 3 + 5); /* every case of none and alcn has a peer case */
+  cJSON_Delete(root);
+  char log[8192];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 3 * 4); /* per round: two variants x (timed batch, latency batch) */
+}
+END_TEST
+
 /* --torch-deconv with one variant: that one is used, faster or not. */
 START_TEST(test_peer_one_variant) {
   const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "fast"};
@@ -835,6 +893,7 @@ static Suite *suite(void) {
   tcase_set_timeout(tp, 100);
   tcase_add_test(tp, test_peer_cases_and_ratios);
   tcase_add_test(tp, test_peer_one_variant);
+  tcase_add_test(tp, test_rounds);
   tcase_add_test(tp, test_peer_not_run);
   tcase_add_test(tp, test_peer_garbage_one_variant);
   tcase_add_test(tp, test_peer_garbage);
