@@ -438,6 +438,7 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
         break;
       }
       case L_RESHAPE:
+        if (i > 0) continue; /* the same floats: g passes on as it is, and the next layer writes gbuf[which] */
         if (gi) ALCN_CHECK(alcn_copy(be, gi, g, (size_t)N * out_floats(l) * sizeof(float)));
         break;
       case L_MAXPOOL:
