@@ -122,9 +122,28 @@ void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int
     }                                                                                                 \
   }
 FC_BLOCK(6)
+FC_BLOCK(5)
 FC_BLOCK(4)
 FC_BLOCK(2)
 FC_BLOCK(1)
+
+/* n = 6a + 5b for some a, b >= 0 (every n >= 20 is) */
+static int sum_of_6_and_5(int n) {
+  for (; n >= 0; n -= 6)
+    if (n % 5 == 0) return 1;
+  return 0;
+}
+
+/* The next block width for the `left` pixels still to do in a row: 6 or 5
+ * pixels where the rest can be cut into 6s and 5s too, so that no row ends in
+ * a 2- or 1-pixel block, whose 4 or 2 accumulators leave the FMA units idle
+ * for their latency (a 20-pixel row: 5+5+5+5, not 6+6+6+2). Only the grouping
+ * of the pixels changes: each output is the same chain of FMAs. */
+static int fc_width(int left) {
+  if (left >= 6 && sum_of_6_and_5(left - 6)) return 6;
+  if (left >= 5 && sum_of_6_and_5(left - 5)) return 5;
+  return left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+}
 
 /* The edges of a row of a "full" correlation (image columns [E, Wo), E =
  * SS-1), as fce_SS in conv_direct.c but one side per call (2E accumulators
@@ -172,8 +191,7 @@ typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, i
 
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                               int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e) {
-  static const int nr[] = {6, 4, 2, 1};
-  static const fc_fn fn[] = {fc_6, fc_4, fc_2, fc_1};
+  static const fc_fn fn[7] = {NULL, fc_1, fc_2, NULL, fc_4, fc_5, fc_6}; /* by width */
   const size_t HpWp = (size_t)Hp * Wp;
   const fc_fn left = S == 5 ? fce_5_0 : fce_3_0, right = S == 5 ? fce_5_1 : fce_3_1; /* when e > 0 */
   (void)Ho;
@@ -192,10 +210,9 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
         right(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
       }
       for (int q = e; q < Wo - e;) {
-        int k = 0;
-        while (nr[k] > Wo - e - q) ++k;
+        const int k = fc_width(Wo - e - q);
         fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
-        q += nr[k];
+        q += k;
       }
     }
   }

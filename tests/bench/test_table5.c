@@ -186,6 +186,10 @@ START_TEST(test_bad_flags) {
   ck_assert_int_eq(run(d, 2), 2);
   const char *e[] = {"--frobnicate"};
   ck_assert_int_eq(run(e, 1), 2);
+  const char *f[] = {"--rounds", "0"}, *g[] = {"--rounds", "21"}, *h[] = {"--rounds", "3x"};
+  ck_assert_int_eq(run(f, 2), 2);
+  ck_assert_int_eq(run(g, 2), 2); /* T5_MAX_ROUNDS */
+  ck_assert_int_eq(run(h, 2), 2);
 }
 END_TEST
 

@@ -235,18 +235,22 @@ static void fast_vs_ref(int idx) {
  * in that order, taps on the zero padding included, then + bias. The direct
  * kernels skip the padding rows and columns (conv_direct.h); this checks
  * that skipping them gives the same bits as the whole chain, on each SIMD
- * path. _i = isa * 4 + geometry: ConvT(32,16,5) 6x7 -> 10x11 and
+ * path. _i = isa * FC_GEO + geometry: ConvT(32,16,5) 6x7 -> 10x11 and
  * ConvT(16,16,3) 9x5 -> 11x7 (16 output channels: the edge kernels),
  * ConvT(16,1,5) 6x7 -> 10x11 and 20x19 -> 24x23 (one output channel: the
- * row kernel of conv_direct.c, one and two groups of 16 pixels). */
+ * row kernel of conv_direct.c, one and two groups of 16 pixels), and
+ * ConvT(32,16,5) 3x14 -> 7x18, 4x20 -> 8x24 and 3x23 -> 7x27: rows of 10, 16
+ * and 19 pixels between the edges, which the AVX2 path cuts into blocks of 5
+ * and 6 pixels (5+5, 6+5+5, 6+6+6+1). */
+enum { FC_GEO = 7 };
 START_TEST(test_full_correlation_fma_chain) {
-  static const shape geo[4] = {{2, 32, 6, 7, 16, 5, 5, 1, 0, 0, 1},
-                               {2, 16, 9, 5, 16, 3, 3, 1, 0, 0, 1},
-                               {2, 16, 6, 7, 1, 5, 5, 1, 0, 0, 1},
-                               {1, 16, 20, 19, 1, 5, 5, 1, 0, 0, 1}};
-  const int isa = _i / 4;
+  static const shape geo[FC_GEO] = {{2, 32, 6, 7, 16, 5, 5, 1, 0, 0, 1},  {2, 16, 9, 5, 16, 3, 3, 1, 0, 0, 1},
+                                    {2, 16, 6, 7, 1, 5, 5, 1, 0, 0, 1},   {1, 16, 20, 19, 1, 5, 5, 1, 0, 0, 1},
+                                    {1, 32, 3, 14, 16, 5, 5, 1, 0, 0, 1}, {1, 32, 4, 20, 16, 5, 5, 1, 0, 0, 1},
+                                    {1, 32, 3, 23, 16, 5, 5, 1, 0, 0, 1}};
+  const int isa = _i / FC_GEO;
   if (!isa_use(isa, "conv full_correlation_fma_chain") || isa == ALCN_ISA_PORTABLE) return;
-  const shape s = geo[_i % 4];
+  const shape s = geo[_i % FC_GEO];
   prob p;
   prob_make(&p, &s, 900 + (uint64_t)_i);
   float *o = malloc(p.nout * sizeof(float));
@@ -435,7 +439,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_generic_matches_reference, 0, NSHAPES);
   tcase_add_loop_test(tc, test_isa_matches_reference, 0, ALCN_ISA_COUNT * NSHAPES);
   tcase_add_loop_test(tc, test_avx2_bitwise_avx512, 0, NSHAPES);
-  tcase_add_loop_test(tc, test_full_correlation_fma_chain, 0, ALCN_ISA_COUNT * 4);
+  tcase_add_loop_test(tc, test_full_correlation_fma_chain, 0, ALCN_ISA_COUNT * FC_GEO);
   suite_add_tcase(s, tc);
   tc = tcase_create("finite_diff");
   tcase_add_loop_test(tc, test_fd_reference, 0, NSHAPES);
