@@ -47,15 +47,22 @@
 int alcn_cmd_table5(int argc, char **argv);
 
 /* Ours, one item per method (x noise for methods hosting one) into items;
- * returns their count; a failed item sets *rc to 1. */
+ * returns their count; a failed item sets *rc to 1. first: the first round's
+ * items (NULL in the first round): one that failed there is not run again
+ * (its error is said once). */
 static int measure_items(const t5_opts *o, const alcn_method_desc *const *ms, int nm, const alcn_noise_desc *const *ns,
-                         int nn, t5_item *items, int *rc) {
+                         int nn, const t5_item *first, t5_item *items, int *rc) {
   int n = 0;
   for (int i = 0; i < nm; ++i) {
     const int k_end = ms[i]->hosts_noise ? nn : 1;
     for (int k = 0; k < k_end; ++k) {
       const alcn_noise_desc *nz = ms[i]->hosts_noise ? ns[k] : NULL;
-      t5_item *it = &items[n++];
+      t5_item *it = &items[n];
+      if (first && !first[n].ok) {
+        *it = first[n++];
+        continue;
+      }
+      n++;
       memset(it, 0, sizeof *it);
       snprintf(it->method, sizeof it->method, "%s", ms[i]->id);
       snprintf(it->noise, sizeof it->noise, "%s", nz ? nz->id : "none");
@@ -159,13 +166,13 @@ int alcn_cmd_table5(int argc, char **argv) {
     return 1;
   }
   int n = 0;
-  t5_peers peers;
+  t5_peers peers = {0};
   bt_load load; /* is the machine otherwise idle? from here to the last peer */
   bt_load_begin(&load);
   for (int r = 0; r < o.rounds; ++r) {
     t5_item *ri = rounds + (size_t)r * cap;
     if (o.rounds > 1 && !o.quiet) fprintf(stderr, "table5: round %d of %d\n", r + 1, o.rounds);
-    n = measure_items(&o, ms, nm, ns, nn, ri, &rc);
+    n = measure_items(&o, ms, nm, ns, nn, r ? rounds : NULL, ri, &rc);
     t5_run_peers(&o, &peers, ri, n);
   }
   t5_combine_rounds(items, rounds, o.rounds, cap, n, peers.n);

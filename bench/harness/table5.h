@@ -43,6 +43,7 @@ typedef struct t5_opts {
 /* The PyTorch peers that run (table5_peers.c), in column order. */
 typedef struct t5_peers {
   int n;
+  int found; /* probed once: every --rounds round runs the same peers, in the same columns */
   tp_peer p[T5_MAX_PEERS];
 } t5_peers;
 
@@ -104,8 +105,9 @@ void t5_measure(const t5_opts *o, const alcn_method_desc *m, const alcn_noise_de
 /* table5_peers.c */
 int t5_load_paper(const char *path, t5_paper_row *rows, int cap);
 const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *label);
-/* The PyTorch peers (pe, filled) and their times for the cases they know
- * (peer[], fastest, torch_*_ms). */
+/* The PyTorch peers (pe: zeroed before the first call, which finds them; later
+ * calls reuse them) and their times for the cases they know (peer[], fastest,
+ * torch_*_ms). */
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
 /* Each case's fastest peer (fastest, torch_*_ms) from peer[].ms. */
 void t5_pick_fastest(t5_item *items, int n, int n_peers);

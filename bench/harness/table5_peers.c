@@ -189,7 +189,6 @@ void t5_pick_fastest(t5_item *items, int n, int n_peers) {
 
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
   char why[256];
-  pe->n = 0;
   clear_peer_times(items, n);
   if (o->no_torch) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run (--no-torch)\n");
@@ -224,7 +223,10 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
       if (!seen && nb < 2) batches[nb++] = b;
     }
   if (!nc) return;
-  find_peers(o, pe);
+  if (!pe->found) { /* once: the probes start every interpreter */
+    find_peers(o, pe);
+    pe->found = 1;
+  }
   const char *losses[] = {o->loss};
   for (int k = 0; k < pe->n; ++k)
     for (int v = 0; v < o->n_deconv; ++v)

@@ -478,6 +478,19 @@ START_TEST(test_rounds) {
 }
 END_TEST
 
+/* With --rounds, a method that fails in the first round is not run again:
+ * its error is said once, the exit status is 1 and the table still comes. */
+START_TEST(test_rounds_failure_said_once) {
+  const char *extra[] = {"--shape", "1x8x8", "--noises", "none,alcn", "--no-torch", "--rounds", "3"}; /* < 9x9 */
+  char err[8192];
+  ck_assert_int_eq(run_err(extra, 7, err, sizeof err), 1);
+  int failed = 0;
+  for (const char *q = err; (q = strstr(q, " failed: ")) != NULL; ++q) failed++;
+  ck_assert_msg(failed == 2, "want one failure line per item (none, alcn), got %d:\n%s", failed, err);
+  ck_assert_ptr_nonnull(strstr(err, "at least 9x9"));
+}
+END_TEST
+
 /* --torch-deconv with one variant: that one is used, faster or not. */
 START_TEST(test_peer_one_variant) {
   const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "fast"};
@@ -898,6 +911,7 @@ static Suite *suite(void) {
   tcase_add_test(tp, test_peer_cases_and_ratios);
   tcase_add_test(tp, test_peer_one_variant);
   tcase_add_test(tp, test_rounds);
+  tcase_add_test(tp, test_rounds_failure_said_once);
   tcase_add_test(tp, test_peer_not_run);
   tcase_add_test(tp, test_peer_garbage_one_variant);
   tcase_add_test(tp, test_peer_garbage);
