@@ -149,6 +149,42 @@ alcn_status alcn_act_backward(alcn_backend *be, float *din, const float *dout, c
   NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
   return be->ops->act_backward(be, din, dout, out, n, act, slope);
 }
+static size_t conv_in_floats(const alcn_conv_dims *d) { return (size_t)d->N * d->C * d->H * d->W; }
+static size_t conv_out_floats(const alcn_conv_dims *d) { return (size_t)d->N * d->K * d->P * d->Q; }
+
+alcn_status alcn_conv_forward_act(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                  const alcn_conv_dims *d, alcn_act act, float slope) {
+  NEED_BE();
+  NEED(out && in && w && d, "NULL out, in, w or dims");
+  NEED(d->N > 0 && d->C > 0 && d->K > 0 && d->P > 0 && d->Q > 0, "dims not set (hint: alcn_conv_dims_init)");
+  NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
+  if (be->ops->conv_forward_act) return be->ops->conv_forward_act(be, out, in, w, b, d, act, slope);
+  ALCN_CHECK(be->ops->conv_forward(be, out, in, w, b, d));
+  return be->ops->act_forward(be, out, out, conv_out_floats(d), act, slope);
+}
+alcn_status alcn_conv_backward_act(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                   const float *in, const float *w, const alcn_conv_dims *d, const float *act_out,
+                                   alcn_act act, float slope) {
+  NEED_BE();
+  NEED(dout && in && w && d, "NULL dout, in, w or dims");
+  NEED(!din || act_out, "NULL act_out (the activation's output, shaped as din)");
+  NEED(d->N > 0 && d->C > 0 && d->K > 0 && d->P > 0 && d->Q > 0, "dims not set (hint: alcn_conv_dims_init)");
+  NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
+  if (be->ops->conv_backward_act)
+    return be->ops->conv_backward_act(be, din, dw, db, dout, in, w, d, act_out, act, slope);
+  ALCN_CHECK(be->ops->conv_backward(be, din, dw, db, dout, in, w, d));
+  return din ? be->ops->act_backward(be, din, din, act_out, conv_in_floats(d), act, slope) : ALCN_OK;
+}
+alcn_status alcn_linear_forward_act(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                    int N, int I, int O, alcn_act act, float slope) {
+  NEED_BE();
+  NEED(out && in && w, "NULL out, in or w");
+  NEED(N > 0 && I > 0 && O > 0, "sizes must be positive");
+  NEED(act >= ALCN_ACT_RELU && act <= ALCN_ACT_TANH, "unknown activation");
+  if (be->ops->linear_forward_act) return be->ops->linear_forward_act(be, out, in, w, b, N, I, O, act, slope);
+  ALCN_CHECK(be->ops->linear_forward(be, out, in, w, b, N, I, O));
+  return be->ops->act_forward(be, out, out, (size_t)N * O, act, slope);
+}
 alcn_status alcn_bn_forward(alcn_backend *be, int train, float *out, const float *in, const float *gamma,
                             const float *beta, float *running_mean, float *running_var, float *save_mean,
                             float *save_invstd, const alcn_bn_dims *d) {

@@ -81,6 +81,15 @@ typedef struct alcn_backend_ops {
   /* optional: peak device memory in bytes since creation (NULL: not tracked) */
   size_t (*peak_memory)(alcn_backend *be);
   void (*destroy)(alcn_backend *be);
+  /* optional fused forms (alcn/backend.h: alcn_conv_forward_act and the
+   * like); NULL: backend.c runs the layer, then the activation in place */
+  alcn_status (*conv_forward_act)(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                  const alcn_conv_dims *d, alcn_act act, float slope);
+  alcn_status (*conv_backward_act)(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                   const float *in, const float *w, const alcn_conv_dims *d, const float *act_out,
+                                   alcn_act act, float slope);
+  alcn_status (*linear_forward_act)(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                    int N, int I, int O, alcn_act act, float slope);
 } alcn_backend_ops;
 
 struct alcn_backend {

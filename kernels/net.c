@@ -38,6 +38,7 @@ struct alcn_net {
   layer layers[NET_MAX_LAYERS];
   int n_layers;
   int finalized, frozen, max_batch, batch, adam_t;
+  int unfused; /* alcn_net_set_fusion(n, 0): every activation its own pass */
   size_t n_params, n_buffers, n_stats;
   float *params, *grads, *m, *v, *buffers, *stats;
   /* activation slots: one per non-in-place layer output */
@@ -71,6 +72,8 @@ alcn_status alcn_net_create(alcn_net **out, alcn_backend *be, const char *name, 
   n->be = be;
   snprintf(n->name, sizeof n->name, "%s", name ? name : "net");
   n->C = C; n->H = H; n->W = W;
+  const char *fu = getenv("ALCN_NET_FUSION"); /* 0: unfused, for A/B timing */
+  n->unfused = fu && strcmp(fu, "0") == 0;
   *out = n;
   return ALCN_OK;
 }
@@ -339,6 +342,32 @@ void alcn_net_destroy(alcn_net *n) {
 
 static const float *slot_ptr(const alcn_net *n, int slot) { return slot < 0 ? n->input : n->slots[slot]; }
 
+/* Fusion (alcn_conv_forward_act and the like; bitwise the unfused numbers).
+ * The activation that layer i's output goes through in place (reshapes
+ * between them pass the same floats on), when layer i can apply it as it
+ * writes its output: its index, else -1. */
+static int act_after(const alcn_net *n, int i) {
+  const layer *l = &n->layers[i];
+  if (n->unfused || (l->kind != L_CONV && l->kind != L_CONVT && l->kind != L_LINEAR)) return -1;
+  int j = i + 1;
+  while (j < n->n_layers && n->layers[j].kind == L_RESHAPE) ++j;
+  return j < n->n_layers && n->layers[j].kind == L_ACT && n->layers[j].out_slot == l->out_slot ? j : -1;
+}
+
+/* The activation just before conv layer i whose backward layer i can apply
+ * to the input gradient it writes (its output is layer i's input): its
+ * index, else -1. Not the net's first layer: that one writes the caller's
+ * din. */
+static int act_before(const alcn_net *n, int i) {
+  const layer *l = &n->layers[i];
+  if (n->unfused || i < 2 || (l->kind != L_CONV && l->kind != L_CONVT)) return -1;
+  return n->layers[i - 1].kind == L_ACT ? i - 1 : -1;
+}
+
+void alcn_net_set_fusion(alcn_net *n, int on) {
+  if (n) n->unfused = !on;
+}
+
 static void conv_dims_of(const layer *l, int N, alcn_conv_dims *d) {
   /* shape validated when the layer was added */
   (void)alcn_conv_dims_init(d, N, l->inC, l->inH, l->inW, l->outC, l->k, l->k, l->stride, l->pad, l->out_pad,
@@ -354,21 +383,32 @@ alcn_status alcn_net_forward(alcn_net *n, const float *in, int N, int train, con
   alcn_backend *be = n->be;
   n->input = in;
   n->batch = N;
+  int done = -1; /* an activation its producer applied */
   for (int i = 0; i < n->n_layers; ++i) {
+    if (i == done) continue;
     layer *l = &n->layers[i];
     const float *x = slot_ptr(n, l->in_slot);
     float *y = n->slots[l->out_slot]; /* every layer's output has a slot */
     const float *w = l->n_w ? n->params + l->w_off : NULL, *b = l->n_b ? n->params + l->b_off : NULL;
+    const int fa = act_after(n, i);
+    const layer *a = fa >= 0 ? &n->layers[fa] : NULL;
+    if (a) done = fa;
     switch (l->kind) {
       case L_CONV:
       case L_CONVT: {
         alcn_conv_dims d;
         conv_dims_of(l, N, &d);
-        ALCN_CHECK(alcn_conv_forward(be, y, x, w, b, &d));
+        if (a)
+          ALCN_CHECK(alcn_conv_forward_act(be, y, x, w, b, &d, a->act, a->slope));
+        else
+          ALCN_CHECK(alcn_conv_forward(be, y, x, w, b, &d));
         break;
       }
       case L_LINEAR:
-        ALCN_CHECK(alcn_linear_forward(be, y, x, w, b, N, (int)in_floats(l), l->outC));
+        if (a)
+          ALCN_CHECK(alcn_linear_forward_act(be, y, x, w, b, N, (int)in_floats(l), l->outC, a->act, a->slope));
+        else
+          ALCN_CHECK(alcn_linear_forward(be, y, x, w, b, N, (int)in_floats(l), l->outC));
         break;
       case L_ACT:
         ALCN_CHECK(alcn_act_forward(be, y, x, (size_t)N * out_floats(l), l->act, l->slope));
@@ -402,8 +442,9 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
   const int N = n->batch;
   if (n->frozen && !din) return ALCN_OK; /* nothing is wanted */
   const float *g = dout;
-  int which = 0;
+  int which = 0, done = -1; /* done: an activation whose backward the layer after it applied */
   for (int i = n->n_layers - 1; i >= 0; --i) {
+    if (i == done) continue; /* g passes on as it is, as past a reshape */
     layer *l = &n->layers[i];
     /* where this layer's input gradient goes: the caller's din for layer 0 */
     float *gi = i == 0 ? din : n->gbuf[which];
@@ -422,7 +463,13 @@ alcn_status alcn_net_backward(alcn_net *n, const float *dout, float *din) {
       case L_CONVT: {
         alcn_conv_dims d;
         conv_dims_of(l, N, &d);
-        ALCN_CHECK(alcn_conv_backward(be, gi, dw, db, g, x, w, &d));
+        const int fa = act_before(n, i);
+        if (fa >= 0) { /* x is that activation's output */
+          ALCN_CHECK(alcn_conv_backward_act(be, gi, dw, db, g, x, w, &d, x, n->layers[fa].act, n->layers[fa].slope));
+          done = fa;
+        } else {
+          ALCN_CHECK(alcn_conv_backward(be, gi, dw, db, g, x, w, &d));
+        }
         break;
       }
       case L_LINEAR:
@@ -527,7 +574,16 @@ void alcn_net_describe(const alcn_net *n, FILE *f) {
     fprintf(f, "  %-9s %4d -> %-4d", kind_name(l->kind), l->inC, l->outC);
     if (l->kind == L_CONV || l->kind == L_CONVT || l->kind == L_MAXPOOL)
       fprintf(f, " k%d s%d p%d", l->k, l->stride, l->pad);
-    fprintf(f, "  out %dx%dx%d  %zu params\n", l->outC, l->outH, l->outW, l->n_w + l->n_b);
+    fprintf(f, "  out %dx%dx%d  %zu params", l->outC, l->outH, l->outW, l->n_w + l->n_b);
+    if (n->finalized && l->kind == L_ACT) { /* where its passes run (alcn_net_set_fusion) */
+      int fwd = -1, bwd = i + 1 < n->n_layers && act_before(n, i + 1) == i ? i + 1 : -1;
+      for (int p = i - 1; p >= 0 && fwd < 0 && n->layers[p].kind != L_ACT; --p)
+        if (act_after(n, p) == i) fwd = p;
+      if (fwd >= 0) fprintf(f, "  fused: forward into layer %d (%s)", fwd, kind_name(n->layers[fwd].kind));
+      if (bwd >= 0)
+        fprintf(f, "%s backward into layer %d (%s)", fwd >= 0 ? "," : "  fused:", bwd, kind_name(n->layers[bwd].kind));
+    }
+    fputc('\n', f);
   }
 }
 

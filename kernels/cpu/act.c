@@ -99,6 +99,13 @@ static void act_bwd_range(float *din, const float *dout, const float *out, ptrdi
   ALCN_ISA_CALL(act_bwd, (din, dout, out, i0, i1, act, slope));
 }
 
+void alcn_cpu_epi_forward(float *x, size_t n, const alcn_cpu_epi *e) {
+  act_fwd_range(x, x, 0, (ptrdiff_t)n, e->act, e->slope);
+}
+void alcn_cpu_epi_backward(float *dx, const float *mask, size_t n, const alcn_cpu_epi *e) {
+  act_bwd_range(dx, dx, mask, 0, (ptrdiff_t)n, e->act, e->slope);
+}
+
 void alcn_cpu_act_forward(float *out, const float *in, size_t n, alcn_act act, float slope) {
   const ptrdiff_t len = (ptrdiff_t)n;
   if (n < ALCN_ACT_PAR_MIN) {

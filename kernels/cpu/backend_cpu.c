@@ -121,6 +121,31 @@ static alcn_status cpu_conv_backward(alcn_backend *be, float *din, float *dw, fl
   return ALCN_OK;
 }
 
+static alcn_status cpu_conv_forward_act(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
+                                        const alcn_conv_dims *d, alcn_act act, float slope) {
+  float *ws = NULL;
+  ALCN_CHECK(ensure_ws(be, d, &ws));
+  const alcn_cpu_epi e = {act, slope, NULL};
+  alcn_cpu_conv_forward_epi(out, in, w, b, d, ws, &e);
+  return ALCN_OK;
+}
+static alcn_status cpu_conv_backward_act(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                         const float *in, const float *w, const alcn_conv_dims *d,
+                                         const float *act_out, alcn_act act, float slope) {
+  float *ws = NULL;
+  ALCN_CHECK(ensure_ws(be, d, &ws));
+  const alcn_cpu_epi e = {act, slope, act_out};
+  alcn_cpu_conv_backward_epi(din, dw, db, dout, in, w, d, ws, &e);
+  return ALCN_OK;
+}
+static alcn_status cpu_linear_forward_act(alcn_backend *be, float *out, const float *in, const float *w,
+                                          const float *b, int N, int I, int O, alcn_act act, float slope) {
+  (void)be;
+  const alcn_cpu_epi e = {act, slope, NULL};
+  alcn_cpu_linear_forward_epi(out, in, w, b, N, I, O, &e);
+  return ALCN_OK;
+}
+
 static alcn_status cpu_linear_forward(alcn_backend *be, float *out, const float *in, const float *w, const float *b,
                                       int N, int I, int O) {
   (void)be;
@@ -330,6 +355,9 @@ static const alcn_backend_ops cpu_ops = {
     .conv_forward = cpu_conv_forward,
     .conv_backward = cpu_conv_backward,
     .linear_forward = cpu_linear_forward,
+    .linear_forward_act = cpu_linear_forward_act,
+    .conv_forward_act = cpu_conv_forward_act,
+    .conv_backward_act = cpu_conv_backward_act,
     .linear_backward = cpu_linear_backward,
     .act_forward = cpu_act_forward,
     .act_backward = cpu_act_backward,

@@ -401,7 +401,7 @@ static int split_rows(const alcn_conv_dims *d) {
 
 /* Direct forward of Conv2d (transposed=0) or ConvT (1). */
 static void direct_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
-                           float *ws) {
+                           float *ws, const alcn_cpu_epi *epi) {
   const int N = d->N, C = d->C, K = d->K, R = d->R, S = d->S, P = d->P, Q = d->Q;
   const int Hp = P + R - 1, Wp = Q + S - 1;
   const int ph = d->transposed ? R - 1 - d->pad : d->pad, pw = d->transposed ? S - 1 - d->pad : d->pad;
@@ -425,8 +425,12 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
       for (int n = 0; n < N; ++n) {
         const float *img =
             padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw, 0, &g);
+        float *o = out + (size_t)n * K * P * Q;
         alcn_conv_direct_fc(sl.wide, At, K, img, C, Hp, Wp, R, S, P, Q, p0, p1, y0, y1, x0, x1);
-        fc_store(out + (size_t)n * K * P * Q, b, sl.wide, K, P * Q, p0 * Q, p1 * Q);
+        fc_store(o, b, sl.wide, K, P * Q, p0 * Q, p1 * Q);
+        if (epi && p1 > p0)
+          for (int m = 0; m < K; ++m)
+            alcn_cpu_epi_forward(o + (size_t)m * P * Q + (size_t)p0 * Q, (size_t)(p1 - p0) * Q, epi);
       }
     }
     return;
@@ -440,14 +444,16 @@ static void direct_forward(float *out, const float *in, const float *w, const fl
     for (int n = 0; n < N; ++n) {
       const float *img = padded(sl.img, in + (size_t)n * C * d->H * d->W, C, d->H, d->W, Hp, Wp, ph, pw,
                                 !use_fc(K, C, R, S), &g);
-      run_f(out + (size_t)n * K * P * Q, b, At, K, img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, pw, d->W, sl.wide);
+      float *o = out + (size_t)n * K * P * Q;
+      run_f(o, b, At, K, img, off, C, R, S, Hp, Wp, P, Q, ph, d->H, pw, d->W, sl.wide);
+      if (epi) alcn_cpu_epi_forward(o, (size_t)K * P * Q, epi); /* while the image is in cache */
     }
   }
 }
 
 /* Direct backward of Conv2d (transposed=0) or ConvT (1). */
 static void direct_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                            const float *w, const alcn_conv_dims *d, float *ws) {
+                            const float *w, const alcn_conv_dims *d, float *ws, const alcn_cpu_epi *epi) {
   const int N = d->N, C = d->C, K = d->K, R = d->R, S = d->S, P = d->P, Q = d->Q, H = d->H, W = d->W;
   const int tr = d->transposed, pad = d->pad;
   const dsz z = direct_sizes(d);
@@ -502,8 +508,9 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
           /* ConvT reuses the padded dout of the dw pass (same padding) */
           const float *dimg =
               tr && dw ? gimg : padded(sl.img, gy, K, P, Q, Hd, Wd, dph, dpw, !use_fc(C, K, R, S), &g);
-          run_f(din + (size_t)n * C * H * W, NULL, At, C, dimg, off_d, K, R, S, Hd, Wd, H, W, dph, P, dpw, Q,
-                sl.wide);
+          const size_t CHW = (size_t)C * H * W;
+          run_f(din + n * CHW, NULL, At, C, dimg, off_d, K, R, S, Hd, Wd, H, W, dph, P, dpw, Q, sl.wide);
+          if (epi) alcn_cpu_epi_backward(din + n * CHW, epi->mask + n * CHW, CHW, epi);
         }
       }
     }
@@ -533,10 +540,10 @@ static void direct_backward(float *din, float *dw, float *db, const float *dout,
 static int use_direct(const alcn_conv_dims *d) { return d->stride == 1 && alcn_conv_direct_ok(); }
 
 /* ---------------------------------------------------------------- Conv2d */
-void alcn_cpu_conv2d_forward(float *out, const float *in, const float *w, const float *b,
-                             const alcn_conv_dims *d, float *ws) {
+static void conv2d_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                           float *ws, const alcn_cpu_epi *epi) {
   if (use_direct(d)) {
-    direct_forward(out, in, w, b, d, ws);
+    direct_forward(out, in, w, b, d, ws, epi);
     return;
   }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, CRS = d->C * d->R * d->S;
@@ -558,16 +565,17 @@ void alcn_cpu_conv2d_forward(float *out, const float *in, const float *w, const 
       if (b)
         for (int k = 0; k < K; ++k)
           for (int i = 0; i < PQ; ++i) y[(size_t)k * PQ + i] += b[k];
+      if (epi) alcn_cpu_epi_forward(y, (size_t)K * PQ, epi);
     }
   }
   blas_single_end(T, old);
 }
 
-void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                              const float *w, const alcn_conv_dims *d, float *ws) {
+static void conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                            const alcn_conv_dims *d, float *ws, const alcn_cpu_epi *epi) {
   if (!din && !dw && !db) return;
   if (use_direct(d)) {
-    direct_backward(din, dw, db, dout, in, w, d, ws);
+    direct_backward(din, dw, db, dout, in, w, d, ws, epi);
     return;
   }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, CRS = d->C * d->R * d->S;
@@ -598,6 +606,7 @@ void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dou
         float *gx = din + (size_t)n * C * HW;
         memset(gx, 0, sizeof(float) * (size_t)C * HW);
         col2im_add(gx, col, &g);
+        if (epi) alcn_cpu_epi_backward(gx, epi->mask + (size_t)n * C * HW, (size_t)C * HW, epi);
       }
     }
   }
@@ -609,10 +618,10 @@ void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dou
 /* ------------------------------------------------------- ConvTranspose2d */
 /* The transposed conv is the adjoint of a Conv2d from (K,P,Q) to (C,H,W):
  * geometry g maps out-grid patches (K*R*S rows) onto the H x W input grid. */
-void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const float *b,
-                              const alcn_conv_dims *d, float *ws) {
+static void convt2d_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                            float *ws, const alcn_cpu_epi *epi) {
   if (use_direct(d)) {
-    direct_forward(out, in, w, b, d, ws);
+    direct_forward(out, in, w, b, d, ws, epi);
     return;
   }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, HW = d->H * d->W, KRS = d->K * d->R * d->S;
@@ -635,16 +644,17 @@ void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const
         for (int i = 0; i < PQ; ++i) y[(size_t)k * PQ + i] = bk;
       }
       col2im_add(y, col, &g);
+      if (epi) alcn_cpu_epi_forward(y, (size_t)K * PQ, epi);
     }
   }
   blas_single_end(T, old);
 }
 
-void alcn_cpu_convt2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                               const float *w, const alcn_conv_dims *d, float *ws) {
+static void convt2d_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                             const alcn_conv_dims *d, float *ws, const alcn_cpu_epi *epi) {
   if (!din && !dw && !db) return;
   if (use_direct(d)) {
-    direct_backward(din, dw, db, dout, in, w, d, ws);
+    direct_backward(din, dw, db, dout, in, w, d, ws, epi);
     return;
   }
   const int N = d->N, C = d->C, K = d->K, PQ = d->P * d->Q, HW = d->H * d->W, KRS = d->K * d->R * d->S;
@@ -673,10 +683,44 @@ void alcn_cpu_convt2d_backward(float *din, float *dw, float *db, const float *do
         /* din (C,HW) = w (C,KRS) . col (KRS,HW) */
         float *gx = din + (size_t)n * C * HW;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, HW, KRS, 1.f, w, KRS, col, HW, 0.f, gx, HW);
+        if (epi) alcn_cpu_epi_backward(gx, epi->mask + (size_t)n * C * HW, (size_t)C * HW, epi);
       }
     }
   }
   blas_single_end(T, old);
   if (dw) reduce_partials(dw, ws, slice, ncol, nw, T);
   if (db) reduce_partials(db, ws, slice, ncol + nw, (size_t)K, T);
+}
+
+/* ------------------------------------------------------------ entry points */
+void alcn_cpu_conv2d_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                             float *ws) {
+  conv2d_forward(out, in, w, b, d, ws, NULL);
+}
+void alcn_cpu_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                              const alcn_conv_dims *d, float *ws) {
+  conv2d_backward(din, dw, db, dout, in, w, d, ws, NULL);
+}
+void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                              float *ws) {
+  convt2d_forward(out, in, w, b, d, ws, NULL);
+}
+void alcn_cpu_convt2d_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                               const alcn_conv_dims *d, float *ws) {
+  convt2d_backward(din, dw, db, dout, in, w, d, ws, NULL);
+}
+void alcn_cpu_conv_forward_epi(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                               float *ws, const alcn_cpu_epi *epi) {
+  if (d->transposed)
+    convt2d_forward(out, in, w, b, d, ws, epi);
+  else
+    conv2d_forward(out, in, w, b, d, ws, epi);
+}
+void alcn_cpu_conv_backward_epi(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                                const alcn_conv_dims *d, float *ws, const alcn_cpu_epi *epi) {
+  if (!din) epi = NULL; /* nothing to mask */
+  if (d->transposed)
+    convt2d_backward(din, dw, db, dout, in, w, d, ws, epi);
+  else
+    conv2d_backward(din, dw, db, dout, in, w, d, ws, epi);
 }

@@ -51,9 +51,31 @@ void alcn_cpu_convt2d_forward(float *out, const float *in, const float *w, const
 void alcn_cpu_convt2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                                const float *w, const alcn_conv_dims *d, float *ws);
 
+/* An activation fused into the pass before it (forward) or after it
+ * (backward), run on each image's result while it is still in cache.
+ * Forward: out = act(out), what alcn_cpu_act_forward(out, out) gives.
+ * Backward: din = act'(mask) * din, what alcn_cpu_act_backward(din, din, mask)
+ * gives, mask being the activation's forward output (the layout of din,
+ * N images). The same per-element code as the separate calls: bitwise the
+ * same numbers. */
+typedef struct alcn_cpu_epi {
+  alcn_act act;
+  float slope;
+  const float *mask; /* backward only */
+} alcn_cpu_epi;
+
+/* d->transposed picks Conv2d / ConvTranspose2d; epi may be NULL (none). */
+void alcn_cpu_conv_forward_epi(float *out, const float *in, const float *w, const float *b, const alcn_conv_dims *d,
+                               float *ws, const alcn_cpu_epi *epi);
+void alcn_cpu_conv_backward_epi(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                                const alcn_conv_dims *d, float *ws, const alcn_cpu_epi *epi);
+
 /* ---------------------------------------------------------------- linear */
 /* in (N,I), w (O,I) (PyTorch layout), b (O), out (N,O). */
 void alcn_cpu_linear_forward(float *out, const float *in, const float *w, const float *b, int N, int I, int O);
+/* The same with out = act(out) fused (epi->mask unused; epi may be NULL). */
+void alcn_cpu_linear_forward_epi(float *out, const float *in, const float *w, const float *b, int N, int I, int O,
+                                 const alcn_cpu_epi *epi);
 void alcn_cpu_linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                               const float *w, int N, int I, int O);
 
@@ -64,6 +86,10 @@ void alcn_cpu_act_forward(float *out, const float *in, size_t n, alcn_act act, f
  * expressible through the output); din may alias dout. */
 void alcn_cpu_act_backward(float *din, const float *dout, const float *out, size_t n, alcn_act act,
                            float slope);
+/* One thread, in place: x[0..n) = act(x) (forward), dx[0..n) = act'(mask) * dx
+ * (backward); the element code of the two calls above. */
+void alcn_cpu_epi_forward(float *x, size_t n, const alcn_cpu_epi *e);
+void alcn_cpu_epi_backward(float *dx, const float *mask, size_t n, const alcn_cpu_epi *e);
 
 /* ------------------------------------------------------------- batchnorm */
 /* BatchNorm2d over (N, HW) per channel C. in/out (N,C,HW); gamma, beta,

@@ -39,6 +39,11 @@ static int threads_for(int nb) {
 }
 
 void alcn_cpu_linear_forward(float *out, const float *in, const float *w, const float *b, int N, int I, int O) {
+  alcn_cpu_linear_forward_epi(out, in, w, b, N, I, O, NULL);
+}
+
+void alcn_cpu_linear_forward_epi(float *out, const float *in, const float *w, const float *b, int N, int I, int O,
+                                 const alcn_cpu_epi *epi) {
   /* out (N,O) = in (N,I) * w^T (I,O) [+ b broadcast over N]; blocks of columns o */
   const int nb = nblocks(O), nt = threads_for(nb), old = blas_single_begin();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
@@ -55,6 +60,8 @@ void alcn_cpu_linear_forward(float *out, const float *in, const float *w, const 
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, no, I, 1.0f, in, I, w + (size_t)o0 * I, I, beta,
                   out + o0, O);
+    if (epi) /* the block's columns, while they are in cache */
+      for (int n = 0; n < N; ++n) alcn_cpu_epi_forward(out + (size_t)n * O + o0, (size_t)no, epi);
   }
   blas_single_end(old);
 }

@@ -437,6 +437,9 @@ static const alcn_backend_ops cuda_ops = {
     /* .vae_sample_backward = */ cu_vae_sample_bwd,
     /* .peak_memory = */ cu_peak_memory,
     /* .destroy = */ cu_destroy,
+    /* .conv_forward_act = */ NULL, /* backend.c: the layer, then the activation */
+    /* .conv_backward_act = */ NULL,
+    /* .linear_forward_act = */ NULL,
 };
 
 /* Fill the context of a fresh backend; on failure the caller destroys it. */

@@ -1,7 +1,8 @@
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* RTLD_DEFAULT (isa_paths.h), open_memstream */
 /* Suite "net": the sequential network helper on the CPU backend — whole-net
  * gradients against finite differences, training actually learns, freeze,
- * save/load, BatchNorm forward modes, and the paper's parameter counts. */
+ * save/load, BatchNorm forward modes, the paper's parameter counts, and
+ * fused activations bitwise equal to separate ones on every CPU path. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "alcn/models.h"
 #include "alcn/net.h"
+#include "isa_paths.h"
 #include "test_util.h"
 
 static alcn_backend *be;
@@ -273,8 +275,130 @@ START_TEST(test_cpu_backend_flushes_denormals) {
 }
 END_TEST
 
+/* One net of a fusion pair: forward (train), loss gradient probe, backward
+ * to the input and the parameters, then an eval forward. */
+typedef struct fuse_run {
+  float *y, *dx, *g, *ye;
+  size_t ny, np;
+} fuse_run;
+
+typedef alcn_status (*fuse_build)(alcn_net **n, int C, int H, int W);
+
+static alcn_status build_dae(alcn_net **n, int C, int H, int W) { return alcn_model_dae(n, be, C, H, W, "paper"); }
+static alcn_status build_dae_strided(alcn_net **n, int C, int H, int W) {
+  return alcn_model_dae(n, be, C, H, W, "strided"); /* stride 2: the im2col path */
+}
+static alcn_status build_gen(alcn_net **n, int C, int H, int W) {
+  /* linear -> reshape -> ReLU, convT -> ReLU, convT -> sigmoid */
+  return alcn_model_noise_gen(n, be, C, H, W, 256, "paper");
+}
+static alcn_status build_lrelu(alcn_net **n, int C, int H, int W) {
+  /* conv -> LReLU -> conv -> tanh -> convT -> LReLU -> linear */
+  ALCN_CHECK(alcn_net_create(n, be, "lrelu", C, H, W));
+  ALCN_CHECK(alcn_net_conv(*n, 16, 3, 1, 1, 1));
+  ALCN_CHECK(alcn_net_act(*n, ALCN_ACT_LRELU, 0.2f));
+  ALCN_CHECK(alcn_net_conv(*n, 32, 5, 1, 0, 1));
+  ALCN_CHECK(alcn_net_act(*n, ALCN_ACT_TANH, 0));
+  ALCN_CHECK(alcn_net_convt(*n, 16, 5, 1, 0, 0, 1));
+  ALCN_CHECK(alcn_net_act(*n, ALCN_ACT_LRELU, 0.1f));
+  return alcn_net_linear(*n, 10);
+}
+
+static void fuse_once(fuse_build build, int C, int H, int W, int D, int N, int fused, fuse_run *r) {
+  alcn_net *n;
+  ck_assert_int_eq(build(&n, C, H, W), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(n, N, 5, ALCN_INIT_TORCH), ALCN_OK);
+  alcn_net_set_fusion(n, fused);
+  /* describe names the fused activations, and only when fusing */
+  char *txt = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&txt, &len);
+  alcn_net_describe(n, f);
+  fclose(f);
+  ck_assert_msg((strstr(txt, "fused") != NULL) == fused, "describe with fusion %d:\n%s", fused, txt);
+  free(txt);
+  float *x = malloc(sizeof(float) * (size_t)N * D);
+  tu_fill_uniform(x, (size_t)N * D, 31, -1.f, 1.f);
+  const float *y;
+  ck_assert_int_eq(alcn_net_forward(n, x, N, ALCN_NET_TRAIN, &y), ALCN_OK);
+  r->ny = (size_t)N * alcn_net_out_numel(n);
+  r->y = malloc(sizeof(float) * r->ny);
+  memcpy(r->y, y, sizeof(float) * r->ny);
+  float *probe = malloc(sizeof(float) * r->ny);
+  tu_fill_uniform(probe, r->ny, 32, -1.f, 1.f);
+  r->dx = malloc(sizeof(float) * (size_t)N * D);
+  ck_assert_int_eq(alcn_net_zero_grad(n), ALCN_OK);
+  ck_assert_int_eq(alcn_net_backward(n, probe, r->dx), ALCN_OK);
+  const float *g = alcn_net_grads(n, &r->np);
+  r->g = malloc(sizeof(float) * r->np);
+  memcpy(r->g, g, sizeof(float) * r->np);
+  ck_assert_int_eq(alcn_net_forward(n, x, N, ALCN_NET_EVAL, &y), ALCN_OK);
+  r->ye = malloc(sizeof(float) * r->ny);
+  memcpy(r->ye, y, sizeof(float) * r->ny);
+  free(probe);
+  free(x);
+  alcn_net_destroy(n);
+}
+
+static void fuse_free(fuse_run *r) {
+  free(r->y);
+  free(r->dx);
+  free(r->g);
+  free(r->ye);
+}
+
+/* Fused activations (alcn_net_set_fusion, on by default) give bitwise the
+ * numbers of separate activation passes: outputs, input and parameter
+ * gradients, eval outputs; on every CPU path this machine has (portable:
+ * im2col + sgemm; AVX2 / AVX-512: the direct kernels), with 1 and 2 threads,
+ * batches that do and do not split rows across threads. _i: the ISA path. */
+START_TEST(test_fusion_bitwise) {
+  if (!isa_use(_i, "net fusion")) return;
+  isa_set_threads_fn set_threads = isa_find_set_threads();
+  ck_assert_msg(set_threads != NULL, "omp_set_num_threads not found");
+  /* D: input floats per image */
+  const struct { const char *name; fuse_build build; int C, H, W, D, N; } nets[] = {
+      {"dae 1x28x28", build_dae, 1, 28, 28, 784, 3},
+      {"dae 1x28x28 batch 1", build_dae, 1, 28, 28, 784, 1},
+      {"dae strided 3x32x32", build_dae_strided, 3, 32, 32, 3072, 2},
+      {"noise generator 1x28x28", build_gen, 1, 28, 28, 256, 3},
+      {"conv/convT/linear with LReLU and tanh", build_lrelu, 2, 12, 12, 288, 4},
+  };
+  for (int threads = 1; threads <= 2; ++threads) {
+    set_threads(threads);
+    for (size_t k = 0; k < sizeof nets / sizeof nets[0]; ++k) {
+      fuse_run a, b;
+      fuse_once(nets[k].build, nets[k].C, nets[k].H, nets[k].W, nets[k].D, nets[k].N, 1, &a);
+      fuse_once(nets[k].build, nets[k].C, nets[k].H, nets[k].W, nets[k].D, nets[k].N, 0, &b);
+      const size_t nx = (size_t)nets[k].N * nets[k].D;
+      ck_assert_uint_eq(a.np, b.np);
+      ck_assert_msg(!memcmp(a.y, b.y, sizeof(float) * a.ny), "%s, %d threads: train outputs differ", nets[k].name,
+                    threads);
+      ck_assert_msg(!memcmp(a.dx, b.dx, sizeof(float) * nx), "%s, %d threads: input gradients differ",
+                    nets[k].name, threads);
+      ck_assert_msg(!memcmp(a.g, b.g, sizeof(float) * a.np), "%s, %d threads: parameter gradients differ",
+                    nets[k].name, threads);
+      ck_assert_msg(!memcmp(a.ye, b.ye, sizeof(float) * a.ny), "%s, %d threads: eval outputs differ",
+                    nets[k].name, threads);
+      /* and the numbers are not trivially equal: something flowed */
+      ck_assert_double_gt(tu_max_abs_diff(a.dx, a.dx + 1, nx - 1), 0.0);
+      fuse_free(&a);
+      fuse_free(&b);
+    }
+  }
+  isa_restore();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("net");
+  {
+    TCase *tc = tcase_create("fusion");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_fusion_bitwise, ALCN_ISA_PORTABLE, ALCN_ISA_AVX512 + 1);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+  }
   const struct { const char *name; const TTest *t; } cases[] = {
       {"gradients", test_whole_net_gradients}, {"learns", test_autoencoder_learns},
       {"freeze", test_freeze_and_input_grad},  {"params", test_paper_param_counts},

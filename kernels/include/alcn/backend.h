@@ -85,6 +85,24 @@ ALCN_API alcn_status alcn_act_forward(alcn_backend *be, float *out, const float 
 /* out: the forward's output (the derivative is written in terms of it). */
 ALCN_API alcn_status alcn_act_backward(alcn_backend *be, float *din, const float *dout, const float *out, size_t n,
                                        alcn_act act, float slope);
+/* A layer and the activation next to it in one call, bitwise what the two
+ * calls give (a backend runs the activation on each image's result while it
+ * is in cache, or, without a fused kernel, runs the two calls):
+ *   alcn_conv_forward_act:   out = act(conv(in) + b) (alcn_conv_forward,
+ *                            then alcn_act_forward(out, out));
+ *   alcn_linear_forward_act: out = act(in w^T + b);
+ *   alcn_conv_backward_act:  the layer's gradients, din multiplied by the
+ *                            derivative of an activation applied to this
+ *                            layer's input, act_out being that activation's
+ *                            forward output, shaped as din (alcn_conv_backward,
+ *                            then alcn_act_backward(din, din, act_out)). */
+ALCN_API alcn_status alcn_conv_forward_act(alcn_backend *be, float *out, const float *in, const float *w,
+                                           const float *b, const alcn_conv_dims *d, alcn_act act, float slope);
+ALCN_API alcn_status alcn_conv_backward_act(alcn_backend *be, float *din, float *dw, float *db, const float *dout,
+                                            const float *in, const float *w, const alcn_conv_dims *d,
+                                            const float *act_out, alcn_act act, float slope);
+ALCN_API alcn_status alcn_linear_forward_act(alcn_backend *be, float *out, const float *in, const float *w,
+                                             const float *b, int N, int I, int O, alcn_act act, float slope);
 /* train: batch statistics, saved for backward; running statistics updated
  * unless running_mean / running_var are NULL. Eval: the running statistics.
  * gamma and beta may both be NULL: no affine transform (PyTorch affine=False,

@@ -78,6 +78,12 @@ ALCN_API alcn_status alcn_net_reset_optimizer(alcn_net *net);
 /* A frozen net computes no parameter gradients in backward and takes no steps. */
 ALCN_API void alcn_net_freeze(alcn_net *net, int frozen);
 ALCN_API int alcn_net_frozen(const alcn_net *net);
+/* On (the default): a conv, transposed conv or linear layer applies the
+ * activation after it as it writes its output, and a conv layer applies the
+ * backward of the activation before it to the input gradient it writes: one
+ * pass over memory fewer each, the same numbers bit for bit. Off: every
+ * activation is its own pass (tests, A/B timing). */
+ALCN_API void alcn_net_set_fusion(alcn_net *net, int on);
 
 ALCN_API size_t alcn_net_param_count(const alcn_net *net);
 ALCN_API int alcn_net_num_layers(const alcn_net *net);
