@@ -416,12 +416,21 @@ int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img
   return 0;
 }
 
+/* A "full" correlation of 3x3 or 5x5 taps (S-1 zero columns on each side):
+ * the first and last e = S-1 pixels of its rows go to the edge kernels. */
+static int fc_edge(int S, int Wo, int x0, int x1) {
+  return x0 == S - 1 && x1 == Wo && Wo >= 2 * (S - 1) && (S == 3 || S == 5) ? S - 1 : 0;
+}
+
+int alcn_conv_direct_fc_inside(int M, int S, int Wo, int x0, int x1) {
+  if (!fc_edge(S, Wo, x0, x1)) return 0;
+  return alcn_cpu_isa_active() == ALCN_ISA_AVX2 || (alcn_cpu_isa_active() == ALCN_ISA_AVX512 && M < 32);
+}
+
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                          int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1) {
 #if ALCN_HAVE_DIRECT
-  /* a "full" correlation of 3x3 or 5x5 taps (S-1 zero columns on each side):
-   * its first and last e = S-1 pixels of a row go to the edge kernels */
-  const int e = x0 == S - 1 && x1 == Wo && Wo >= 2 * (S - 1) && (S == 3 || S == 5) ? S - 1 : 0;
+  const int e = fc_edge(S, Wo, x0, x1);
   if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
     alcn_conv_direct_fc_avx2(outT, At, M, img, Ci, Hp, Wp, R, S, Ho, Wo, p0, p1, y0, y1, e);
   else

@@ -51,6 +51,14 @@ int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img
 void alcn_conv_direct_fc(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
                          int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int x0, int x1);
 
+/* 1 when fc with these M, S, Wo, x0, x1 reads no padding at all: a full
+ * correlation whose every group of channels runs the edge kernels (AVX2:
+ * any M; AVX-512: M = 16, as its two-vector groups read the padding
+ * columns). fc may then read the unpadded image (Ci, Hs, Ws) in place,
+ * addressed as if padded: img = src - ph*Ws - pw (never dereferenced
+ * outside the source) and Hp, Wp = Hs, Ws, its strides. */
+int alcn_conv_direct_fc_inside(int M, int S, int Wo, int x0, int x1);
+
 /* G. Gt (T, Mp) (+=), Mp = M rounded up to 16; gT (Ho*Wo, Mp). */
 void alcn_conv_direct_g(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                         int Ho, int Wo);
