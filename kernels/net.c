@@ -600,6 +600,24 @@ static void shape_signature(const alcn_net *n, int32_t *sig, int *len) {
   *len = k;
 }
 
+alcn_status alcn_net_copy_params(alcn_net *dst, const alcn_net *src) {
+  if (!dst || !src) ALCN_FAIL(ALCN_ERR_ARG, "alcn_net_copy_params: NULL net");
+  if (!dst->finalized || !src->finalized)
+    ALCN_FAIL(ALCN_ERR_ARG, "alcn_net_copy_params: net '%s' is not finalized", dst->finalized ? src->name : dst->name);
+  if (dst->be != src->be)
+    ALCN_FAIL(ALCN_ERR_ARG, "alcn_net_copy_params: nets '%s' and '%s' are on different backends", dst->name,
+              src->name);
+  int32_t a[1 + 7 * NET_MAX_LAYERS], b[1 + 7 * NET_MAX_LAYERS];
+  int la, lb;
+  shape_signature(dst, a, &la);
+  shape_signature(src, b, &lb);
+  if (la != lb || memcmp(a, b, sizeof(int32_t) * (size_t)la) != 0 || dst->n_params != src->n_params)
+    ALCN_FAIL(ALCN_ERR_ARG, "alcn_net_copy_params: nets '%s' (%zu parameters) and '%s' (%zu) have different layers",
+              dst->name, dst->n_params, src->name, src->n_params);
+  ALCN_CHECK(alcn_copy(dst->be, dst->params, src->params, dst->n_params * sizeof(float)));
+  return alcn_sync(dst->be);
+}
+
 alcn_status alcn_net_save(alcn_net *n, FILE *f) {
   if (!n->finalized) ALCN_FAIL(ALCN_ERR_ARG, "net '%s': save before finalize", n->name);
   int32_t sig[1 + 7 * NET_MAX_LAYERS];

@@ -364,18 +364,8 @@ alcn_status skip_reinit_discriminator(skip_state *s) {
   ALCN_CHECK_GOTO(st, build_discriminator(s, &fresh[0], &fresh[1], " (re-init)"), done);
   for (int i = 0; i < 2; ++i) {
     ALCN_CHECK_GOTO(st, alcn_net_finalize(fresh[i], 1, alcn_rng_derive(seed, (uint64_t)i), ALCN_INIT_DCGAN), done);
-    size_t np_old, np_new;
-    float *dst = alcn_net_params(nets[i], &np_old);
-    const float *src = alcn_net_params(fresh[i], &np_new);
-    if (np_old != np_new) {
-      st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_ARG, SKIP_OWNER ": re-initialised D has %zu parameters, not %zu",
-                         np_new, np_old);
-      goto done;
-    }
-    ALCN_CHECK_GOTO(st, alcn_copy(s->be, dst, src, np_old * sizeof(float)), done);
+    ALCN_CHECK_GOTO(st, alcn_net_copy_params(nets[i], fresh[i]), done);
   }
-  /* the copies must finish before the temporary nets are freed */
-  ALCN_CHECK_GOTO(st, alcn_sync(s->be), done);
   s->reinits++;
 done:
   alcn_net_destroy(fresh[0]);

@@ -2,7 +2,8 @@
 /* Suite "net": the sequential network helper on the CPU backend — whole-net
  * gradients against finite differences, training actually learns, freeze,
  * save/load, BatchNorm forward modes, the paper's parameter counts, and
- * fused activations bitwise equal to separate ones on every CPU path. */
+ * fused activations bitwise equal to separate ones on every CPU path, and
+ * copying parameters between nets. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -275,6 +276,47 @@ START_TEST(test_cpu_backend_flushes_denormals) {
 }
 END_TEST
 
+/* alcn_net_copy_params: the parameters, and only they, come over; nets
+ * with other layers or not finalized are refused by name. */
+START_TEST(test_copy_params) {
+  alcn_net *a, *b, *c, *u;
+  ck_assert_int_eq(alcn_model_dae(&a, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_model_dae(&b, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_model_dae(&c, be, 3, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_model_dae(&u, be, 1, 28, 28, "paper"), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(a, 2, 1, ALCN_INIT_TORCH), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(b, 2, 2, ALCN_INIT_TORCH), ALCN_OK);
+  ck_assert_int_eq(alcn_net_finalize(c, 2, 1, ALCN_INIT_TORCH), ALCN_OK);
+  size_t na, nb;
+  float *pa = alcn_net_params(a, &na), *pb = alcn_net_params(b, &nb);
+  ck_assert_uint_eq(na, nb);
+  ck_assert_msg(memcmp(pa, pb, na * sizeof(float)) != 0, "seeds 1 and 2 gave the same parameters");
+  float *gb = alcn_net_grads(b, &nb);
+  for (size_t i = 0; i < nb; ++i) gb[i] = 0.5f;
+  ck_assert_int_eq(alcn_net_copy_params(b, a), ALCN_OK);
+  ck_assert_msg(memcmp(pa, pb, na * sizeof(float)) == 0, "parameters not copied");
+  for (size_t i = 0; i < nb; ++i) ck_assert_float_eq(gb[i], 0.5f); /* gradients stay */
+  /* and b now computes what a computes */
+  float x[2 * 784];
+  tu_fill_uniform(x, 2 * 784, 4, 0.f, 1.f);
+  const float *ya, *yb;
+  float y0[2 * 784];
+  ck_assert_int_eq(alcn_net_forward(a, x, 2, ALCN_NET_EVAL, &ya), ALCN_OK);
+  memcpy(y0, ya, sizeof y0);
+  ck_assert_int_eq(alcn_net_forward(b, x, 2, ALCN_NET_EVAL, &yb), ALCN_OK);
+  ck_assert_msg(memcmp(y0, yb, sizeof y0) == 0, "copied net computes something else");
+  ck_assert_int_eq(alcn_net_copy_params(c, a), ALCN_ERR_ARG); /* 3 input channels: other shapes */
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "different layers"));
+  ck_assert_int_eq(alcn_net_copy_params(u, a), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "not finalized"));
+  ck_assert_int_eq(alcn_net_copy_params(NULL, a), ALCN_ERR_ARG);
+  alcn_net_destroy(a);
+  alcn_net_destroy(b);
+  alcn_net_destroy(c);
+  alcn_net_destroy(u);
+}
+END_TEST
+
 /* One net of a fusion pair: forward (train), loss gradient probe, backward
  * to the input and the parameters, then an eval forward. */
 typedef struct fuse_run {
@@ -404,6 +446,7 @@ int main(void) {
       {"freeze", test_freeze_and_input_grad},  {"params", test_paper_param_counts},
       {"save_load", test_save_load_roundtrip}, {"errors", test_errors},
       {"denormals", test_cpu_backend_flushes_denormals}, {"forward_modes", test_forward_modes},
+      {"copy_params", test_copy_params},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     TCase *tc = tcase_create(cases[i].name);

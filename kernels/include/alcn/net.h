@@ -94,6 +94,12 @@ ALCN_API alcn_backend *alcn_net_backend(const alcn_net *net);
 /* Parameter and gradient arrays (backend memory) and their length, for tests and checks. */
 ALCN_API float *alcn_net_params(alcn_net *net, size_t *count);
 ALCN_API float *alcn_net_grads(alcn_net *net, size_t *count);
+/* dst's parameters (weights and biases) = src's: two finalized nets with the
+ * same layers (kinds and shapes) on the same backend; dst's gradients, Adam
+ * moments and BatchNorm running statistics stay as they are. Returns when
+ * the copy is done (src may be destroyed at once). Re-initialising a net:
+ * build and finalize a fresh one with the new seed, copy, destroy it. */
+ALCN_API alcn_status alcn_net_copy_params(alcn_net *dst, const alcn_net *src);
 /* 1 if every parameter is finite (downloads them; for NaN guards). */
 ALCN_API alcn_status alcn_net_check_finite(alcn_net *net, int *finite);
 /* One line per layer ("conv 1->16 k5 s1 p0  (24x24)  416 params") to f. */
