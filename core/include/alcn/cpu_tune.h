@@ -5,7 +5,10 @@
  * OPENBLAS_CORETYPE only when it is loaded, so a program calls this first
  * thing in main(): when the variable is unset and the CPU supports AVX-512 or
  * AVX2, it sets OPENBLAS_CORETYPE (SkylakeX or Haswell) and re-executes the
- * program once. A user's own OPENBLAS_CORETYPE is always respected. */
+ * program once. Under ALCN_CPU_ISA=avx2 it asks for Haswell even where
+ * OpenBLAS chose an AVX-512 core itself, so that the whole process (and the
+ * PyTorch peers, which inherit the variable) runs what a CPU without AVX-512
+ * would. A user's own OPENBLAS_CORETYPE is always respected. */
 #ifndef ALCN_CPU_TUNE_H
 #define ALCN_CPU_TUNE_H
 #ifdef __cplusplus
