@@ -317,6 +317,28 @@ START_TEST(test_copy_params) {
 }
 END_TEST
 
+/* The fused calls refuse what the plain ones refuse, and an input gradient
+ * without the activation output it is masked by, with a message. */
+START_TEST(test_fused_calls_refuse_bad_input) {
+  alcn_conv_dims d;
+  ck_assert_int_eq(alcn_conv_dims_init(&d, 1, 2, 6, 6, 4, 3, 3, 1, 0, 0, 0), ALCN_OK);
+  float in[72] = {0}, w[72] = {0}, out[64], din[72], dout[64] = {0};
+  ck_assert_int_eq(alcn_conv_forward_act(be, out, in, w, NULL, &d, (alcn_act)99, 0), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "unknown activation"));
+  ck_assert_int_eq(alcn_conv_forward_act(be, NULL, in, w, NULL, &d, ALCN_ACT_RELU, 0), ALCN_ERR_ARG);
+  ck_assert_int_eq(alcn_conv_backward_act(be, din, NULL, NULL, dout, in, w, &d, NULL, ALCN_ACT_RELU, 0), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "act_out"));
+  ck_assert_int_eq(alcn_conv_backward_act(be, din, NULL, NULL, dout, in, w, &d, in, (alcn_act)-1, 0), ALCN_ERR_ARG);
+  alcn_conv_dims unset = {0};
+  ck_assert_int_eq(alcn_conv_forward_act(be, out, in, w, NULL, &unset, ALCN_ACT_RELU, 0), ALCN_ERR_ARG);
+  ck_assert_ptr_nonnull(strstr(alcn_last_error(), "alcn_conv_dims_init"));
+  ck_assert_int_eq(alcn_linear_forward_act(be, out, in, w, NULL, 0, 4, 4, ALCN_ACT_RELU, 0), ALCN_ERR_ARG);
+  ck_assert_int_eq(alcn_linear_forward_act(be, out, in, w, NULL, 2, 4, 4, (alcn_act)7, 0), ALCN_ERR_ARG);
+  /* a frozen parameter-free call: no din, no mask needed */
+  ck_assert_int_eq(alcn_conv_backward_act(be, NULL, NULL, NULL, dout, in, w, &d, NULL, ALCN_ACT_RELU, 0), ALCN_OK);
+}
+END_TEST
+
 /* One net of a fusion pair: forward (train), loss gradient probe, backward
  * to the input and the parameters, then an eval forward. */
 typedef struct fuse_run {
@@ -446,7 +468,7 @@ int main(void) {
       {"freeze", test_freeze_and_input_grad},  {"params", test_paper_param_counts},
       {"save_load", test_save_load_roundtrip}, {"errors", test_errors},
       {"denormals", test_cpu_backend_flushes_denormals}, {"forward_modes", test_forward_modes},
-      {"copy_params", test_copy_params},
+      {"copy_params", test_copy_params}, {"fused_bad_input", test_fused_calls_refuse_bad_input},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     TCase *tc = tcase_create(cases[i].name);
