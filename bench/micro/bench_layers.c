@@ -213,7 +213,16 @@ static double hardware_peak(int isa, int threads, double *together) {
 
 /* The measured peak (GFLOP/s, 0 when not measured) and a case's share of it in percent. */
 static double g_peak;
-static double pct(double gflops) { return g_peak > 0 ? 100.0 * gflops / g_peak : NAN; }
+/* A share of the peak as text, "-" without a peak (--no-peak, or a GPU):
+ * one of 4 rotating buffers, so up to 4 may appear in one printf. */
+static const char *pct(double gflops) {
+  static char buf[4][16];
+  static int next;
+  char *b = buf[next++ & 3];
+  if (g_peak > 0) snprintf(b, sizeof buf[0], "%.1f", 100.0 * gflops / g_peak);
+  else snprintf(b, sizeof buf[0], "-");
+  return b;
+}
 
 /* ----------------------------------------------------------- per layer */
 typedef struct lcase {
@@ -272,7 +281,7 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
     tot[0] += tf;
     tot[1] += td;
     tot[2] += tw;
-    printf("#   %-36s %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f\n", L[i].name, tf * 1e3, fl / tf / 1e9,
+    printf("#   %-36s %9.2f %7.1f %5s %9.2f %7.1f %5s %9.2f %7.1f %5s\n", L[i].name, tf * 1e3, fl / tf / 1e9,
            pct(fl / tf / 1e9), td * 1e3, fl / td / 1e9, pct(fl / td / 1e9), tw * 1e3, fl / tw / 1e9,
            pct(fl / tw / 1e9));
   }
@@ -282,7 +291,7 @@ static alcn_status layer_breakdown(alcn_backend *be, int B, alcn_loss_kind lk, i
     TIME_MIN(tf, iters, alcn_linear_forward(be, out, in, w, bias, B, 256, 12800));
     TIME_MIN(td, iters, alcn_linear_backward(be, gin, NULL, NULL, gout, in, w, B, 256, 12800));
     TIME_MIN(tw, iters, alcn_linear_backward(be, NULL, dw, db, gout, in, w, B, 256, 12800));
-    printf("#   %-36s %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f %9.2f %7.1f %5.1f\n", "gen.fc     Linear(256,12800)",
+    printf("#   %-36s %9.2f %7.1f %5s %9.2f %7.1f %5s %9.2f %7.1f %5s\n", "gen.fc     Linear(256,12800)",
            tf * 1e3, fl / tf / 1e9, pct(fl / tf / 1e9), td * 1e3, fl / td / 1e9, pct(fl / td / 1e9), tw * 1e3,
            fl / tw / 1e9, pct(fl / tw / 1e9));
   }
@@ -426,7 +435,7 @@ int main(int argc, char **argv) {
         sb_teardown(&b);
         if (st != ALCN_OK) break;
         printf("%-10s loss=%-3s B=%-5d %9.2f ms [%.2f, %.2f]  %9.1f img/s  %7.2f GFLOP/step  %6.1f GFLOP/s  "
-               "%5.1f%% of peak\n",
+               "%5s%% of peak\n",
                r->kase, r->loss, r->B, r->med * 1e3, r->mn * 1e3, r->mx * 1e3, r->B / r->med, r->gflop,
                r->gflop / r->med, pct(r->gflop / r->med));
         fflush(stdout);
@@ -474,7 +483,7 @@ int main(int argc, char **argv) {
       const result *r = &res[i];
       double best = fmin(r->torch_native, r->torch_fast);
       if (isnan(best)) best = isnan(r->torch_native) ? r->torch_fast : r->torch_native;
-      printf("%-10s %-4s %6d %10.2f %10.2f %10.2f %7.2fx %9.1f %6.1f\n", r->kase, r->loss, r->B, r->med * 1e3,
+      printf("%-10s %-4s %6d %10.2f %10.2f %10.2f %7.2fx %9.1f %6s\n", r->kase, r->loss, r->B, r->med * 1e3,
              r->torch_native * 1e3, r->torch_fast * 1e3, best / r->med, r->gflop / r->med, pct(r->gflop / r->med));
     }
   }

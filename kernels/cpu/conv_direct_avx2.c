@@ -186,6 +186,55 @@ FC_EDGE(3, 1)
 FC_EDGE(5, 0)
 FC_EDGE(5, 1)
 
+/* The edges of a row of a "full" correlation as blocks of 6 pixels, the E
+ * edge pixels with their inner neighbours: the left block q = j < 6 skips
+ * the taps s < E-j, the right block q = Wo-6+j the taps s >= 6-j (those that
+ * read padding), the other taps in the (ci, r, s) order of fc_NR: the bits of
+ * fce_SS_SIDE and fc_NR. In fce_SS_SIDE the pixel next to the interior makes
+ * one chain of E FMAs per (ci, r) while its side does SS*E/2 FMAs in all:
+ * at 4 cycles an FMA the chain, not the two FMA pipes, sets the pace (about
+ * 60% of the peak for SS = 5). With the inner neighbours in the block the
+ * work per (ci, r) grows to match the longest chain (SS taps): for SS = 5,
+ * 20 taps of work against a chain of 5 taps. Needs Wo >= 12 (the blocks
+ * apart). o: outT + p*Wo*M + m0; x0: img + p*Wp; qr: Wo-6. */
+#define FC_EDGE6(SS, SIDE)                                                                                \
+  TGT static void fce6_##SS##_##SIDE(float *o, int M, const float *At, const float *x0, int Ci,          \
+                                     size_t HpWp, int Wp, int R, int rlo, int rhi, int qr) {             \
+    enum { E = SS - 1, NB = 6, LEFT = SIDE == 0 };                                                        \
+    __m256 acc[NB][2];                                                                                    \
+    _Pragma("GCC unroll 8") for (int j = 0; j < NB; ++j) {                                                \
+      acc[j][0] = _mm256_setzero_ps();                                                                    \
+      acc[j][1] = _mm256_setzero_ps();                                                                    \
+    }                                                                                                     \
+    const int q0 = LEFT ? 0 : qr;                                                                         \
+    for (int ci = 0; ci < Ci; ++ci)                                                                       \
+      for (int r = rlo; r < rhi; ++r) {                                                                   \
+        const float *x = x0 + ci * HpWp + (size_t)r * Wp + q0;                                            \
+        const float *a = At + (size_t)((ci * R + r) * SS) * M;                                            \
+        _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                            \
+          const __m256 w0 = _mm256_loadu_ps(a + (size_t)s * M), w1 = _mm256_loadu_ps(a + (size_t)s * M + 8); \
+          /* fresh broadcasts per tap, as in fc_NR (else the shared ones spill) */                        \
+          const float *xs = x + s;                                                                        \
+          __asm__("" : "+r"(xs));                                                                         \
+          _Pragma("GCC unroll 8") for (int j = 0; j < NB; ++j) {                                          \
+            if (LEFT ? s >= E - j : s < NB - j) {                                                         \
+              const __m256 xv = _mm256_broadcast_ss(xs + j);                                              \
+              acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);                                             \
+              acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);                                             \
+            }                                                                                             \
+          }                                                                                               \
+        }                                                                                                 \
+      }                                                                                                   \
+    _Pragma("GCC unroll 8") for (int j = 0; j < NB; ++j) {                                                \
+      _mm256_storeu_ps(o + (size_t)(q0 + j) * M, acc[j][0]);                                              \
+      _mm256_storeu_ps(o + (size_t)(q0 + j) * M + 8, acc[j][1]);                                          \
+    }                                                                                                     \
+  }
+FC_EDGE6(3, 0)
+FC_EDGE6(3, 1)
+FC_EDGE6(5, 0)
+FC_EDGE6(5, 1)
+
 /* fc_NR, and fce_SS_SIDE with (rlo, rhi, qr) for its last three arguments */
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
@@ -193,7 +242,10 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
                               int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e) {
   static const fc_fn fn[7] = {NULL, fc_1, fc_2, NULL, fc_4, fc_5, fc_6}; /* by width */
   const size_t HpWp = (size_t)Hp * Wp;
-  const fc_fn left = S == 5 ? fce_5_0 : fce_3_0, right = S == 5 ? fce_5_1 : fce_3_1; /* when e > 0 */
+  /* when e > 0: 6-pixel edge blocks where the row has room for both */
+  const int wide = e && Wo >= 12, eb = wide ? 6 : e; /* pixels each edge call does */
+  const fc_fn left = wide ? (S == 5 ? fce6_5_0 : fce6_3_0) : (S == 5 ? fce_5_0 : fce_3_0);
+  const fc_fn right = wide ? (S == 5 ? fce6_5_1 : fce6_3_1) : (S == 5 ? fce_5_1 : fce_3_1);
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
@@ -206,11 +258,11 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
     }
     for (int m = 0; m < M; m += 16) {
       if (e) {
-        left(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
-        right(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - e);
+        left(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - eb);
+        right(orow + m, M, At + m, img + (size_t)p * Wp, Ci, HpWp, Wp, R, rlo, rhi, Wo - eb);
       }
-      for (int q = e; q < Wo - e;) {
-        const int k = fc_width(Wo - e - q);
+      for (int q = eb; q < Wo - eb;) {
+        const int k = fc_width(Wo - eb - q);
         fn[k](orow + (size_t)q * M + m, M, At + m, img + (size_t)p * Wp + q, Ci, HpWp, Wp, R, S, rlo, rhi);
         q += k;
       }

@@ -240,14 +240,18 @@ static void fast_vs_ref(int idx) {
  * ConvT(16,1,5) 6x7 -> 10x11 and 20x19 -> 24x23 (one output channel: the
  * row kernel of conv_direct.c, one and two groups of 16 pixels), and
  * ConvT(32,16,5) 3x14 -> 7x18, 4x20 -> 8x24 and 3x23 -> 7x27: rows of 10, 16
- * and 19 pixels between the edges, which the AVX2 path cuts into blocks of 5
- * and 6 pixels (5+5, 6+5+5, 6+6+6+1). */
-enum { FC_GEO = 7 };
+ * and 19 pixels between the edges; the AVX2 path takes the edges of rows of
+ * 12 or more pixels as 6-pixel blocks and cuts the middle into blocks of 5
+ * and 6 (18: 6+6+6, 24: 6+6+6+6, 27: 6+5+5+5+6), plus ConvT(16,16,3)
+ * 5x12 -> 7x14 and ConvT(16,16,5) 3x8 -> 7x12 (S = 3 in 6-pixel edge blocks;
+ * edge blocks and nothing between). */
+enum { FC_GEO = 9 };
 START_TEST(test_full_correlation_fma_chain) {
   static const shape geo[FC_GEO] = {{2, 32, 6, 7, 16, 5, 5, 1, 0, 0, 1},  {2, 16, 9, 5, 16, 3, 3, 1, 0, 0, 1},
                                     {2, 16, 6, 7, 1, 5, 5, 1, 0, 0, 1},   {1, 16, 20, 19, 1, 5, 5, 1, 0, 0, 1},
                                     {1, 32, 3, 14, 16, 5, 5, 1, 0, 0, 1}, {1, 32, 4, 20, 16, 5, 5, 1, 0, 0, 1},
-                                    {1, 32, 3, 23, 16, 5, 5, 1, 0, 0, 1}};
+                                    {1, 32, 3, 23, 16, 5, 5, 1, 0, 0, 1}, {2, 16, 5, 12, 16, 3, 3, 1, 0, 0, 1},
+                                    {1, 16, 3, 8, 16, 5, 5, 1, 0, 0, 1}};
   const int isa = _i / FC_GEO;
   if (!isa_use(isa, "conv full_correlation_fma_chain") || isa == ALCN_ISA_PORTABLE) return;
   const shape s = geo[_i % FC_GEO];
