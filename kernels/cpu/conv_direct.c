@@ -410,6 +410,8 @@ int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img
 #if ALCN_HAVE_DIRECT
   if (alcn_cpu_isa_active() == ALCN_ISA_AVX512)
     return alcn_conv_direct_f1_avx512(out, bias, A, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
+  if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
+    return alcn_conv_direct_f1_avx2(out, bias, A, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
 #endif
   (void)out; (void)bias; (void)A; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
   (void)y0; (void)y1;

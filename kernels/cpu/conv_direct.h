@@ -37,8 +37,8 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
 /* F for one output channel: out (Ho, Wo) (=) plus bias; A (Ci*R*S) the
  * weights in tap order; img (Ci, Hp, Wp) plus slack, rows outside [y0, y1)
  * zero padding (skipped). Same bits as F with M = 1. Returns 0, writing
- * nothing, where it does not apply (not AVX-512, Wo > 32, S not 3 or 5):
- * use F then. */
+ * nothing, where it does not apply (the portable path, Wo > 32, S not 3 or
+ * 5): use F then. Reads up to 48 floats from the start of an image row. */
 int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp, int R,
                         int S, int Ho, int Wo, int y0, int y1);
 
@@ -80,6 +80,8 @@ void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *
 void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
                              const int *off, int T, int Wp, int Ho, int Wo, float *wide);
+int alcn_conv_direct_f1_avx2(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
+                             int R, int S, int Ho, int Wo, int y0, int y1);
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
                               int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e);
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,

@@ -87,6 +87,90 @@ void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int
   }
 }
 
+/* ------------------------------------------------------------------ F1 */
+/* F for one output channel (M == 1), row-wise, as f1_rows_SS of
+ * conv_direct.c: RB output rows times four 8-pixel groups (Wo <= 32) in
+ * 4*RB accumulators. Each image row is visited once per channel: for each
+ * tap s its four shifted vectors are loaded once (unaligned) and every
+ * output row that the image row reaches takes them with its weight.
+ * Image rows outside [y0, y1) are padding and are skipped. For each output
+ * the taps run in the order (ci, r, s): the bits of f_block_1 (and of the
+ * AVX-512 f1_rows). Reads up to 36 floats from the start of a row. */
+#define F1_RB 2
+#define F1_ROWS(SS)                                                                                    \
+  TGT static void f1_rows_##SS(float *out, float bias, const float *A, const float *img, int Ci,        \
+                               size_t HpWp, int Wp, int R, int Wo, int p0, int nr, int y0, int y1) {    \
+    enum { RB = F1_RB, NV = 4 };                                                                       \
+    __m256 acc[RB][NV];                                                                                \
+    _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j)                                               \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_setzero_ps();          \
+    const int ya = p0 > y0 ? p0 : y0, yb = p0 + nr - 1 + R < y1 ? p0 + nr - 1 + R : y1;                \
+    for (int ci = 0; ci < Ci; ++ci) {                                                                  \
+      const float *a = A + (size_t)ci * R * SS;                                                        \
+      for (int y = ya; y < yb; ++y) {                                                                  \
+        const float *x = img + ci * HpWp + (size_t)y * Wp;                                             \
+        const float *ar[RB];                                                                           \
+        int on[RB];                                                                                    \
+        _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                         \
+          const int r = y - (p0 + j);                                                                  \
+          on[j] = j < nr && r >= 0 && r < R;                                                           \
+          ar[j] = a + (size_t)(on[j] ? r : 0) * SS;                                                    \
+        }                                                                                              \
+        if (on[0] && on[1]) {                                                                          \
+          _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                       \
+            const __m256 w0 = _mm256_broadcast_ss(ar[0] + s), w1 = _mm256_broadcast_ss(ar[1] + s);     \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; ++v) {                                     \
+              const __m256 xv = _mm256_loadu_ps(x + s + 8 * v);                                        \
+              acc[0][v] = _mm256_fmadd_ps(xv, w0, acc[0][v]);                                          \
+              acc[1][v] = _mm256_fmadd_ps(xv, w1, acc[1][v]);                                          \
+            }                                                                                          \
+          }                                                                                            \
+        } else {                                                                                       \
+          const int j = on[0] ? 0 : 1;                                                                 \
+          _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                       \
+            const __m256 w = _mm256_broadcast_ss(ar[j] + s);                                           \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; ++v) {                                     \
+              const __m256 xv = _mm256_loadu_ps(x + s + 8 * v);                                        \
+              if (j == 0) acc[0][v] = _mm256_fmadd_ps(xv, w, acc[0][v]);                               \
+              else acc[1][v] = _mm256_fmadd_ps(xv, w, acc[1][v]);                                      \
+            }                                                                                          \
+          }                                                                                            \
+        }                                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+    const __m256 bv = _mm256_set1_ps(bias);                                                            \
+    _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                             \
+      if (j >= nr) break;                                                                              \
+      float *o = out + (size_t)(p0 + j) * Wo;                                                          \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; ++v) {                                           \
+        const int left = Wo - 8 * v;                                                                   \
+        if (left >= 8) _mm256_storeu_ps(o + 8 * v, _mm256_add_ps(acc[j][v], bv));                      \
+        else if (left > 0) _mm256_maskstore_ps(o + 8 * v, tail_mask(left), _mm256_add_ps(acc[j][v], bv)); \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+
+/* lanes [0, n) on, n in [1, 8) */
+TGT static inline __m256i tail_mask(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+F1_ROWS(3)
+F1_ROWS(5)
+
+int alcn_conv_direct_f1_avx2(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
+                             int R, int S, int Ho, int Wo, int y0, int y1) {
+  if (Wo > 32 || Wo > Wp || (S != 3 && S != 5)) return 0;
+  const size_t HpWp = (size_t)Hp * Wp;
+  for (int p0 = 0; p0 < Ho; p0 += F1_RB) {
+    const int nr = Ho - p0 < F1_RB ? Ho - p0 : F1_RB;
+    if (S == 5)
+      f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+    else
+      f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+  }
+  return 1;
+}
+
 /* ------------------------------------------------------------------ FC */
 /* Channel-vectorised F, 16 channels (2 vectors) times NR consecutive output
  * pixels of one row in 2*NR accumulators; kernel rows r in [rlo, rhi) only,
