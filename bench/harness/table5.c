@@ -22,8 +22,9 @@
  * torch.compile; the table shows a column per peer and our speed-up over the
  * fastest (torch_ms); the paper's own
  * Table 5 (reports/reference/table5_complexity.csv) is a third column,
- * "published, GTX 1080 Ti". --rounds R measures ours then the peers R times
- * over and gives medians, and each ratio's median and range over the rounds
+ * "published, GTX 1080 Ti". --rounds R measures ours and the peers R times
+ * over (ours first in odd rounds, the peers first in even ones) and gives
+ * medians, and each ratio's median and range over the rounds
  * (table5_rounds.c). --json FILE writes the table; --out DIR writes
  * one record per case to DIR/table5/<case-id>.json (alcnbench.table5/1).
  * This file: the command itself; the pieces are listed in table5.h. */
@@ -169,13 +170,38 @@ int alcn_cmd_table5(int argc, char **argv) {
   t5_peers peers = {0};
   bt_load load; /* is the machine otherwise idle? from here to the last peer */
   bt_load_begin(&load);
+  /* Rounds alternate the order: ours then the peers in rounds 1, 3, 5, ...,
+   * the peers then ours in rounds 2, 4, ... On a machine whose speed drifts
+   * over minutes a fixed order would tilt every round's ratio the same way;
+   * alternating tilts them both ways, and the median sits between. The peers
+   * run the cases of round 1's items (into `ahead`, whose peer times then
+   * join ours). */
+  t5_item *ahead = o.rounds > 1 ? calloc(cap, sizeof *ahead) : NULL;
+  if (o.rounds > 1 && !ahead) {
+    free(items);
+    free(rounds);
+    alcn_registry_free(&reg);
+    fprintf(stderr, "alcnbench table5: out of memory\n");
+    return 1;
+  }
   for (int r = 0; r < o.rounds; ++r) {
     t5_item *ri = rounds + (size_t)r * cap;
-    if (o.rounds > 1 && !o.quiet) fprintf(stderr, "table5: round %d of %d\n", r + 1, o.rounds);
+    const int peers_first = r % 2;
+    if (o.rounds > 1 && !o.quiet)
+      fprintf(stderr, "table5: round %d of %d (%s)\n", r + 1, o.rounds,
+              peers_first ? "the peers, then ours" : "ours, then the peers");
+    if (peers_first) {
+      memcpy(ahead, rounds, (size_t)n * sizeof *ahead);
+      t5_run_peers(&o, &peers, ahead, n);
+    }
     n = measure_items(&o, ms, nm, ns, nn, r ? rounds : NULL, ri, &rc);
-    t5_run_peers(&o, &peers, ri, n);
+    if (peers_first)
+      t5_take_peers_from(ri, ahead, n);
+    else
+      t5_run_peers(&o, &peers, ri, n);
   }
   t5_combine_rounds(items, rounds, o.rounds, cap, n, peers.n);
+  free(ahead);
   free(rounds);
   for (int i = 0; i < n; ++i) annotate_published(&items[i], paper, npaper, dataset_col);
   o.other_load = bt_load_other(&load);

@@ -111,6 +111,9 @@ const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *la
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
 /* Each case's fastest peer (fastest, torch_*_ms) from peer[].ms. */
 void t5_pick_fastest(t5_item *items, int n, int n_peers);
+/* The peer times of `from` (t5_run_peers on the same items, same cases) into
+ * items: case by case where method, noise, case and batch agree. */
+void t5_take_peers_from(t5_item *items, const t5_item *from, int n);
 
 /* table5_rounds.c: out[0..n) from rounds[r * stride + i] (r < n_rounds, the
  * same items in the same order each round; every peer index the same). */

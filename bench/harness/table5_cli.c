@@ -22,8 +22,9 @@ static const alcn_argspec SPECS[] = {
     {"latency-batch", "B", "batch of the latency row (default 1; 0 = none)", F_LAT, 0},
     {"iters", "N", "timed runs (default 5)", F_ITERS, 0},
     {"warmup", "N", "warm-up runs before them (default 2)", F_WARMUP, 0},
-    {"rounds", "R", "measure ours then the peers R times over; the table gives the medians and each ratio's range "
-                    "over the rounds (default 1; 3-5 on a shared machine, whose speed drifts)", F_ROUNDS, 0},
+    {"rounds", "R", "measure ours and the peers R times over, ours first in odd rounds and the peers first in even "
+                    "ones; the table gives the medians and each ratio's range over the rounds (default 1; 3-5 on a "
+                    "shared machine, whose speed drifts)", F_ROUNDS, 0},
     {"latency-iters", "N", "timed runs of the latency row, ours and the peers' (default 200: one run is ~1 ms)",
      F_LAT_ITERS, 0},
     {"loss", "mse|ffl", "training loss (default mse)", F_LOSS, 0},

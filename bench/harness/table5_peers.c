@@ -187,6 +187,25 @@ void t5_pick_fastest(t5_item *items, int n, int n_peers) {
     }
 }
 
+void t5_take_peers_from(t5_item *items, const t5_item *from, int n) {
+  clear_peer_times(items, n);
+  for (int i = 0; i < n; ++i) {
+    t5_item *it = &items[i];
+    const t5_item *f = &from[i];
+    if (strcmp(it->method, f->method) || strcmp(it->noise, f->noise)) continue;
+    for (int j = 0; j < it->n && j < f->n; ++j) {
+      t5_case *c = &it->c[j];
+      const t5_case *fc = &f->c[j];
+      if (strcmp(c->kase, fc->kase) || c->batch != fc->batch) continue;
+      memcpy(c->peer, fc->peer, sizeof c->peer);
+      c->fastest = fc->fastest;
+      c->torch_ms = fc->torch_ms;
+      c->torch_native_ms = fc->torch_native_ms;
+      c->torch_fast_ms = fc->torch_fast_ms;
+    }
+  }
+}
+
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
   char why[256];
   clear_peer_times(items, n);

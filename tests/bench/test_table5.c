@@ -62,6 +62,8 @@ static const char *str(const cJSON *o, const char *k) {
 
 static int is_null(const cJSON *o, const char *k) { return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, k)); }
 
+static int g_loud; /* 1: without --quiet (the progress lines on stderr) */
+
 static int run(const char *const *extra, int n_extra) {
   char json[600], out[600];
   snprintf(json, sizeof json, "%s/t5.json", tmp);
@@ -72,7 +74,8 @@ static int run(const char *const *extra, int n_extra) {
                         "--out", out, "--quiet"};
   char *argv[64];
   int argc = 0;
-  for (size_t i = 0; i < sizeof base / sizeof *base; ++i) argv[argc++] = (char *)base[i];
+  for (size_t i = 0; i < sizeof base / sizeof *base; ++i)
+    if (!g_loud || strcmp(base[i], "--quiet")) argv[argc++] = (char *)base[i];
   for (int i = 0; i < n_extra; ++i) argv[argc++] = (char *)extra[i];
   argv[argc] = NULL;
   /* strtok in the flag parser writes into list values: give it copies */
@@ -475,6 +478,37 @@ START_TEST(test_rounds) {
   char log[8192];
   ck_assert(read_log(log, sizeof log));
   ck_assert_int_eq(count_lines(log), 3 * 4); /* per round: two variants x (timed batch, latency batch) */
+}
+END_TEST
+
+/* The rounds alternate which side runs first (ours in rounds 1 and 3, the
+ * peers in round 2), as the progress lines show and the table's JSON says;
+ * round 2's peer times still land on their cases. */
+START_TEST(test_rounds_alternate) {
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--rounds", "3"};
+  static char err[1 << 16];
+  g_loud = 1;
+  const int rc = run_err(extra, 6, err, sizeof err);
+  g_loud = 0;
+  ck_assert_int_eq(rc, 0);
+  const char *r[4] = {strstr(err, "table5: round 1 of 3"), strstr(err, "table5: round 2 of 3"),
+                      strstr(err, "table5: round 3 of 3"), err + strlen(err)};
+  for (int k = 0; k < 3; ++k) {
+    ck_assert_msg(r[k] && r[k] < r[k + 1], "round %d's progress line missing or out of order:\n%s", k + 1, err);
+    const char *ours = strstr(r[k], "table5: measuring dae"), *peer = strstr(r[k], "table5: running the PyTorch peer");
+    ck_assert_msg(ours && ours < r[k + 1] && peer && peer < r[k + 1], "round %d: ours or the peer did not run", k + 1);
+    ck_assert_msg(k == 1 ? peer < ours : ours < peer, "round %d ran %s first, want %s", k + 1,
+                  peer < ours ? "the peer" : "ours", k == 1 ? "the peer" : "ours");
+  }
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  const cJSON *first = cJSON_GetObjectItemCaseSensitive(root, "rounds_first");
+  ck_assert_int_eq(cJSON_GetArraySize(first), 3);
+  ck_assert_str_eq(cJSON_GetArrayItem(first, 0)->valuestring, "ours");
+  ck_assert_str_eq(cJSON_GetArrayItem(first, 1)->valuestring, "peers");
+  ck_assert_str_eq(cJSON_GetArrayItem(first, 2)->valuestring, "ours");
+  ck_assert_int_eq(check_peer_rows(rows, 1, 1), 3 + 5); /* every peer time where it belongs, round 2's too */
+  cJSON_Delete(root);
 }
 END_TEST
 
@@ -911,6 +945,7 @@ static Suite *suite(void) {
   tcase_add_test(tp, test_peer_cases_and_ratios);
   tcase_add_test(tp, test_peer_one_variant);
   tcase_add_test(tp, test_rounds);
+  tcase_add_test(tp, test_rounds_alternate);
   tcase_add_test(tp, test_rounds_failure_said_once);
   tcase_add_test(tp, test_peer_not_run);
   tcase_add_test(tp, test_peer_garbage_one_variant);
