@@ -230,61 +230,22 @@ static int fc_width(int left) {
 }
 
 /* The edges of a row of a "full" correlation (image columns [E, Wo), E =
- * SS-1), as fce_SS in conv_direct.c but one side per call (2E accumulators
- * per side fill the 16 registers otherwise): left pixels q = j < E skip the
- * taps s < E-j, right pixels q = qr+j (qr = Wo-E) the taps s >= E-j; the
- * other taps run in the (ci, r, s) order of fc_NR. o: outT + p*Wo*M + m0;
- * x0: img + p*Wp. */
-#define FC_EDGE(SS, SIDE)                                                                               \
-  TGT static void fce_##SS##_##SIDE(float *o, int M, const float *At, const float *x0, int Ci,          \
-                                    size_t HpWp, int Wp, int R, int rlo, int rhi, int qr) {             \
-    enum { E = SS - 1, LEFT = SIDE == 0 };                                                               \
-    __m256 acc[E][2];                                                                                    \
-    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                                \
-      acc[j][0] = _mm256_setzero_ps();                                                                   \
-      acc[j][1] = _mm256_setzero_ps();                                                                   \
-    }                                                                                                    \
-    const int q0 = LEFT ? 0 : qr;                                                                        \
-    for (int ci = 0; ci < Ci; ++ci)                                                                      \
-      for (int r = rlo; r < rhi; ++r) {                                                                  \
-        const float *x = x0 + ci * HpWp + (size_t)r * Wp + q0;                                           \
-        const float *a = At + (size_t)((ci * R + r) * SS) * M;                                           \
-        _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                           \
-          const __m256 w0 = _mm256_loadu_ps(a + (size_t)s * M), w1 = _mm256_loadu_ps(a + (size_t)s * M + 8); \
-          _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                          \
-            if (LEFT ? s >= E - j : s < E - j) {                                                         \
-              const __m256 xv = _mm256_broadcast_ss(x + j + s);                                          \
-              acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);                                            \
-              acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);                                            \
-            }                                                                                            \
-          }                                                                                              \
-        }                                                                                                \
-      }                                                                                                  \
-    _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                                \
-      _mm256_storeu_ps(o + (size_t)(q0 + j) * M, acc[j][0]);                                             \
-      _mm256_storeu_ps(o + (size_t)(q0 + j) * M + 8, acc[j][1]);                                         \
-    }                                                                                                    \
-  }
-FC_EDGE(3, 0)
-FC_EDGE(3, 1)
-FC_EDGE(5, 0)
-FC_EDGE(5, 1)
-
-/* The edges of a row of a "full" correlation as blocks of 6 pixels, the E
- * edge pixels with their inner neighbours: the left block q = j < 6 skips
- * the taps s < E-j, the right block q = Wo-6+j the taps s >= 6-j (those that
- * read padding), the other taps in the (ci, r, s) order of fc_NR: the bits of
- * fce_SS_SIDE and fc_NR. In fce_SS_SIDE the pixel next to the interior makes
- * one chain of E FMAs per (ci, r) while its side does SS*E/2 FMAs in all:
- * at 4 cycles an FMA the chain, not the two FMA pipes, sets the pace (about
- * 60% of the peak for SS = 5). With the inner neighbours in the block the
- * work per (ci, r) grows to match the longest chain (SS taps): for SS = 5,
- * 20 taps of work against a chain of 5 taps. Needs Wo >= 12 (the blocks
- * apart). o: outT + p*Wo*M + m0; x0: img + p*Wp; qr: Wo-6. */
-#define FC_EDGE6(SS, SIDE)                                                                                \
-  TGT static void fce6_##SS##_##SIDE(float *o, int M, const float *At, const float *x0, int Ci,          \
-                                     size_t HpWp, int Wp, int R, int rlo, int rhi, int qr) {             \
-    enum { E = SS - 1, NB = 6, LEFT = SIDE == 0 };                                                        \
+ * SS-1), as fce_SS in conv_direct.c but one side per call, in blocks of NB
+ * pixels: the left block q = j < NB skips the taps s < E-j, the right block
+ * q = qr+j (qr = Wo-NB) the taps s >= NB-j (those that read padding); the
+ * other taps run in the (ci, r, s) order of fc_NR: the same bits. NB = E
+ * (the edge pixels alone, 2E accumulators) where a row is short; NB = 6
+ * where Wo >= 12 (the blocks apart): there the edge pixels go with their
+ * inner neighbours. With NB = E the pixel next to the interior makes one
+ * chain of E FMAs per (ci, r) while the block does SS*E/2 FMAs in all: at 4
+ * cycles an FMA the chain, not the two FMA pipes, sets the pace (about 60%
+ * of the peak for SS = 5); with NB = 6 the work per (ci, r) grows to match
+ * the longest chain (SS = 5: 20 taps of work against a chain of 5).
+ * o: outT + p*Wo*M + m0; x0: img + p*Wp. */
+#define FC_EDGE(SS, SIDE, NB)                                                                             \
+  TGT static void fce_##SS##_##SIDE##_##NB(float *o, int M, const float *At, const float *x0, int Ci,     \
+                                           size_t HpWp, int Wp, int R, int rlo, int rhi, int qr) {       \
+    enum { E = SS - 1, LEFT = SIDE == 0 };                                                                \
     __m256 acc[NB][2];                                                                                    \
     _Pragma("GCC unroll 8") for (int j = 0; j < NB; ++j) {                                                \
       acc[j][0] = _mm256_setzero_ps();                                                                    \
@@ -314,12 +275,16 @@ FC_EDGE(5, 1)
       _mm256_storeu_ps(o + (size_t)(q0 + j) * M + 8, acc[j][1]);                                          \
     }                                                                                                     \
   }
-FC_EDGE6(3, 0)
-FC_EDGE6(3, 1)
-FC_EDGE6(5, 0)
-FC_EDGE6(5, 1)
+FC_EDGE(3, 0, 2)
+FC_EDGE(3, 1, 2)
+FC_EDGE(5, 0, 4)
+FC_EDGE(5, 1, 4)
+FC_EDGE(3, 0, 6)
+FC_EDGE(3, 1, 6)
+FC_EDGE(5, 0, 6)
+FC_EDGE(5, 1, 6)
 
-/* fc_NR, and fce_SS_SIDE with (rlo, rhi, qr) for its last three arguments */
+/* fc_NR, and fce_SS_SIDE_NB with (rlo, rhi, qr) for its last three arguments */
 typedef void (*fc_fn)(float *, int, const float *, const float *, int, size_t, int, int, int, int, int);
 
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp, int R,
@@ -328,8 +293,8 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
   const size_t HpWp = (size_t)Hp * Wp;
   /* when e > 0: 6-pixel edge blocks where the row has room for both */
   const int wide = e && Wo >= 12, eb = wide ? 6 : e; /* pixels each edge call does */
-  const fc_fn left = wide ? (S == 5 ? fce6_5_0 : fce6_3_0) : (S == 5 ? fce_5_0 : fce_3_0);
-  const fc_fn right = wide ? (S == 5 ? fce6_5_1 : fce6_3_1) : (S == 5 ? fce_5_1 : fce_3_1);
+  const fc_fn left = wide ? (S == 5 ? fce_5_0_6 : fce_3_0_6) : (S == 5 ? fce_5_0_4 : fce_3_0_2);
+  const fc_fn right = wide ? (S == 5 ? fce_5_1_6 : fce_3_1_6) : (S == 5 ? fce_5_1_4 : fce_3_1_2);
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
