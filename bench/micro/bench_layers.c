@@ -19,6 +19,9 @@
  * thread count times one thread's best, and what that many threads reach at
  * once (less on a shared host); the header names the path and both, and every
  * case and layer prints its share of the peak (--no-peak skips the probe).
+ * The probe runs again after the cases; where the machine's speed drifted
+ * (the second reads over 10% more, or a case ran above the first), the
+ * larger is the peak and the cases' shares of it are printed again.
  * Usage: bench_layers [--batch B...] [--loss mse|ffl...] [--cases c...]
  *        [--iters n] [--warmup n] [--threads T] [--device cpu|cuda|auto]
  *        [--layers] [--no-torch] [--no-peak] [--json FILE] */
@@ -318,6 +321,27 @@ typedef struct result {
   double med, mn, mx, gflop, torch_native, torch_fast;
 } result;
 
+/* The probe again after the cases. On a shared host a probe can fall in a
+ * slow phase (seen: 119 GFLOP/s for two threads that ran a case at 133 a
+ * minute later, against 204 in a quiet phase), and a share of such a peak
+ * means nothing. When the second probe reads more, or a case ran above the
+ * first, the larger becomes the peak (of the summary and the JSON) and each
+ * case's share of it is printed again. */
+static void repeak(int pisa, int threads, const result *res, int nres) {
+  double together = 0, best_case = 0;
+  const double before = g_peak, after = hardware_peak(pisa, threads, &together);
+  for (int i = 0; i < nres; ++i) best_case = fmax(best_case, res[i].gflop / res[i].med);
+  printf("# FMA peak again after the cases: %.1f GFLOP/s (%d threads at once: %.1f); before them: %.1f\n", after,
+         threads, together, before);
+  if (after <= 1.1 * before && best_case <= before) return;
+  g_peak = fmax(before, after);
+  printf("# warning: the machine's speed drifted between the probes (a shared host): the shares below are of the "
+         "larger peak, %.1f GFLOP/s\n", g_peak);
+  for (int i = 0; i < nres; ++i)
+    printf("#   %-10s loss=%-3s B=%-5d %6.1f GFLOP/s  %5s%% of peak\n", res[i].kase, res[i].loss, res[i].B,
+           res[i].gflop / res[i].med, pct(res[i].gflop / res[i].med));
+}
+
 static int parse_list(int argc, char **argv, int *i, const char **out, int cap) {
   int n = 0;
   while (*i + 1 < argc && argv[*i + 1][0] != '-' && n < cap) out[n++] = argv[++*i];
@@ -450,6 +474,7 @@ int main(int argc, char **argv) {
     }
   }
   alcn_backend_destroy(be);
+  if (g_peak > 0 && !rc) repeak(pisa, threads, res, nres);
   /* the PyTorch peer, both deconv variants, the same cases / threads */
   char why[512], version[48];
   tp_peer peer;
