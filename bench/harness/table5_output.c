@@ -181,8 +181,8 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
     if (items[i].ok) dev = items[i].device;
   char rounds[128] = "";
   if (o->rounds > 1)
-    snprintf(rounds, sizeof rounds, "; %d rounds (ours first, then the peers first, in turn), medians of the rounds' medians",
-             o->rounds);
+    snprintf(rounds, sizeof rounds,
+             "; %d rounds (ours first, then the peers first, in turn), medians of the rounds' medians", o->rounds);
   printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up (latency row: %d after %d), "
          "median [min, max]%s (%s), OPENBLAS_CORETYPE=%s\n",
          o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup, o->lat_iters, t5_lat_warmup(o), rounds,
