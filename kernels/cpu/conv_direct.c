@@ -113,11 +113,10 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
  * [y0, y1) are padding and are skipped. For each output the taps still run
  * in the order (ci, r, s): the bits are those of f_block_1. Reads up to 48
  * floats from the start of a row (slack after the last). */
-#define F1_RB 4
 #define F1_ROWS(SS)                                                                                 \
   TGT static void f1_rows_##SS(float *out, float bias, const float *A, const float *img, int Ci,     \
                                size_t HpWp, int Wp, int R, int Wo, int p0, int nr, int y0, int y1) { \
-    enum { RB = F1_RB };                                                                            \
+    enum { RB = ALCN_F1_RB_AVX512 };                                                                       \
     __m512 acc[RB][2];                                                                              \
     _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                          \
       acc[j][0] = _mm512_setzero_ps();                                                              \
@@ -164,18 +163,12 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
 F1_ROWS(3)
 F1_ROWS(5)
 
-int alcn_conv_direct_f1_avx512(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
-                               int R, int S, int Ho, int Wo, int y0, int y1) {
-  if (Wo > 32 || Wo > Wp || (S != 3 && S != 5)) return 0;
-  const size_t HpWp = (size_t)Hp * Wp;
-  for (int p0 = 0; p0 < Ho; p0 += F1_RB) {
-    const int nr = Ho - p0 < F1_RB ? Ho - p0 : F1_RB;
-    if (S == 5)
-      f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
-    else
-      f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
-  }
-  return 1;
+void alcn_conv_direct_f1_rows_avx512(float *out, float bias, const float *A, const float *img, int Ci, size_t HpWp,
+                                     int Wp, int R, int S, int Wo, int p0, int nr, int y0, int y1) {
+  if (S == 5)
+    f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+  else
+    f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
 }
 
 
@@ -408,14 +401,24 @@ void alcn_conv_direct_f(float *out, const float *bias, const float *At, int M, c
 int alcn_conv_direct_f1(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp, int R,
                         int S, int Ho, int Wo, int y0, int y1) {
 #if ALCN_HAVE_DIRECT
-  if (alcn_cpu_isa_active() == ALCN_ISA_AVX512)
-    return alcn_conv_direct_f1_avx512(out, bias, A, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
-  if (alcn_cpu_isa_active() == ALCN_ISA_AVX2)
-    return alcn_conv_direct_f1_avx2(out, bias, A, img, Ci, Hp, Wp, R, S, Ho, Wo, y0, y1);
-#endif
+  /* the active path's row kernel and how many output rows it does at once */
+  void (*rows)(float *, float, const float *, const float *, int, size_t, int, int, int, int, int, int, int, int);
+  int rb;
+  switch (alcn_cpu_isa_active()) {
+    case ALCN_ISA_AVX512: rows = alcn_conv_direct_f1_rows_avx512, rb = ALCN_F1_RB_AVX512; break;
+    case ALCN_ISA_AVX2: rows = alcn_conv_direct_f1_rows_avx2, rb = ALCN_F1_RB_AVX2; break;
+    default: return 0;
+  }
+  if (Wo > 32 || Wo > Wp || (S != 3 && S != 5)) return 0;
+  const size_t HpWp = (size_t)Hp * Wp;
+  for (int p0 = 0; p0 < Ho; p0 += rb)
+    rows(out, bias, A, img, Ci, HpWp, Wp, R, S, Wo, p0, Ho - p0 < rb ? Ho - p0 : rb, y0, y1);
+  return 1;
+#else
   (void)out; (void)bias; (void)A; (void)img; (void)Ci; (void)Hp; (void)Wp; (void)R; (void)S; (void)Ho; (void)Wo;
   (void)y0; (void)y1;
   return 0;
+#endif
 }
 
 /* A "full" correlation of 3x3 or 5x5 taps (S-1 zero columns on each side):

@@ -71,8 +71,12 @@ void alcn_conv_direct_transpose(float *dst, size_t ldd, const float *src, size_t
  * e pixels of a row run on the edge kernels. */
 void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, int M, const float *img,
                                const int *off, int T, int Wp, int Ho, int Wo, float *wide);
-int alcn_conv_direct_f1_avx512(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
-                               int R, int S, int Ho, int Wo, int y0, int y1);
+/* F1's row kernels: output rows [p0, p0+nr) (nr <= ALCN_F1_RB_*), S = 3 or 5,
+ * Wo <= 32 (alcn_conv_direct_f1 checks and loops). */
+#define ALCN_F1_RB_AVX512 4
+#define ALCN_F1_RB_AVX2 2
+void alcn_conv_direct_f1_rows_avx512(float *out, float bias, const float *A, const float *img, int Ci, size_t HpWp,
+                                     int Wp, int R, int S, int Wo, int p0, int nr, int y0, int y1);
 void alcn_conv_direct_fc_avx512(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
                                 int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e);
 void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
@@ -80,8 +84,8 @@ void alcn_conv_direct_g_avx512(float *Gt, const float *gT, int Mp, const float *
 void alcn_conv_direct_transpose_avx512(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int M, const float *img,
                              const int *off, int T, int Wp, int Ho, int Wo, float *wide);
-int alcn_conv_direct_f1_avx2(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
-                             int R, int S, int Ho, int Wo, int y0, int y1);
+void alcn_conv_direct_f1_rows_avx2(float *out, float bias, const float *A, const float *img, int Ci, size_t HpWp,
+                                   int Wp, int R, int S, int Wo, int p0, int nr, int y0, int y1);
 void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *img, int Ci, int Hp, int Wp,
                               int R, int S, int Ho, int Wo, int p0, int p1, int y0, int y1, int e);
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,

@@ -96,11 +96,10 @@ void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int
  * Image rows outside [y0, y1) are padding and are skipped. For each output
  * the taps run in the order (ci, r, s): the bits of f_block_1 (and of the
  * AVX-512 f1_rows). Reads up to 36 floats from the start of a row. */
-#define F1_RB 2
 #define F1_ROWS(SS)                                                                                    \
   TGT static void f1_rows_##SS(float *out, float bias, const float *A, const float *img, int Ci,        \
                                size_t HpWp, int Wp, int R, int Wo, int p0, int nr, int y0, int y1) {    \
-    enum { RB = F1_RB, NV = 4 };                                                                       \
+    enum { RB = ALCN_F1_RB_AVX2, NV = 4 };                                                             \
     __m256 acc[RB][NV];                                                                                \
     _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j)                                               \
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; ++v) acc[j][v] = _mm256_setzero_ps();          \
@@ -157,18 +156,12 @@ TGT static inline __m256i tail_mask(int n) {
 F1_ROWS(3)
 F1_ROWS(5)
 
-int alcn_conv_direct_f1_avx2(float *out, float bias, const float *A, const float *img, int Ci, int Hp, int Wp,
-                             int R, int S, int Ho, int Wo, int y0, int y1) {
-  if (Wo > 32 || Wo > Wp || (S != 3 && S != 5)) return 0;
-  const size_t HpWp = (size_t)Hp * Wp;
-  for (int p0 = 0; p0 < Ho; p0 += F1_RB) {
-    const int nr = Ho - p0 < F1_RB ? Ho - p0 : F1_RB;
-    if (S == 5)
-      f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
-    else
-      f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
-  }
-  return 1;
+void alcn_conv_direct_f1_rows_avx2(float *out, float bias, const float *A, const float *img, int Ci, size_t HpWp,
+                                   int Wp, int R, int S, int Wo, int p0, int nr, int y0, int y1) {
+  if (S == 5)
+    f1_rows_5(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
+  else
+    f1_rows_3(out, bias, A, img, Ci, HpWp, Wp, R, Wo, p0, nr, y0, y1);
 }
 
 /* ------------------------------------------------------------------ FC */
@@ -292,9 +285,9 @@ void alcn_conv_direct_fc_avx2(float *outT, const float *At, int M, const float *
   static const fc_fn fn[7] = {NULL, fc_1, fc_2, NULL, fc_4, fc_5, fc_6}; /* by width */
   const size_t HpWp = (size_t)Hp * Wp;
   /* when e > 0: 6-pixel edge blocks where the row has room for both */
-  const int wide = e && Wo >= 12, eb = wide ? 6 : e; /* pixels each edge call does */
-  const fc_fn left = wide ? (S == 5 ? fce_5_0_6 : fce_3_0_6) : (S == 5 ? fce_5_0_4 : fce_3_0_2);
-  const fc_fn right = wide ? (S == 5 ? fce_5_1_6 : fce_3_1_6) : (S == 5 ? fce_5_1_4 : fce_3_1_2);
+  const int six = e && Wo >= 12, eb = six ? 6 : e; /* pixels each edge call does */
+  const fc_fn left = six ? (S == 5 ? fce_5_0_6 : fce_3_0_6) : (S == 5 ? fce_5_0_4 : fce_3_0_2);
+  const fc_fn right = six ? (S == 5 ? fce_5_1_6 : fce_3_1_6) : (S == 5 ? fce_5_1_4 : fce_3_1_2);
   (void)Ho;
   for (int p = p0; p < p1; ++p) {
     int rlo = y0 - p, rhi = y1 - p;
