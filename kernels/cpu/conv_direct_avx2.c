@@ -375,15 +375,27 @@ void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, s
     }                                                                                                 \
   }
 G_BLOCK(6)
+G_BLOCK(5)
 G_BLOCK(1)
 
+/* Taps in blocks of 6 and 5 (fc_width's cut), so that no taps are left for
+ * g_block_1, whose 2 accumulators wait on the FMA latency: the paper's
+ * T = 400 is 65*6 + 2*5 (was 66*6 + 4*1), T = 25 is 5*5 (was 4*6 + 1).
+ * Each Gt entry is the same chain of FMAs whatever its block. */
 void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *img, const int *off, int T, int Wp,
                              int Ho, int Wo) {
-  for (int m = 0; m < Mp; m += 16) {
-    int t = 0;
-    for (; t + 6 <= T; t += 6) g_block_6(Gt + (size_t)t * Mp + m, gT + m, Mp, img, off + t, Wp, Ho, Wo);
-    for (; t < T; ++t) g_block_1(Gt + (size_t)t * Mp + m, gT + m, Mp, img, off + t, Wp, Ho, Wo);
-  }
+  for (int m = 0; m < Mp; m += 16)
+    for (int t = 0; t < T;) {
+      int k = fc_width(T - t); /* 6 or 5; 4, 2 or 1 where fewer than 5 are left */
+      float *g = Gt + (size_t)t * Mp + m;
+      if (k == 6) g_block_6(g, gT + m, Mp, img, off + t, Wp, Ho, Wo);
+      else if (k == 5) g_block_5(g, gT + m, Mp, img, off + t, Wp, Ho, Wo);
+      else {
+        g_block_1(g, gT + m, Mp, img, off + t, Wp, Ho, Wo);
+        k = 1;
+      }
+      t += k;
+    }
 }
 
 #else
