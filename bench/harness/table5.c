@@ -52,13 +52,16 @@ int alcn_cmd_table5(int argc, char **argv);
  * items (NULL in the first round): one that failed there is not run again
  * (its error is said once). */
 static int measure_items(const t5_opts *o, const alcn_method_desc *const *ms, int nm, const alcn_noise_desc *const *ns,
-                         int nn, const t5_item *first, t5_item *items, int *rc) {
+                         int nn, const t5_item *first, t5_item *items, int *rc, const alcn_method_desc **im,
+                         const alcn_noise_desc **inz) {
   int n = 0;
   for (int i = 0; i < nm; ++i) {
     const int k_end = ms[i]->hosts_noise ? nn : 1;
     for (int k = 0; k < k_end; ++k) {
       const alcn_noise_desc *nz = ms[i]->hosts_noise ? ns[k] : NULL;
       t5_item *it = &items[n];
+      if (im) im[n] = ms[i]; /* which plugins each item is (--paired measures it again) */
+      if (inz) inz[n] = nz;
       if (first && !first[n].ok) {
         *it = first[n++];
         continue;
@@ -184,7 +187,23 @@ int alcn_cmd_table5(int argc, char **argv) {
     fprintf(stderr, "alcnbench table5: out of memory\n");
     return 1;
   }
-  for (int r = 0; r < o.rounds; ++r) {
+  if (o.paired) {
+    /* the items and their cases, untimed; then case by case, in turn */
+    const alcn_method_desc **im = calloc(cap, sizeof *im);
+    const alcn_noise_desc **inz = calloc(cap, sizeof *inz);
+    if (!im || !inz) {
+      fprintf(stderr, "alcnbench table5: out of memory\n");
+      rc = 1;
+    } else {
+      t5_opts d = o;
+      d.only_case = -2;
+      n = measure_items(&d, ms, nm, ns, nn, NULL, rounds, &rc, im, inz);
+      t5_run_paired(&o, &peers, im, inz, rounds, cap, n, &rc);
+    }
+    free(im);
+    free(inz);
+  }
+  for (int r = 0; r < o.rounds && !o.paired; ++r) {
     t5_item *ri = rounds + (size_t)r * cap;
     const int peers_first = r % 2;
     if (o.rounds > 1 && !o.quiet)
@@ -194,7 +213,7 @@ int alcn_cmd_table5(int argc, char **argv) {
       memcpy(ahead, rounds, (size_t)n * sizeof *ahead);
       t5_run_peers(&o, &peers, ahead, n);
     }
-    n = measure_items(&o, ms, nm, ns, nn, r ? rounds : NULL, ri, &rc);
+    n = measure_items(&o, ms, nm, ns, nn, r ? rounds : NULL, ri, &rc, NULL, NULL);
     if (peers_first)
       t5_take_peers_from(ri, ahead, n);
     else

@@ -27,6 +27,8 @@ typedef struct t5_opts {
   int C, H, W;
   const char *device;
   int threads, batch, lat_batch, lat_iters, iters, warmup, train, fork, quiet, no_torch, no_compile, rounds;
+  int paired;   /* --paired: case by case, ours and the peers in turn (table5_paired.c) */
+  int only_case; /* t5_measure: -1 time every case; k >= 0 only the item's case k; -2 none (describe only) */
   long epoch_images;
   uint64_t seed;
   const char *loss;
@@ -109,6 +111,15 @@ const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *la
  * calls reuse them) and their times for the cases they know (peer[], fastest,
  * torch_*_ms). */
 void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
+/* 1 when the peers may run (not --no-torch, the peer's 28x28 shape, the
+ * script present); else 0, having said why unless quiet. */
+int t5_peers_may_run(const t5_opts *o);
+/* The peers that run, in column order (once: pe->found is set by the caller). */
+void t5_find_peers(const t5_opts *o, t5_peers *pe);
+/* The peer's case for one of ours ("alcn_train", "infer_dae", ...), NULL: none. */
+const char *t5_peer_case(const t5_item *it, const t5_case *c);
+/* No peer times yet (NAN, no fastest). */
+void t5_clear_peer_times(t5_item *items, int n);
 /* Each case's fastest peer (fastest, torch_*_ms) from peer[].ms. */
 void t5_pick_fastest(t5_item *items, int n, int n_peers);
 /* The peer times of `from` (t5_run_peers on the same items, same cases) into
@@ -118,6 +129,14 @@ void t5_take_peers_from(t5_item *items, const t5_item *from, int n);
 /* table5_rounds.c: out[0..n) from rounds[r * stride + i] (r < n_rounds, the
  * same items in the same order each round; every peer index the same). */
 void t5_combine_rounds(t5_item *out, const t5_item *rounds, int n_rounds, size_t stride, int n, int n_peers);
+
+/* table5_paired.c: --paired. rounds[r * stride + i] (r < o->rounds, i <
+ * n_items) start as the items described (round 0's copied to every round);
+ * each case of each item is timed o->rounds times in a row, ours and every
+ * peer in turn (ours first in odd rounds), the peers as servers started
+ * once. Items whose case fails are marked failed, *rc = 1. */
+void t5_run_paired(const t5_opts *o, t5_peers *pe, const alcn_method_desc *const *im,
+                   const alcn_noise_desc *const *inz, t5_item *rounds, size_t stride, int n_items, int *rc);
 
 /* table5_output.c */
 void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, int n, const char *dataset_col);

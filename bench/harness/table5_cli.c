@@ -11,7 +11,7 @@ enum {
   F_SHAPE, F_DEVICE, F_THREADS, F_BATCH, F_LAT, F_ITERS, F_WARMUP,
   F_LAT_ITERS, F_LOSS, F_METHODS, F_NOISES, F_EPOCH_IMAGES,
   F_NO_TRAIN, F_NO_TORCH, F_PYTHON, F_NO_COMPILE, F_DECONV, F_NO_FORK, F_SEED, F_PLUGIN_PATH, F_PAPER_CSV, F_JSON,
-  F_OUT, F_QUIET, F_ROUNDS
+  F_OUT, F_QUIET, F_ROUNDS, F_PAIRED
 };
 
 static const alcn_argspec SPECS[] = {
@@ -25,6 +25,9 @@ static const alcn_argspec SPECS[] = {
     {"rounds", "R", "measure ours and the peers R times over, ours first in odd rounds and the peers first in even "
                     "ones; the table gives the medians and each ratio's range over the rounds (default 1; 3-5 on a "
                     "shared machine, whose speed drifts)", F_ROUNDS, 0},
+    {"paired", NULL, "with --rounds: time case by case, ours and each peer in turn (peers kept running as servers, "
+                     "bench/scripts/peer_serve.py), all rounds of a case in a row: the two sides run seconds apart, "
+                     "not minutes (default: each round times all of ours, then all of the peers)", F_PAIRED, 0},
     {"latency-iters", "N", "timed runs of the latency row, ours and the peers' (default 200: one run is ~1 ms)",
      F_LAT_ITERS, 0},
     {"loss", "mse|ffl", "training loss (default mse)", F_LOSS, 0},
@@ -80,6 +83,7 @@ static void defaults(t5_opts *o) {
   o->iters = 5;
   o->warmup = 2;
   o->rounds = 1;
+  o->only_case = -1;
   o->lat_iters = 200;
   o->train = 1;
   o->fork = 1;
@@ -154,6 +158,7 @@ static alcn_status take(t5_opts *o, const alcn_args *a, int id) {
       return ALCN_OK;
     case F_NO_FORK: o->fork = 0; return ALCN_OK;
     case F_QUIET: o->quiet = 1; return ALCN_OK;
+    case F_PAIRED: o->paired = 1; return ALCN_OK;
   }
   ALCN_FAIL(ALCN_ERR_ARG, "table5: unhandled flag %s", a->flag);
 }

@@ -50,12 +50,18 @@ static alcn_status run_once(void *ctx) {
   return ALCN_OK;
 }
 
-static alcn_status time_kind(t5_run *r, const t5_opts *o, t5_kind k, int batch, t5_case *c) {
+/* Case number idx of the item: timed unless o->only_case names another one
+ * (or none: -2), when it is only described (its times NAN). */
+static alcn_status time_kind(t5_run *r, const t5_opts *o, t5_kind k, int batch, int idx, t5_case *c) {
   static const char *names[] = {"train_step", "infer", "infer_with_noise"};
   memset(c, 0, sizeof *c);
   snprintf(c->kase, sizeof c->kase, "%s", names[k]);
   c->batch = batch;
   c->torch_ms = c->torch_native_ms = c->torch_fast_ms = c->published_ms = NAN;
+  if (o->only_case != -1 && o->only_case != idx) {
+    c->med = c->mn = c->mx = NAN;
+    return ALCN_OK;
+  }
   t5_once q = {r, k, batch};
   bt_stats t;
   /* the latency row: more runs (each ~1 ms), warm-up a tenth of them */
@@ -112,13 +118,22 @@ static alcn_status measure_item(const t5_opts *o, const alcn_method_desc *m, con
   }
   t5_run r = {m, state, 0, be, x, scores};
   it->n = 0;
-  if (o->train) ALCN_CHECK_GOTO(st, time_kind(&r, o, K_TRAIN, o->batch, &it->c[it->n++]), done);
-  ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER, o->batch, &it->c[it->n++]), done);
+  /* the cases, in this order (o->only_case counts in it) */
   const int with_noise = m->score_with_noise && nz && strcmp(nz->id, "none") != 0;
-  if (with_noise) ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER_NOISE, o->batch, &it->c[it->n++]), done);
-  if (o->lat_batch > 0 && o->lat_batch != o->batch) {
-    ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER, o->lat_batch, &it->c[it->n++]), done);
-    if (with_noise) ALCN_CHECK_GOTO(st, time_kind(&r, o, K_INFER_NOISE, o->lat_batch, &it->c[it->n++]), done);
+  const int lat = o->lat_batch > 0 && o->lat_batch != o->batch;
+  const struct {
+    int on;
+    t5_kind k;
+    int batch;
+  } cases[] = {{o->train, K_TRAIN, o->batch},
+               {1, K_INFER, o->batch},
+               {with_noise, K_INFER_NOISE, o->batch},
+               {lat, K_INFER, o->lat_batch},
+               {lat && with_noise, K_INFER_NOISE, o->lat_batch}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+    if (!cases[i].on) continue;
+    ALCN_CHECK_GOTO(st, time_kind(&r, o, cases[i].k, cases[i].batch, it->n, &it->c[it->n]), done);
+    it->n++;
   }
   it->peak_device = alcn_backend_peak_memory(be) ? (long long)alcn_backend_peak_memory(be) : -1;
   st = ALCN_OK;

@@ -133,6 +133,7 @@ alcn_status t5_write_outputs(const t5_opts *o, const t5_peers *pe, const t5_item
     cJSON_AddNumberToObject(root, "iters", o->iters);
     cJSON_AddNumberToObject(root, "warmup", o->warmup);
     cJSON_AddNumberToObject(root, "rounds", o->rounds);
+    cJSON_AddBoolToObject(root, "paired", o->paired); /* case by case, in turn (table5_paired.c) */
     /* which side ran first in each round (table5.c alternates them) */
     cJSON *order = cJSON_AddArrayToObject(root, "rounds_first");
     for (int r = 0; r < o->rounds; ++r) cJSON_AddItemToArray(order, cJSON_CreateString(r % 2 ? "peers" : "ours"));
@@ -179,10 +180,12 @@ void t5_print_table(const t5_opts *o, const t5_peers *pe, const t5_item *items, 
   const char *dev = "?";
   for (int i = 0; i < n; ++i)
     if (items[i].ok) dev = items[i].device;
-  char rounds[128] = "";
+  char rounds[160] = "";
   if (o->rounds > 1)
-    snprintf(rounds, sizeof rounds,
-             "; %d rounds (ours first, then the peers first, in turn), medians of the rounds' medians", o->rounds);
+    snprintf(rounds, sizeof rounds, "; %d rounds%s (ours first, then the peers first, in turn), medians of the rounds' "
+             "medians", o->rounds, o->paired ? " of each case in a row" : "");
+  else if (o->paired)
+    snprintf(rounds, sizeof rounds, "; case by case, ours then the peers");
   printf("# alcnbench table5: shape %dx%dx%d, %s, loss %s, %d timed runs after %d warm-up (latency row: %d after %d), "
          "median [min, max]%s (%s), OPENBLAS_CORETYPE=%s\n",
          o->C, o->H, o->W, dev, o->loss, o->iters, o->warmup, o->lat_iters, t5_lat_warmup(o), rounds,

@@ -59,7 +59,7 @@ const t5_paper_row *t5_paper_for(const t5_paper_row *rows, int n, const char *la
 
 /* ------------------------------------------------------ the PyTorch peers */
 /* The peer's case for one of ours, or NULL when it has none. */
-static const char *peer_case(const t5_item *it, const t5_case *c) {
+const char *t5_peer_case(const t5_item *it, const t5_case *c) {
   const int dae = !strcmp(it->method, "dae");
   if (!dae) return NULL;
   if (!strcmp(c->kase, "train_step")) {
@@ -112,7 +112,7 @@ static int interpreters(const t5_opts *o, const char **out, char *venv, size_t v
 /* The peers: each interpreter that imports torch, eager, then with
  * torch.compile where torch >= 2 (unless --no-compile). One line per
  * interpreter left out. */
-static void find_peers(const t5_opts *o, t5_peers *pe) {
+void t5_find_peers(const t5_opts *o, t5_peers *pe) {
   const char *py[T5_MAX_PEERS + 1];
   char venv[1100], version[48], why[1400];
   const int npy = interpreters(o, py, venv, sizeof venv);
@@ -143,8 +143,7 @@ static void find_peers(const t5_opts *o, t5_peers *pe) {
   }
 }
 
-/* No peer times yet. */
-static void clear_peer_times(t5_item *items, int n) {
+void t5_clear_peer_times(t5_item *items, int n) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < T5_MAX_CASES; ++j) {
       t5_case *c = &items[i].c[j];
@@ -161,7 +160,7 @@ static void take_peer_times(const t5_opts *o, const tp_result *tr, int k, const 
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < items[i].n; ++j) {
       t5_case *c = &items[i].c[j];
-      const char *pc = peer_case(&items[i], c);
+      const char *pc = t5_peer_case(&items[i], c);
       if (!pc) continue;
       const int train = !strcmp(c->kase, "train_step");
       const double t = tp_find(tr, pc, train ? o->loss : "-", o->C, c->batch, NULL, NULL) * 1e3;
@@ -188,7 +187,7 @@ void t5_pick_fastest(t5_item *items, int n, int n_peers) {
 }
 
 void t5_take_peers_from(t5_item *items, const t5_item *from, int n) {
-  clear_peer_times(items, n);
+  t5_clear_peer_times(items, n);
   for (int i = 0; i < n; ++i) {
     t5_item *it = &items[i];
     const t5_item *f = &from[i];
@@ -206,28 +205,33 @@ void t5_take_peers_from(t5_item *items, const t5_item *from, int n) {
   }
 }
 
-void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
+int t5_peers_may_run(const t5_opts *o) {
   char why[256];
-  clear_peer_times(items, n);
   if (o->no_torch) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run (--no-torch)\n");
-    return;
+    return 0;
   }
   if (o->H != 28 || o->W != 28) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run (it has the paper's 28x28 networks only)\n");
-    return;
+    return 0;
   }
   if (!tp_available(why, sizeof why)) {
     if (!o->quiet) fprintf(stderr, "table5: PyTorch peer not run: %s\n", why);
-    return;
+    return 0;
   }
+  return 1;
+}
+
+void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
+  t5_clear_peer_times(items, n);
+  if (!t5_peers_may_run(o)) return;
   /* which peer cases and batches are wanted; the latency batch runs apart,
    * with the latency row's run counts (as ours) */
   const char *cases[4];
   int nc = 0, batches[2], nb = 0, lat = 0;
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < items[i].n; ++j) {
-      const char *pc = peer_case(&items[i], &items[i].c[j]);
+      const char *pc = t5_peer_case(&items[i], &items[i].c[j]);
       if (!items[i].ok || !pc) continue;
       int seen = 0;
       for (int k = 0; k < nc; ++k) seen |= !strcmp(cases[k], pc);
@@ -243,7 +247,7 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
     }
   if (!nc) return;
   if (!pe->found) { /* once: the probes start every interpreter */
-    find_peers(o, pe);
+    t5_find_peers(o, pe);
     pe->found = 1;
   }
   const char *losses[] = {o->loss};

@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef ALCN_SOURCE_DIR
@@ -284,4 +286,184 @@ double tp_find(const tp_result *r, const char *kase, const char *loss, int C, in
     }
   }
   return NAN;
+}
+
+/* ------------------------------------------------------ the peer as a server */
+const char *tp_serve_script(void) {
+  const char *p = getenv("ALCN_PEER_SERVE");
+  return p && *p ? p : ALCN_SOURCE_DIR "/bench/scripts/peer_serve.py";
+}
+
+/* A server's reply line into buf (without its newline); 0 at its end of
+ * output, -1 when the line is longer than cap-1. */
+static int reply_line(tp_server *s, char *buf, size_t cap) {
+  if (!fgets(buf, (int)cap, (FILE *)s->from)) return 0;
+  const size_t n = strlen(buf);
+  if (n == 0 || buf[n - 1] != '\n') return n + 1 >= cap ? -1 : 0; /* no newline: too long, or cut by its exit */
+  buf[n - 1] = 0;
+  return 1;
+}
+
+alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, int threads, int quiet) {
+  memset(s, 0, sizeof *s);
+  snprintf(s->what, sizeof s->what, "PyTorch peer server %s --deconv %s", p->label, deconv);
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, NULL); /* a server that died: its write fails with EPIPE, and we say so */
+  int to[2], from[2];
+  if (pipe(to) != 0) ALCN_FAIL(ALCN_ERR_IO, "%s: pipe: %s", s->what, strerror(errno));
+  if (pipe(from) != 0) {
+    close(to[0]);
+    close(to[1]);
+    ALCN_FAIL(ALCN_ERR_IO, "%s: pipe: %s", s->what, strerror(errno));
+  }
+  /* our ends are not inherited by later children (the other servers, our
+   * measuring processes): the server sees the end of its input when we close it */
+  fcntl(to[1], F_SETFD, FD_CLOEXEC);
+  fcntl(from[0], F_SETFD, FD_CLOEXEC);
+  char sT[16];
+  snprintf(sT, sizeof sT, "%d", threads);
+  char *argv[] = {(char *)p->python, (char *)tp_serve_script(), (char *)tp_script(), "--threads", sT,
+                  "--deconv", (char *)deconv, p->compile ? "--compile" : NULL, NULL};
+  fflush(stdout);
+  fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(to[0]);
+    close(to[1]);
+    close(from[0]);
+    close(from[1]);
+    ALCN_FAIL(ALCN_ERR_IO, "%s: fork: %s", s->what, strerror(errno));
+  }
+  if (pid == 0) {
+    for (int i = 0; i < p->n_env; ++i) {
+      char name[64];
+      const size_t eq = strcspn(p->env[i], "=");
+      snprintf(name, sizeof name, "%.*s", (int)eq, p->env[i]);
+      if (p->env[i][eq] == '=') setenv(name, p->env[i] + eq + 1, 1);
+    }
+    dup2(to[0], 0);
+    dup2(from[1], 1);
+    if (quiet) {
+      const int fd = open("/dev/null", O_WRONLY);
+      if (fd >= 0) dup2(fd, 2);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  close(to[0]);
+  close(from[1]);
+  s->pid = (int)pid;
+  s->to_fd = to[1];
+  s->from = fdopen(from[0], "r");
+  if (!s->from) {
+    close(from[0]);
+    tp_server_stop(s);
+    ALCN_FAIL(ALCN_ERR_IO, "%s: fdopen: %s", s->what, strerror(errno));
+  }
+  char line[256];
+  const int got = reply_line(s, line, sizeof line);
+  if (got != 1 || strncmp(line, "ready ", 6) != 0) {
+    tp_server_stop(s);
+    ALCN_FAIL(ALCN_ERR_IO, "%s (%s %s) did not start: %s", s->what, p->python, tp_serve_script(),
+              got == 1 ? "its first line is not \"ready <version>\"" : "it exited (its stderr says why)");
+  }
+  return ALCN_OK;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int C, int B, int iters, int warmup,
+                           double *median_s, double *min_s, double *max_s) {
+  *median_s = NAN;
+  if (min_s) *min_s = NAN;
+  if (max_s) *max_s = NAN;
+  if (!s->pid) ALCN_FAIL(ALCN_ERR_ARG, "%s is not running", s->what);
+  if (iters < 1 || iters > 100000) ALCN_FAIL(ALCN_ERR_ARG, "%s: %d runs asked (1 to 100000)", s->what, iters);
+  char cmd[160];
+  const int len = snprintf(cmd, sizeof cmd, "%s %s %d %d %d %d\n", kase, loss, C, B, iters, warmup);
+  for (int off = 0; off < len;) {
+    const ssize_t w = write(s->to_fd, cmd + off, (size_t)(len - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      tp_server_stop(s);
+      ALCN_FAIL(ALCN_ERR_IO, "%s: it has exited (writing to it: %s)", s->what, w < 0 ? strerror(errno) : "0 bytes");
+    }
+    off += (int)w;
+  }
+  /* "ok" and up to 100000 numbers of at most 24 characters each */
+  const size_t cap = 64 + (size_t)iters * 26;
+  char *line = malloc(cap);
+  ALCN_CHECK_ALLOC(line, cap);
+  const int got = reply_line(s, line, cap);
+  if (got != 1) {
+    free(line);
+    tp_server_stop(s);
+    ALCN_FAIL(ALCN_ERR_IO, "%s: %s after \"%.*s\"", s->what, got < 0 ? "its reply is too long" : "it exited",
+              len - 1, cmd);
+  }
+  if (!strncmp(line, "error", 5)) {
+    alcn_status st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_IO, "%s failed on \"%.*s\": %.300s", s->what,
+                                   len - 1, cmd, line + (line[5] ? 6 : 5));
+    free(line);
+    return st;
+  }
+  double *t = malloc(sizeof *t * (size_t)iters);
+  if (!t) free(line);
+  ALCN_CHECK_ALLOC(t, sizeof *t * (size_t)iters);
+  int n = 0, bad = strncmp(line, "ok", 2) != 0 || (line[2] && line[2] != ' ');
+  for (char *q = line + 2, *e; !bad && *q;) {
+    while (*q == ' ') ++q;
+    if (!*q) break;
+    const double v = strtod(q, &e);
+    if (e == q || (*e && *e != ' ') || !isfinite(v) || v <= 0 || n == iters) bad = 1;
+    else t[n++] = v;
+    q = e;
+  }
+  if (bad || n != iters) {
+    free(t);
+    tp_server_stop(s);
+    alcn_status st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_FORMAT,
+                                   "%s: its reply to \"%.*s\" is not \"ok\" and %d positive times: \"%.80s\"",
+                                   s->what, len - 1, cmd, iters, line);
+    free(line);
+    return st;
+  }
+  free(line);
+  qsort(t, (size_t)n, sizeof *t, cmp_dbl);
+  *median_s = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  if (min_s) *min_s = t[0];
+  if (max_s) *max_s = t[n - 1];
+  free(t);
+  return ALCN_OK;
+}
+
+void tp_server_stop(tp_server *s) {
+  if (s->to_fd > 0) {
+    static const char quit[] = "quit\n";
+    if (write(s->to_fd, quit, sizeof quit - 1) < 0) { /* it may have gone already */
+    }
+    close(s->to_fd);
+  }
+  s->to_fd = 0;
+  if (s->from) fclose((FILE *)s->from);
+  s->from = NULL;
+  if (s->pid > 0) {
+    int status;
+    pid_t r = 0;
+    for (int i = 0; i < 200 && (r = waitpid((pid_t)s->pid, &status, WNOHANG)) == 0; ++i) {
+      const struct timespec ts = {0, 50000000L};
+      nanosleep(&ts, NULL);
+    }
+    if (r == 0) {
+      kill((pid_t)s->pid, SIGKILL);
+      while (waitpid((pid_t)s->pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  s->pid = 0;
 }

@@ -72,4 +72,29 @@ void tp_result_free(tp_result *r);
 /* Median seconds of a row (loss "-" for inference cases), NAN when absent. */
 double tp_find(const tp_result *r, const char *kase, const char *loss, int C, int B, double *min_s, double *max_s);
 
+/* The peer as a server (bench/scripts/peer_serve.py, $ALCN_PEER_SERVE to
+ * override): one process per peer and --deconv variant, started once, that
+ * times a case whenever asked (`table5 --paired`: ours and the peers in turn,
+ * seconds apart). */
+typedef struct tp_server {
+  int pid;            /* 0: not running */
+  int to_fd;          /* its stdin */
+  void *from;         /* FILE * of its stdout */
+  char what[160];     /* "<label> --deconv <variant>", for messages */
+} tp_server;
+
+/* The server script: $ALCN_PEER_SERVE, else <source>/bench/scripts/peer_serve.py. */
+const char *tp_serve_script(void);
+/* Start peer p's server with --deconv `deconv` and `threads` threads and wait
+ * for its "ready" line. Its stderr goes to ours unless quiet. On failure s
+ * is left not running. */
+alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, int threads, int quiet);
+/* Time one case on a running server: iters runs after warmup; their median
+ * (and extremes) in seconds. A server that exits or answers garbage is
+ * stopped; one that answers "error" lives on. */
+alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int C, int B, int iters, int warmup,
+                           double *median_s, double *min_s, double *max_s);
+/* Ask it to quit and reap it (killed if it has not gone in 10 s). */
+void tp_server_stop(tp_server *s);
+
 #endif

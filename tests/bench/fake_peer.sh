@@ -26,6 +26,9 @@
 #   infer_alcn  1     1.5         2               1.x
 # (--compile with a 1.x version fails, as torch.compile does not exist there).
 #
+# It is also the server of `table5 --paired` (bench/scripts/peer_serve.py as
+# its first argument): see "The server" below.
+#
 # Environment:
 #   ALCN_FAKE_PEER_VERSION  torch.__version__ to report (default 1.13.1-fake)
 #   ALCN_FAKE_PEER_MODE  ok (default) | garbage (garbage on stdout and in the
@@ -50,6 +53,75 @@ if [ "${1:-}" = "-c" ]; then
   echo "$version" # the probe: "import torch; print(torch.__version__)"
   exit 0
 fi
+# The server (bench/scripts/peer_serve.py, `table5 --paired`): "ready", then
+# one reply per request line "<case> <loss> <C> <B> <iters> <warmup>": "ok"
+# and iters times whose median is the bench mode's (first 0.9x, last 1.1x,
+# the others 1x). Modes: fail (exits before "ready"), garbage (a garbage
+# reply), nojson (exits at the first request, no reply). ROUNDS: the k-th
+# request of a case and batch, k+1 times slower. LOG: "serve <request> | env".
+case "${1:-}" in
+  *peer_serve.py)
+    shift 2
+    deconv=native compile=0
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --deconv) deconv="$2"; shift ;;
+        --threads) shift ;;
+        --compile) compile=1 ;;
+        *) echo "fake_peer.sh (server): unknown argument $1" >&2; exit 2 ;;
+      esac
+      shift
+    done
+    major="${version%%.*}"
+    if [ "$compile" = 1 ] && [ "$major" -lt 2 ]; then
+      echo "AttributeError: module 'torch' has no attribute 'compile'" >&2
+      exit 4
+    fi
+    mode="${ALCN_FAKE_PEER_MODE:-ok}"
+    if [ -n "${ALCN_FAKE_PEER_ONLY:-}" ] && [ "$ALCN_FAKE_PEER_ONLY" != "$deconv" ]; then mode=ok; fi
+    if [ "$mode" = fail ]; then
+      echo "RuntimeError: fake_peer.sh (server) was told to fail" >&2
+      exit 3
+    fi
+    echo "ready $version"
+    while read -r kase loss C B iters warmup; do
+      [ "$kase" = quit ] && exit 0
+      if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
+        env_line=""
+        for v in OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS OPENBLAS_CORETYPE; do
+          env_line="$env_line $v=$(printenv "$v" || echo -)"
+        done
+        echo "serve $kase $loss $C $B $iters $warmup --deconv $deconv --compile $compile |$env_line" >>"$ALCN_FAKE_PEER_LOG"
+      fi
+      case "$mode" in
+        garbage) echo "ok 1e999 PNG ~~~"; continue ;;
+        nojson) exit 0 ;;
+      esac
+      drift=1
+      if [ -n "${ALCN_FAKE_PEER_ROUNDS:-}" ]; then
+        key="serve $version $compile $deconv $kase $B"
+        k=$( (grep -cxF "$key" "$ALCN_FAKE_PEER_ROUNDS" 2>/dev/null || true) | head -n 1)
+        drift=$(( ${k:-0} + 1 ))
+        echo "$key" >>"$ALCN_FAKE_PEER_ROUNDS"
+      fi
+      awk -v kase="$kase" -v deconv="$deconv" -v major="$major" -v compile="$compile" -v B="$B" -v n="$iters" \
+        -v drift="$drift" 'BEGIN {
+        ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
+        ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
+        ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
+        ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
+        if (!((kase, deconv) in ms)) { print "error ValueError: unknown case " kase; exit }
+        if (major >= 2 && compile) { f["dae_train"] = 0.5; f["alcn_train"] = 2; f["infer_dae"] = 0.5; f["infer_alcn"] = 2 }
+        else if (major >= 2) { f["dae_train"] = 0.75; f["alcn_train"] = 0.75; f["infer_dae"] = 1.5; f["infer_alcn"] = 1.5 }
+        else { f["dae_train"] = 1; f["alcn_train"] = 1; f["infer_dae"] = 1; f["infer_alcn"] = 1 }
+        med = ms[kase, deconv] * f[kase] * drift * B / 1000.0
+        line = "ok"
+        for (i = 1; i <= n; ++i) line = line " " sprintf("%.17g", n > 1 && i == 1 ? 0.9 * med : n > 1 && i == n ? 1.1 * med : med)
+        print line
+      }'
+    done
+    exit 0 ;;
+esac
 if [ $# -lt 2 ] || [ "$2" != "bench" ]; then
   echo "fake_peer.sh: usage: fake_peer.sh SCRIPT bench [flags] (or -c CODE)" >&2
   exit 2

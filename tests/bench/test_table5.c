@@ -525,6 +525,98 @@ START_TEST(test_rounds_failure_said_once) {
 }
 END_TEST
 
+/* --paired: each case's rounds in a row, ours and the peer servers in turn.
+ * Round k of a case gets the stand-in's k-th answer for it (k+1 times
+ * slower): every round is paired with its own peer time; the table folds
+ * them as without --paired; the servers are asked case by case (all rounds
+ * of a case, both variants, before the next case) and the one-shot peer is
+ * not run. */
+START_TEST(test_paired) {
+  char drift[700];
+  snprintf(drift, sizeof drift, "%s/rounds", tmp);
+  setenv("ALCN_FAKE_PEER_ROUNDS", drift, 1);
+  const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--rounds", "3", "--paired"};
+  const int rc = run(extra, 7);
+  unsetenv("ALCN_FAKE_PEER_ROUNDS");
+  ck_assert_int_eq(rc, 0);
+  cJSON *root;
+  const cJSON *rows = read_rows(&root);
+  ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "paired")));
+  ck_assert_int_eq(cJSON_GetArraySize(rows), 3 + 5);
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    const cJSON *ours = cJSON_GetObjectItemCaseSensitive(r, "ours_rounds_ms");
+    const cJSON *torch = cJSON_GetObjectItemCaseSensitive(r, "torch_rounds_ms");
+    ck_assert_int_eq(cJSON_GetArraySize(ours), 3);
+    const peer_want *w = want_for(str(r, "noise"), str(r, "case"));
+    const double base = fmin(w->native, w->fast) * num(r, "batch");
+    /* alcn's infer rows ask the peer the case that none's asked 3 times before */
+    const int before = !strcmp(str(r, "noise"), "alcn") && !strcmp(str(r, "case"), "infer") ? 3 : 0;
+    double ratio[3];
+    for (int k = 0; k < 3; ++k) {
+      const double o = cJSON_GetArrayItem(ours, k)->valuedouble, t = cJSON_GetArrayItem(torch, k)->valuedouble;
+      ck_assert(o > 0);
+      ck_assert_double_eq_tol(t, (before + k + 1) * base, 1e-9 * base);
+      ratio[k] = t / o;
+    }
+    const double rlo = fmin(ratio[0], fmin(ratio[1], ratio[2])), rhi = fmax(ratio[0], fmax(ratio[1], ratio[2]));
+    ck_assert_double_eq_tol(num(r, "speedup"), ratio[0] + ratio[1] + ratio[2] - rlo - rhi, 1e-9 * rhi);
+    ck_assert_double_eq_tol(num(r, "speedup_min"), rlo, 1e-9 * rlo);
+    ck_assert_double_eq_tol(num(r, "torch_ms"), (before + 2) * base, 1e-9 * base);
+  }
+  cJSON_Delete(root);
+  /* the log: 8 cases x 3 rounds x 2 variants requests, case by case, no one-shot runs */
+  static char log[1 << 15];
+  ck_assert(read_log(log, sizeof log));
+  ck_assert_int_eq(count_lines(log), 8 * 3 * 2);
+  ck_assert_ptr_null(strstr(log, "bench "));
+  char prev[64] = "";
+  int cases = 0, run_len = 0;
+  for (const char *q = log; *q; q = strchr(q, '\n') + 1) {
+    char kase[24], loss[8];
+    int C, B;
+    ck_assert_int_eq(sscanf(q, "serve %23s %7s %d %d", kase, loss, &C, &B), 4);
+    char key[64];
+    snprintf(key, sizeof key, "%s %d", kase, B);
+    if (strcmp(key, prev)) {
+      ck_assert_msg(cases == 0 || run_len == 6, "case %s: %d requests in a row, want 3 rounds x 2 variants", prev,
+                    run_len);
+      snprintf(prev, sizeof prev, "%s", key);
+      cases++;
+      run_len = 0;
+    }
+    run_len++;
+  }
+  ck_assert_int_eq(run_len, 6);
+  ck_assert_int_eq(cases, 8); /* the two items' cases apart: infer_dae b4 of none, then of alcn */
+}
+END_TEST
+
+/* --paired with servers that misbehave: one that exits at its first request
+ * (fast), one that answers garbage (fast), one that never starts (both):
+ * one warning line for each (a server that failed is asked no more), the
+ * other variant's times stand, status 0. */
+START_TEST(test_paired_servers_fail) {
+  const char *modes[] = {"nojson", "garbage", "fail"};
+  const char *want[] = {"it exited after", "is not \"ok\" and", "did not start"};
+  for (int m = 0; m < 3; ++m) {
+    setenv("ALCN_FAKE_PEER_MODE", modes[m], 1);
+    if (m < 2) setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
+    else unsetenv("ALCN_FAKE_PEER_ONLY");
+    const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--paired"};
+    char err[8192];
+    ck_assert_int_eq(run_err(extra, 5, err, sizeof err), 0);
+    const int want_lines = m < 2 ? 1 : 2; /* the failing server stops; fail: both variants */
+    ck_assert_msg(count_lines(err) == want_lines, "%s: want %d line(s), got:\n%s", modes[m], want_lines, err);
+    ck_assert_msg(strstr(err, "table5: warning: ") && strstr(err, want[m]), "%s: unclear:\n%s", modes[m], err);
+    cJSON *root;
+    const cJSON *rows = read_rows(&root);
+    ck_assert_int_eq(check_peer_rows(rows, m < 2, 0), m < 2 ? 3 + 5 : 0);
+    cJSON_Delete(root);
+  }
+}
+END_TEST
+
 /* --torch-deconv with one variant: that one is used, faster or not. */
 START_TEST(test_peer_one_variant) {
   const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--torch-deconv", "fast"};
@@ -947,6 +1039,8 @@ static Suite *suite(void) {
   tcase_add_test(tp, test_rounds);
   tcase_add_test(tp, test_rounds_alternate);
   tcase_add_test(tp, test_rounds_failure_said_once);
+  tcase_add_test(tp, test_paired);
+  tcase_add_test(tp, test_paired_servers_fail);
   tcase_add_test(tp, test_peer_not_run);
   tcase_add_test(tp, test_peer_garbage_one_variant);
   tcase_add_test(tp, test_peer_garbage);
