@@ -73,7 +73,9 @@ static int measure_items(const t5_opts *o, const alcn_method_desc *const *ms, in
       snprintf(it->method_label, sizeof it->method_label, "%s", ms[i]->label ? ms[i]->label : ms[i]->id);
       snprintf(it->noise_label, sizeof it->noise_label, "%s", nz && nz->label ? nz->label : "");
       alcn_label_compose(it->label, sizeof it->label, it->method_label, it->noise, it->noise_label);
-      if (!o->quiet) fprintf(stderr, "table5: measuring %s + %s ...\n", it->method, it->noise);
+      if (!o->quiet)
+        fprintf(stderr, "table5: %s %s + %s ...\n", o->only_case == -2 ? "preparing" : "measuring", it->method,
+                it->noise);
       t5_measure(o, ms[i], nz, it);
       if (!it->ok) {
         fprintf(stderr, "table5: %s + %s failed: %s\n", it->method, it->noise, it->error);

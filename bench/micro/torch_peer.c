@@ -41,6 +41,16 @@ const char *tp_script(void) {
   return p && *p ? p : ALCN_SOURCE_DIR "/../shared/peers/torch_alcn.py";
 }
 
+/* In a child before its exec: the n_env "NAME=value" strings into its environment. */
+static void apply_env(const char (*env)[64], int n_env) {
+  for (int i = 0; i < n_env; ++i) {
+    char name[64];
+    const size_t eq = strcspn(env[i], "=");
+    snprintf(name, sizeof name, "%.*s", (int)eq, env[i]);
+    if (env[i][eq] == '=') setenv(name, env[i] + eq + 1, 1);
+  }
+}
+
 /* fork + exec argv with env (n_env "NAME=value" strings) added; stdout to
  * out_fd when >= 0, else to stderr (or /dev/null when quiet); stderr to
  * stderr (or /dev/null when quiet). Returns the exit status or -1. */
@@ -50,12 +60,7 @@ static int run_child(char *const *argv, const char (*env)[64], int n_env, int qu
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    for (int i = 0; i < n_env; ++i) {
-      char name[64];
-      const size_t eq = strcspn(env[i], "=");
-      snprintf(name, sizeof name, "%.*s", (int)eq, env[i]);
-      if (env[i][eq] == '=') setenv(name, env[i] + eq + 1, 1);
-    }
+    apply_env(env, n_env);
     int fd = quiet ? open("/dev/null", O_WRONLY) : dup(2);
     if (fd >= 0) {
       dup2(out_fd >= 0 ? out_fd : fd, 1);
@@ -337,12 +342,7 @@ alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, 
     ALCN_FAIL(ALCN_ERR_IO, "%s: fork: %s", s->what, strerror(errno));
   }
   if (pid == 0) {
-    for (int i = 0; i < p->n_env; ++i) {
-      char name[64];
-      const size_t eq = strcspn(p->env[i], "=");
-      snprintf(name, sizeof name, "%.*s", (int)eq, p->env[i]);
-      if (p->env[i][eq] == '=') setenv(name, p->env[i] + eq + 1, 1);
-    }
+    apply_env(p->env, p->n_env);
     dup2(to[0], 0);
     dup2(from[1], 1);
     if (quiet) {
