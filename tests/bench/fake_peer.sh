@@ -45,6 +45,48 @@
 set -eu
 
 version="${ALCN_FAKE_PEER_VERSION:-1.13.1-fake}"
+
+# " NAME=value" ("-" when unset) of each variable the peers' settings touch.
+peer_env() {
+  line=""
+  for v in OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS OPENBLAS_CORETYPE; do
+    line="$line $v=$(printenv "$v" || echo -)"
+  done
+  echo "$line"
+}
+
+# torch.compile does not exist before torch 2: exit as the peer would.
+check_compile() {
+  if [ "$compile" = 1 ] && [ "${version%%.*}" -lt 2 ]; then
+    echo "AttributeError: module 'torch' has no attribute 'compile'" >&2
+    exit 4
+  fi
+}
+
+# The slowdown of the call with key $1: k+1 for its k-th call (from 0) when
+# ALCN_FAKE_PEER_ROUNDS names a file that counts them, else 1.
+drift_of() {
+  if [ -z "${ALCN_FAKE_PEER_ROUNDS:-}" ]; then echo 1; return; fi
+  k=$( (grep -cxF "$1" "$ALCN_FAKE_PEER_ROUNDS" 2>/dev/null || true) | head -n 1)
+  echo "$1" >>"$ALCN_FAKE_PEER_ROUNDS"
+  echo $(( ${k:-0} + 1 ))
+}
+
+# awk, after init_times(): known(kase) whether it is a case, times(kase, B) its
+# median in seconds (the tables above) for the variables deconv, major,
+# compile and drift.
+TIMES_AWK='
+function init_times() {
+  ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
+  ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
+  ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
+  ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
+  if (major >= 2 && compile) { f["dae_train"] = 0.5; f["alcn_train"] = 2; f["infer_dae"] = 0.5; f["infer_alcn"] = 2 }
+  else if (major >= 2) { f["dae_train"] = 0.75; f["alcn_train"] = 0.75; f["infer_dae"] = 1.5; f["infer_alcn"] = 1.5 }
+  else { f["dae_train"] = 1; f["alcn_train"] = 1; f["infer_dae"] = 1; f["infer_alcn"] = 1 }
+}
+function known(kase) { return (kase, deconv) in ms }
+function times(kase, B) { return ms[kase, deconv] * f[kase] * drift * B / 1000.0 }'
 if [ "${1:-}" = "-c" ]; then
   if [ "${ALCN_FAKE_PEER_MODE:-ok}" = noimport ]; then
     echo "ModuleNotFoundError: No module named 'torch'" >&2
@@ -72,11 +114,7 @@ case "${1:-}" in
       esac
       shift
     done
-    major="${version%%.*}"
-    if [ "$compile" = 1 ] && [ "$major" -lt 2 ]; then
-      echo "AttributeError: module 'torch' has no attribute 'compile'" >&2
-      exit 4
-    fi
+    check_compile
     mode="${ALCN_FAKE_PEER_MODE:-ok}"
     if [ -n "${ALCN_FAKE_PEER_ONLY:-}" ] && [ "$ALCN_FAKE_PEER_ONLY" != "$deconv" ]; then mode=ok; fi
     if [ "$mode" = fail ]; then
@@ -87,34 +125,19 @@ case "${1:-}" in
     while read -r kase loss C B iters warmup; do
       [ "$kase" = quit ] && exit 0
       if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
-        env_line=""
-        for v in OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS OPENBLAS_CORETYPE; do
-          env_line="$env_line $v=$(printenv "$v" || echo -)"
-        done
-        echo "serve $kase $loss $C $B $iters $warmup --deconv $deconv --compile $compile |$env_line" >>"$ALCN_FAKE_PEER_LOG"
+        echo "serve $kase $loss $C $B $iters $warmup --deconv $deconv --compile $compile |$(peer_env)" >>"$ALCN_FAKE_PEER_LOG"
       fi
       case "$mode" in
         garbage) echo "ok 1e999 PNG ~~~"; continue ;;
         nojson) exit 0 ;;
       esac
-      drift=1
-      if [ -n "${ALCN_FAKE_PEER_ROUNDS:-}" ]; then
-        key="serve $version $compile $deconv $kase $B"
-        k=$( (grep -cxF "$key" "$ALCN_FAKE_PEER_ROUNDS" 2>/dev/null || true) | head -n 1)
-        drift=$(( ${k:-0} + 1 ))
-        echo "$key" >>"$ALCN_FAKE_PEER_ROUNDS"
-      fi
-      awk -v kase="$kase" -v deconv="$deconv" -v major="$major" -v compile="$compile" -v B="$B" -v n="$iters" \
-        -v drift="$drift" 'BEGIN {
-        ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
-        ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
-        ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
-        ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
-        if (!((kase, deconv) in ms)) { print "error ValueError: unknown case " kase; exit }
-        if (major >= 2 && compile) { f["dae_train"] = 0.5; f["alcn_train"] = 2; f["infer_dae"] = 0.5; f["infer_alcn"] = 2 }
-        else if (major >= 2) { f["dae_train"] = 0.75; f["alcn_train"] = 0.75; f["infer_dae"] = 1.5; f["infer_alcn"] = 1.5 }
-        else { f["dae_train"] = 1; f["alcn_train"] = 1; f["infer_dae"] = 1; f["infer_alcn"] = 1 }
-        med = ms[kase, deconv] * f[kase] * drift * B / 1000.0
+      drift=$(drift_of "serve $version $compile $deconv $kase $B")
+      awk -v kase="$kase" -v deconv="$deconv" -v major="${version%%.*}" -v compile="$compile" -v B="$B" -v n="$iters" \
+        -v drift="$drift" "$TIMES_AWK"'
+      BEGIN {
+        init_times()
+        if (!known(kase)) { print "error ValueError: unknown case " kase; exit }
+        med = times(kase, B)
         line = "ok"
         for (i = 1; i <= n; ++i) line = line " " sprintf("%.17g", n > 1 && i == 1 ? 0.9 * med : n > 1 && i == n ? 1.1 * med : med)
         print line
@@ -128,11 +151,7 @@ if [ $# -lt 2 ] || [ "$2" != "bench" ]; then
 fi
 shift 2
 if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
-  env_line=""
-  for v in OPENBLAS_NUM_THREADS ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA MKL_ENABLE_INSTRUCTIONS OPENBLAS_CORETYPE; do
-    env_line="$env_line $v=$(printenv "$v" || echo -)"
-  done
-  echo "bench $* |$env_line" >>"$ALCN_FAKE_PEER_LOG"
+  echo "bench $* |$(peer_env)" >>"$ALCN_FAKE_PEER_LOG"
 fi
 
 deconv=native Cs=1 Bs="256 4096" cases="alcn_train dae_train infer_dae infer_alcn" losses=mse
@@ -165,10 +184,7 @@ while [ $# -gt 0 ]; do
 done
 
 major="${version%%.*}"
-if [ "$compile" = 1 ] && [ "$major" -lt 2 ]; then
-  echo "AttributeError: module 'torch' has no attribute 'compile'" >&2
-  exit 4
-fi
+check_compile
 mode="${ALCN_FAKE_PEER_MODE:-ok}"
 if [ -n "${ALCN_FAKE_PEER_ONLY:-}" ] && [ "$ALCN_FAKE_PEER_ONLY" != "$deconv" ]; then
   mode=ok
@@ -187,38 +203,26 @@ case "$mode" in
   *) echo "fake_peer.sh: unknown ALCN_FAKE_PEER_MODE $mode" >&2; exit 2 ;;
 esac
 
-drift=1
-if [ -n "${ALCN_FAKE_PEER_ROUNDS:-}" ]; then
-  key="$version $compile $deconv$Bs"
-  k=$( (grep -cxF "$key" "$ALCN_FAKE_PEER_ROUNDS" 2>/dev/null || true) | head -n 1)
-  drift=$(( ${k:-0} + 1 ))
-  echo "$key" >>"$ALCN_FAKE_PEER_ROUNDS"
-fi
+drift=$(drift_of "$version $compile $deconv$Bs")
 
 # The rows, as the peer's bench() loops: C, then B, then case, then loss
 # (train cases per --loss, inference cases with loss "-").
 awk -v drift="$drift" -v deconv="$deconv" -v version="$version" -v major="$major" -v compile="$compile" -v Cs="$Cs" -v Bs="$Bs" -v cases="$cases" -v losses="$losses" -v iters="$iters" \
-  -v warmup="$warmup" -v threads="$threads" -v json="$json" '
+  -v warmup="$warmup" -v threads="$threads" -v json="$json" "$TIMES_AWK"'
 BEGIN {
-  ms["dae_train", "native"] = 2.0; ms["dae_train", "fast"] = 1.0
-  ms["alcn_train", "native"] = 3.0; ms["alcn_train", "fast"] = 6.0
-  ms["infer_dae", "native"] = 0.5; ms["infer_dae", "fast"] = 0.4
-  ms["infer_alcn", "native"] = 0.7; ms["infer_alcn", "fast"] = 0.9
-  if (major >= 2 && compile) { f["dae_train"] = 0.5; f["alcn_train"] = 2; f["infer_dae"] = 0.5; f["infer_alcn"] = 2 }
-  else if (major >= 2) { f["dae_train"] = 0.75; f["alcn_train"] = 0.75; f["infer_dae"] = 1.5; f["infer_alcn"] = 1.5 }
-  else { f["dae_train"] = 1; f["alcn_train"] = 1; f["infer_dae"] = 1; f["infer_alcn"] = 1 }
+  init_times()
   fl["dae_train"] = 3e6; fl["alcn_train"] = 9e6; fl["infer_dae"] = 1e6; fl["infer_alcn"] = 2e6 # FLOP per image
   printf "# torch %s threads=%d  OMP_NUM_THREADS=- OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=- GOMP_SPINCOUNT=-  deconv=%s compile=%d flush_denormal=1\n", version, threads, ENVIRON["OPENBLAS_NUM_THREADS"] == "" ? "-" : ENVIRON["OPENBLAS_NUM_THREADS"], deconv, compile
   nC = split(Cs, C, " "); nB = split(Bs, B, " "); nk = split(cases, K, " "); nl = split(losses, L, " ")
   n = 0
   for (i = 1; i <= nC; ++i) for (j = 1; j <= nB; ++j) for (k = 1; k <= nk; ++k) {
     kase = K[k]
-    if (!((kase, deconv) in ms)) { print "unknown case " kase > "/dev/stderr"; exit 1 }
+    if (!known(kase)) { print "unknown case " kase > "/dev/stderr"; exit 1 }
     train = kase == "alcn_train" || kase == "dae_train"
     nloss = train ? nl : 1
     for (l = 1; l <= nloss; ++l) {
       loss = train ? L[l] : "-"
-      med = ms[kase, deconv] * f[kase] * drift * B[j] / 1000.0; mn = 0.9 * med; mx = 1.1 * med
+      med = times(kase, B[j]); mn = 0.9 * med; mx = 1.1 * med
       gflop = fl[kase] * B[j] / 1e9
       printf "%-10s loss=%-3s C=%d B=%-5d median %9.4f s (min %.4f max %.4f)  %8.1f img/s  %7.2f GFLOP/step  %6.2f GFLOP/s\n", kase, loss, C[i], B[j], med, mn, mx, B[j] / med, gflop, gflop / med
       row[n++] = sprintf("  {\n   \"case\": \"%s\",\n   \"loss\": \"%s\",\n   \"C\": %d,\n   \"B\": %d,\n   \"threads\": %d,\n   \"deconv\": \"%s\",\n   \"iters\": %d,\n   \"warmup\": %d,\n   \"median_s\": %.17g,\n   \"min_s\": %.17g,\n   \"max_s\": %.17g,\n   \"per_image_us\": %.17g,\n   \"imgs_per_s\": %.17g,\n   \"gflop\": %.17g,\n   \"gflops_per_s\": %.17g\n  }", kase, loss, C[i], B[j], threads, deconv, iters, warmup, med, mn, mx, med / B[j] * 1e6, B[j] / med, gflop, gflop / med)
