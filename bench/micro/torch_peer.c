@@ -395,6 +395,7 @@ alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int
     }
     off += (int)w;
   }
+  s->sent++;
   /* "ok" and up to 100000 numbers of at most 24 characters each */
   const size_t cap = 64 + (size_t)iters * 26;
   char *line = malloc(cap);
@@ -415,8 +416,10 @@ alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int
   double *t = malloc(sizeof *t * (size_t)iters);
   if (!t) free(line);
   ALCN_CHECK_ALLOC(t, sizeof *t * (size_t)iters);
-  int n = 0, bad = strncmp(line, "ok", 2) != 0 || (line[2] && line[2] != ' ');
-  for (char *q = line + 2, *e; !bad && *q;) {
+  /* "ok <k> <times>", k: the number of this request (a stray or stale line has another) */
+  int seq = 0, off = 0;
+  int n = 0, bad = sscanf(line, "ok %d%n", &seq, &off) != 1 || seq != s->sent;
+  for (char *q = line + off, *e; !bad && *q;) {
     while (*q == ' ') ++q;
     if (!*q) break;
     const double v = strtod(q, &e);
@@ -428,8 +431,8 @@ alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int
     free(t);
     tp_server_stop(s);
     alcn_status st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_FORMAT,
-                                   "%s: its reply to \"%.*s\" is not \"ok\" and %d positive times: \"%.80s\"",
-                                   s->what, len - 1, cmd, iters, line);
+                                   "%s: its reply to \"%.*s\" is not \"ok %d\" and %d positive times: \"%.80s\"",
+                                   s->what, len - 1, cmd, s->sent, iters, line);
     free(line);
     return st;
   }

@@ -80,6 +80,7 @@ typedef struct tp_server {
   int pid;            /* 0: not running */
   int to_fd;          /* its stdin */
   void *from;         /* FILE * of its stdout */
+  int sent;           /* requests written: the number its next "ok" reply must carry */
   char what[160];     /* "<label> --deconv <variant>", for messages */
 } tp_server;
 

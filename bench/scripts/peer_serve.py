@@ -20,7 +20,8 @@ Protocol (one line each way; the replies are the only lines on stdout):
   <- "<case> <loss> <C> <B> <iters> <warmup>"         case: alcn_train | dae_train |
                                                       infer_dae | infer_alcn; loss
                                                       mse | ffl | - (inference)
-  -> "ok <t_1> ... <t_iters>"                          seconds per run
+  -> "ok <n> <t_1> ... <t_iters>"                     seconds per run; n: this request's number
+                                                      (1, 2, ...: a stray or stale line shows)
      or "error <message>"                             the case failed; the server lives on
   <- "quit" (or end of input)                         exit 0
 The model of the last case is kept while the same case is asked again
@@ -71,13 +72,14 @@ def main():
     print("#", ta.env_line(), " deconv=%s compile=%d flush_denormal=%d (server)"
           % (args.deconv, args.compile, args.flush_denormal), file=sys.stderr, flush=True)
     print("ready", torch.__version__, flush=True)
-    key, fn = None, None
+    key, fn, n = None, None, 0
     for line in sys.stdin:
         f = line.split()
         if not f:
             continue
         if f[0] == "quit":
             break
+        n += 1
         try:
             if len(f) != 6:
                 raise ValueError("expected '<case> <loss> <C> <B> <iters> <warmup>', got %r" % line.strip())
@@ -90,7 +92,7 @@ def main():
                 fn = build(ta, args, case, loss, C, B)
                 key = (case, loss, C, B)
             ts = ta.timeit(fn, iters, warmup)
-            print("ok " + " ".join("%.9g" % t for t in ts), flush=True)
+            print("ok %d " % n + " ".join("%.9g" % t for t in ts), flush=True)
         except Exception as e:  # the case failed; say why and serve the next one
             key, fn = None, None
             print("error %s: %s" % (type(e).__name__, str(e).replace("\n", " ")[:400]), flush=True)

@@ -96,10 +96,11 @@ if [ "${1:-}" = "-c" ]; then
   exit 0
 fi
 # The server (bench/scripts/peer_serve.py, `table5 --paired`): "ready", then
-# one reply per request line "<case> <loss> <C> <B> <iters> <warmup>": "ok"
-# and iters times whose median is the bench mode's (first 0.9x, last 1.1x,
+# one reply per request line "<case> <loss> <C> <B> <iters> <warmup>": "ok",
+# the request's number (1, 2, ...) and iters times whose median is the bench mode's (first 0.9x, last 1.1x,
 # the others 1x). Modes: fail (exits before "ready"), garbage (a garbage
-# reply), nojson (exits at the first request, no reply). ROUNDS: the k-th
+# reply), nojson (exits at the first request, no reply), stray (each reply
+# written twice). ROUNDS: the k-th
 # request of a case and batch, k+1 times slower. LOG: "serve <request> | env".
 case "${1:-}" in
   *peer_serve.py)
@@ -122,26 +123,30 @@ case "${1:-}" in
       exit 3
     fi
     echo "ready $version"
+    seq=0
     while read -r kase loss C B iters warmup; do
       [ "$kase" = quit ] && exit 0
+      seq=$((seq + 1))
       if [ -n "${ALCN_FAKE_PEER_LOG:-}" ]; then
         echo "serve $kase $loss $C $B $iters $warmup --deconv $deconv --compile $compile |$(peer_env)" >>"$ALCN_FAKE_PEER_LOG"
       fi
       case "$mode" in
-        garbage) echo "ok 1e999 PNG ~~~"; continue ;;
+        garbage) echo "ok $seq 1e999 PNG ~~~"; continue ;;
         nojson) exit 0 ;;
       esac
       drift=$(drift_of "serve $version $compile $deconv $kase $B")
-      awk -v kase="$kase" -v deconv="$deconv" -v major="${version%%.*}" -v compile="$compile" -v B="$B" -v n="$iters" \
-        -v drift="$drift" "$TIMES_AWK"'
+      reply=$(awk -v kase="$kase" -v deconv="$deconv" -v major="${version%%.*}" -v compile="$compile" -v B="$B" -v n="$iters" \
+        -v drift="$drift" -v seq="$seq" "$TIMES_AWK"'
       BEGIN {
         init_times()
         if (!known(kase)) { print "error ValueError: unknown case " kase; exit }
         med = times(kase, B)
-        line = "ok"
+        line = "ok " seq
         for (i = 1; i <= n; ++i) line = line " " sprintf("%.17g", n > 1 && i == 1 ? 0.9 * med : n > 1 && i == n ? 1.1 * med : med)
         print line
-      }'
+      }')
+      echo "$reply"
+      if [ "$mode" = stray ]; then echo "$reply"; fi # the same line twice: the next reply is stale
     done
     exit 0 ;;
 esac

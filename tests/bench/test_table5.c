@@ -593,25 +593,40 @@ START_TEST(test_paired) {
 END_TEST
 
 /* --paired with servers that misbehave: one that exits at its first request
- * (fast), one that answers garbage (fast), one that never starts (both):
+ * (fast), one that answers garbage (fast), one that writes each reply twice
+ * (fast: its first case's time stands, the stale line then stops it), one
+ * that never starts (both):
  * one warning line for each (a server that failed is asked no more), the
  * other variant's times stand, status 0. */
 START_TEST(test_paired_servers_fail) {
-  const char *modes[] = {"nojson", "garbage", "fail"};
-  const char *want[] = {"it exited after", "is not \"ok\" and", "did not start"};
-  for (int m = 0; m < 3; ++m) {
+  const char *modes[] = {"nojson", "garbage", "stray", "fail"};
+  const char *want[] = {"it exited after", "is not \"ok 1\" and", "is not \"ok 2\" and", "did not start"};
+  for (int m = 0; m < 4; ++m) {
     setenv("ALCN_FAKE_PEER_MODE", modes[m], 1);
-    if (m < 2) setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
+    if (m < 3) setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
     else unsetenv("ALCN_FAKE_PEER_ONLY");
     const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--paired"};
     char err[8192];
     ck_assert_int_eq(run_err(extra, 5, err, sizeof err), 0);
-    const int want_lines = m < 2 ? 1 : 2; /* the failing server stops; fail: both variants */
+    const int want_lines = m < 3 ? 1 : 2; /* the failing server stops; fail: both variants */
     ck_assert_msg(count_lines(err) == want_lines, "%s: want %d line(s), got:\n%s", modes[m], want_lines, err);
     ck_assert_msg(strstr(err, "table5: warning: ") && strstr(err, want[m]), "%s: unclear:\n%s", modes[m], err);
     cJSON *root;
     const cJSON *rows = read_rows(&root);
-    ck_assert_int_eq(check_peer_rows(rows, m < 2, 0), m < 2 ? 3 + 5 : 0);
+    if (m == 2) { /* stray: the first case's fast time stands, the stale second reply stops the server */
+      int fast = 0;
+      const cJSON *r;
+      cJSON_ArrayForEach(r, rows) {
+        check_ms(r, "torch_native_ms", want_for(str(r, "noise"), str(r, "case"))->native * num(r, "batch"));
+        fast += !is_null(r, "torch_fast_ms");
+      }
+      const cJSON *r0 = find_row(rows, "none", "train_step", 4);
+      ck_assert_ptr_nonnull(r0);
+      check_ms(r0, "torch_fast_ms", 1.0 * 4);
+      ck_assert_int_eq(fast, 1);
+    } else {
+      ck_assert_int_eq(check_peer_rows(rows, m < 3, 0), m < 3 ? 3 + 5 : 0);
+    }
     cJSON_Delete(root);
   }
 }
