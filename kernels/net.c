@@ -551,6 +551,20 @@ float *alcn_net_grads(alcn_net *n, size_t *count) {
   return n->grads;
 }
 
+int alcn_net_param_tensors(const alcn_net *n, alcn_param_tensor *out, int max) {
+  int k = 0;
+  for (int i = 0; i < n->n_layers; ++i) {
+    const layer *l = &n->layers[i];
+    for (int b = 0; b < 2; ++b) {
+      const size_t cnt = b ? l->n_b : l->n_w;
+      if (!cnt) continue;
+      if (out && k < max) out[k] = (alcn_param_tensor){i, kind_name(l->kind), b, b ? l->b_off : l->w_off, cnt};
+      k++;
+    }
+  }
+  return k;
+}
+
 alcn_status alcn_net_check_finite(alcn_net *n, int *finite) {
   *finite = 1;
   if (!n->n_params) return ALCN_OK;

@@ -115,7 +115,7 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n);
  * script present); else 0, having said why unless quiet. */
 int t5_peers_may_run(const t5_opts *o);
 /* The peers that run, in column order (once: pe->found is set by the caller). */
-void t5_find_peers(const t5_opts *o, t5_peers *pe);
+void t5_find_peers(const t5_opts *o, t5_peers *pe, int cuda);
 /* The peer's case for one of ours ("alcn_train", "infer_dae", ...), NULL: none. */
 const char *t5_peer_case(const t5_item *it, const t5_case *c);
 /* No peer times yet (NAN, no fastest). */

@@ -181,5 +181,8 @@ alcn_status t5_parse_opts(t5_opts *o, int argc, char **argv, int *help) {
     if (take(o, &a, id) != ALCN_OK) return ALCN_ERR_ARG;
   }
   if (o->batch < 0) o->batch = (o->H <= 32 && o->W <= 32) ? 4096 : 16;
+  if (o->paired && !strcmp(o->device, "cuda"))
+    ALCN_FAIL(ALCN_ERR_ARG, "--paired times the PyTorch peers as CPU servers; with --device cuda use --rounds "
+                            "without --paired (the peers then run on the GPU too)");
   return ALCN_OK;
 }

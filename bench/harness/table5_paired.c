@@ -97,7 +97,7 @@ void t5_run_paired(const t5_opts *o, t5_peers *pe, const alcn_method_desc *const
     for (int j = 0; j < rounds[i].n && !any; ++j) any = rounds[i].ok && t5_peer_case(&rounds[i], &rounds[i].c[j]);
   if (any && t5_peers_may_run(o)) {
     if (!pe->found) {
-      t5_find_peers(o, pe);
+      t5_find_peers(o, pe, 0);
       pe->found = 1;
     }
     start_servers(o, pe, &sv);

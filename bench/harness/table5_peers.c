@@ -110,9 +110,9 @@ static int interpreters(const t5_opts *o, const char **out, char *venv, size_t v
 }
 
 /* The peers: each interpreter that imports torch, eager, then with
- * torch.compile where torch >= 2 (unless --no-compile). One line per
- * interpreter left out. */
-void t5_find_peers(const t5_opts *o, t5_peers *pe) {
+ * torch.compile where torch >= 2 (unless --no-compile); cuda: on the GPU,
+ * each interpreter whose torch sees one. One line per interpreter left out. */
+void t5_find_peers(const t5_opts *o, t5_peers *pe, int cuda) {
   const char *py[T5_MAX_PEERS + 1];
   char venv[1100], version[48], why[1400];
   const int npy = interpreters(o, py, venv, sizeof venv);
@@ -120,6 +120,10 @@ void t5_find_peers(const t5_opts *o, t5_peers *pe) {
   for (int i = 0; i < npy; ++i) {
     if (!tp_probe(py[i], version, sizeof version, why, sizeof why)) {
       if (o->n_pythons || !o->quiet) fprintf(stderr, "table5: warning: PyTorch peer skipped: %s\n", why);
+      continue;
+    }
+    if (cuda && !tp_probe_cuda(py[i], why, sizeof why)) {
+      fprintf(stderr, "table5: warning: PyTorch peer skipped: %s\n", why);
       continue;
     }
     int major = 0;
@@ -132,6 +136,7 @@ void t5_find_peers(const t5_opts *o, t5_peers *pe) {
       }
       tp_peer *p = &pe->p[pe->n];
       tp_peer_init(p, py[i], version, compile, o->threads);
+      if (cuda) tp_peer_use_cuda(p);
       for (int k = 0; k < pe->n; ++k) /* two interpreters with one torch version */
         if (!strcmp(pe->p[k].label, p->label)) {
           const size_t len = strlen(p->label);
@@ -247,7 +252,9 @@ void t5_run_peers(const t5_opts *o, t5_peers *pe, t5_item *items, int n) {
     }
   if (!nc) return;
   if (!pe->found) { /* once: the probes start every interpreter */
-    t5_find_peers(o, pe);
+    int cuda = 0; /* ours ran on the GPU: so do the peers */
+    for (int i = 0; i < n; ++i) cuda |= items[i].ok && !strncmp(items[i].device, "cuda", 4);
+    t5_find_peers(o, pe, cuda);
     pe->found = 1;
   }
   const char *losses[] = {o->loss};

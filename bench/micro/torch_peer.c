@@ -120,6 +120,17 @@ int tp_probe(const char *python, char *version, size_t vcap, char *why, size_t c
   return 1;
 }
 
+int tp_probe_cuda(const char *python, char *why, size_t cap) {
+  char *argv[] = {(char *)python, "-c", "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)", NULL};
+  const int rc = run_child(argv, NULL, 0, 1, -1);
+  if (rc != 0) {
+    snprintf(why, cap, "%s: torch.cuda.is_available() is false (a CPU-only torch, or no GPU for it)", python);
+    return 0;
+  }
+  why[0] = 0;
+  return 1;
+}
+
 /* NAME=value into p's environment. */
 static void add_env(tp_peer *p, const char *name, const char *value) {
   if (p->n_env >= TP_MAX_ENV) return;
@@ -133,6 +144,12 @@ __attribute__((format(printf, 2, 3))) static void add_setting(tp_peer *p, const 
   va_start(ap, fmt);
   vsnprintf(p->settings + n, sizeof p->settings - n, fmt, ap);
   va_end(ap);
+}
+
+void tp_peer_use_cuda(tp_peer *p) {
+  p->cuda = 1;
+  add_setting(p, "; on the GPU (--device cuda: torch.cuda.synchronize around each timed call; PyTorch's own "
+                 "defaults, cuDNN convolutions in TF32)");
 }
 
 void tp_peer_init(tp_peer *p, const char *python, const char *version, int compile, int threads) {
@@ -268,6 +285,10 @@ alcn_status tp_run(tp_result *r, const tp_peer *p, const char *deconv, int C, co
   argv[a++] = "--json";
   argv[a++] = json;
   if (p->compile) argv[a++] = "--compile";
+  if (p->cuda) {
+    argv[a++] = "--device";
+    argv[a++] = "cuda";
+  }
   argv[a] = NULL;
   unlink(json);
   int rc = run_child(argv, p->env, p->n_env, quiet, -1);

@@ -38,6 +38,7 @@ typedef struct tp_peer {
   int n_env;
   char env[TP_MAX_ENV][64];   /* NAME=value, set in the child */
   char settings[640];         /* threads, environment and why, one line */
+  int cuda;                   /* bench --device cuda (tp_peer_use_cuda) */
 } tp_peer;
 
 /* The default interpreter: $ALCN_PYTHON, else /usr/bin/python3. */
@@ -60,6 +61,11 @@ int tp_probe(const char *python, char *version, size_t vcap, char *why, size_t c
  * oversubscribes the cores otherwise); with ALCN_CPU_ISA=avx2, the variables
  * that hold torch, oneDNN, MKL and OpenBLAS to AVX2, each unless already set. */
 void tp_peer_init(tp_peer *p, const char *python, const char *version, int compile, int threads);
+/* `python -c ...torch.cuda.is_available()`: 1, else 0 with the reason in why[cap]. */
+int tp_probe_cuda(const char *python, char *why, size_t cap);
+/* The peer times on the GPU (`bench --device cuda`, one-shot runs only: the
+ * --paired servers time on the CPU), as ours does with --device cuda. */
+void tp_peer_use_cuda(tp_peer *p);
 
 /* Run `torch_alcn.py bench` of peer p with --deconv `deconv` on channels C,
  * the given batches, cases and losses; iters/warmup/threads as ours. The

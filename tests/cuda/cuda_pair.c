@@ -13,6 +13,7 @@
 void cp_open_or_skip(cp_pair *p, const char *suite) {
   char why[256];
   p->cpu = p->gpu = NULL;
+  p->selftest = 0;
   const char *self = getenv("ALCN_CUDA_PARITY_SELFTEST");
   if (self && strcmp(self, "1") == 0) {
     /* Harness self-check without a GPU: a second CPU backend stands in for CUDA. */
@@ -20,6 +21,7 @@ void cp_open_or_skip(cp_pair *p, const char *suite) {
       fprintf(stderr, "%s: cannot create the backends: %s\n", suite, alcn_last_error());
       exit(1);
     }
+    p->selftest = 1;
     printf("%s: SELFTEST, CPU vs CPU (1 thread)\n", suite);
     return;
   }
@@ -84,4 +86,22 @@ double cp_norm_err(const float *a, const float *ref, size_t n, double floor) {
     if (e > worst) worst = e;
   }
   return worst / scale;
+}
+
+double cp_tensor_err(const alcn_param_tensor *t, int nt, size_t n, const char *name, const float *gpu,
+                     const float *cpu, double floor_rel, int *worst_tensor) {
+  double all = 0.0, worst = -1.0;
+  for (size_t i = 0; i < n; ++i) all = fmax(all, fabs((double)cpu[i]));
+  *worst_tensor = -1;
+  for (int k = 0; k < nt; ++k) {
+    ck_assert_uint_le(t[k].offset + t[k].count, n);
+    const double e = cp_norm_err(gpu + t[k].offset, cpu + t[k].offset, t[k].count, fmax(floor_rel * all, 1e-30));
+    printf("    %s layer %d %s %s (%zu): %.3g\n", name, t[k].layer, t[k].kind, t[k].bias ? "bias" : "weight",
+           t[k].count, e);
+    if (!(e <= worst)) { /* the first, and NaN */
+      worst = e;
+      *worst_tensor = k;
+    }
+  }
+  return worst < 0.0 ? 0.0 : worst;
 }

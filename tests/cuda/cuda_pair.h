@@ -8,9 +8,11 @@
 #include <stdint.h>
 
 #include "alcn/backend.h"
+#include "alcn/net.h"
 
 typedef struct cp_pair {
   alcn_backend *cpu, *gpu;
+  int selftest; /* 1: ALCN_CUDA_PARITY_SELFTEST=1, the "GPU" is a second CPU backend */
 } cp_pair;
 
 /* Create both backends (FP32: ALCN_CUDA_TF32 is forced off). Without a
@@ -40,6 +42,17 @@ void cp_buf_free(cp_pair *p, cp_buf *b);
 /* max |a-b| / max(max |b|, floor): error relative to the reference's scale;
  * +inf when any value is NaN. */
 double cp_norm_err(const float *a, const float *ref, size_t n, double floor);
+
+/* Parameter gradients (or weights) of one net, n floats, compared tensor by
+ * tensor (t[0..nt-1], from alcn_net_param_tensors): each tensor's max
+ * |gpu-cpu| over its own max |cpu|, that scale floored at floor_rel times the
+ * whole net's max |cpu| (a tensor of near-zero values is not judged at its
+ * own noise level). One normalisation over the whole buffer would let a small
+ * layer's wrong bias gradient hide among the noise generator's 3.3 M Linear
+ * gradients. Prints one line per tensor; returns the worst error (+inf on
+ * NaN) and, in *worst_tensor, its index. */
+double cp_tensor_err(const alcn_param_tensor *t, int nt, size_t n, const char *name, const float *gpu,
+                     const float *cpu, double floor_rel, int *worst_tensor);
 
 /* Abort the test with the library's last error when st != ALCN_OK. */
 #define CP_OK(call)                                                                           \

@@ -149,6 +149,24 @@ START_TEST(test_paper_param_counts) {
   ck_assert_uint_eq(alcn_net_param_count(d), dae1);
   ck_assert_uint_eq(alcn_net_param_count(g), gen1);
   ck_assert_uint_eq(alcn_net_param_count(d3), dae3);
+  /* the DAE's parameter tensors, each where the flat arrays hold it */
+  ck_assert_int_eq(alcn_net_finalize(d, 2, 1, ALCN_INIT_TORCH), ALCN_OK);
+  static const size_t counts[] = {400, 16, 12800, 32, 12800, 16, 400, 1};
+  static const char *const kinds[] = {"conv", "conv", "conv", "conv", "convT", "convT", "convT", "convT"};
+  alcn_param_tensor t[9];
+  ck_assert_int_eq(alcn_net_param_tensors(d, NULL, 0), 8);
+  ck_assert_int_eq(alcn_net_param_tensors(d, t, 3), 8); /* writes 3, counts all */
+  ck_assert_int_eq(alcn_net_param_tensors(d, t, 9), 8);
+  size_t off = 0;
+  for (int i = 0; i < 8; ++i) {
+    ck_assert_uint_eq(t[i].count, counts[i]);
+    ck_assert_uint_eq(t[i].offset, off);
+    ck_assert_int_eq(t[i].bias, i % 2);
+    ck_assert_str_eq(t[i].kind, kinds[i]);
+    ck_assert_int_eq(t[i].layer, 2 * (i / 2)); /* conv, ReLU, conv, ReLU, convT, ReLU, convT, sigmoid */
+    off += counts[i];
+  }
+  ck_assert_uint_eq(off, dae1);
   alcn_net_destroy(d);
   alcn_net_destroy(g);
   alcn_net_destroy(d3);

@@ -94,6 +94,20 @@ ALCN_API alcn_backend *alcn_net_backend(const alcn_net *net);
 /* Parameter and gradient arrays (backend memory) and their length, for tests and checks. */
 ALCN_API float *alcn_net_params(alcn_net *net, size_t *count);
 ALCN_API float *alcn_net_grads(alcn_net *net, size_t *count);
+/* One parameter tensor of a finalized net: the layer it belongs to (0-based),
+ * that layer's kind ("conv", "convT", "linear", "batchnorm"), 0 for the
+ * weight (BatchNorm: gamma) or 1 for the bias (beta), and where its floats
+ * lie in alcn_net_params / alcn_net_grads. */
+typedef struct alcn_param_tensor {
+  int layer;
+  const char *kind;
+  int bias;
+  size_t offset, count;
+} alcn_param_tensor;
+/* Writes the net's parameter tensors, in layer order, into out[0..max-1]
+ * (out may be NULL when max is 0); returns how many there are (which may be
+ * more than max). Parity checks compare each tensor at its own scale. */
+ALCN_API int alcn_net_param_tensors(const alcn_net *net, alcn_param_tensor *out, int max);
 /* dst's parameters (weights and biases) = src's: two finalized nets with the
  * same layers (kinds and shapes) on the same backend; dst's gradients, Adam
  * moments and BatchNorm running statistics stay as they are. Returns when
