@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,12 +323,59 @@ const char *tp_serve_script(void) {
 
 /* A server's reply line into buf (without its newline); 0 at its end of
  * output, -1 when the line is longer than cap-1. */
+double tp_server_timeout_s(void) {
+  const char *e = getenv("ALCN_PEER_TIMEOUT");
+  char *end;
+  const double v = e && *e ? strtod(e, &end) : 0.0;
+  return e && *e && !*end && isfinite(v) && v > 0 ? v : 1800.0;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One line of the server's output into buf[cap], without its newline,
+ * within s->timeout_s: 1; 0 when it exited first; -1 when the line does not
+ * fit; -2 on the timeout. What follows the newline waits in s->pend for the
+ * next call (a second reply written in one go is read as the next one). */
 static int reply_line(tp_server *s, char *buf, size_t cap) {
-  if (!fgets(buf, (int)cap, (FILE *)s->from)) return 0;
-  const size_t n = strlen(buf);
-  if (n == 0 || buf[n - 1] != '\n') return n + 1 >= cap ? -1 : 0; /* no newline: too long, or cut by its exit */
-  buf[n - 1] = 0;
-  return 1;
+  size_t n = 0;
+  const double end = now_s() + s->timeout_s;
+  for (;;) {
+    while (s->p_beg < s->p_end) {
+      const char c = s->pend[s->p_beg++];
+      if (c == '\n') {
+        buf[n] = 0;
+        return 1;
+      }
+      if (n + 1 >= cap) return -1;
+      buf[n++] = c;
+    }
+    const double left = end - now_s();
+    if (left <= 0) {
+      s->hung = 1;
+      return -2;
+    }
+    struct pollfd pf = {s->from_fd, POLLIN, 0};
+    const int pr = poll(&pf, 1, left > 1e6 ? 1000000000 : (int)(left * 1e3) + 1);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr == 0) continue; /* the deadline is checked above */
+    if (pr < 0) return 0;
+    const ssize_t r = read(s->from_fd, s->pend, sizeof s->pend);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return 0;
+    s->p_beg = 0;
+    s->p_end = (size_t)r;
+  }
+}
+
+/* Why reply_line gave got (not 1), for messages. */
+static const char *reply_problem(const tp_server *s, int got, char *buf, size_t cap) {
+  if (got == -2) snprintf(buf, cap, "no reply within %g s (ALCN_PEER_TIMEOUT)", s->timeout_s);
+  else snprintf(buf, cap, "%s", got == -1 ? "its reply is too long" : "it exited");
+  return buf;
 }
 
 alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, int threads, int quiet) {
@@ -377,18 +425,16 @@ alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, 
   close(from[1]);
   s->pid = (int)pid;
   s->to_fd = to[1];
-  s->from = fdopen(from[0], "r");
-  if (!s->from) {
-    close(from[0]);
-    tp_server_stop(s);
-    ALCN_FAIL(ALCN_ERR_IO, "%s: fdopen: %s", s->what, strerror(errno));
-  }
-  char line[256];
+  s->from_fd = from[0];
+  s->timeout_s = tp_server_timeout_s();
+  char line[256], why[96];
   const int got = reply_line(s, line, sizeof line);
   if (got != 1 || strncmp(line, "ready ", 6) != 0) {
     tp_server_stop(s);
     ALCN_FAIL(ALCN_ERR_IO, "%s (%s %s) did not start: %s", s->what, p->python, tp_serve_script(),
-              got == 1 ? "its first line is not \"ready <version>\"" : "it exited (its stderr says why)");
+              got == 1    ? "its first line is not \"ready <version>\""
+              : got == 0 ? "it exited (its stderr says why)"
+                         : reply_problem(s, got, why, sizeof why));
   }
   return ALCN_OK;
 }
@@ -425,8 +471,8 @@ alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int
   if (got != 1) {
     free(line);
     tp_server_stop(s);
-    ALCN_FAIL(ALCN_ERR_IO, "%s: %s after \"%.*s\"", s->what, got < 0 ? "its reply is too long" : "it exited",
-              len - 1, cmd);
+    char why[96];
+    ALCN_FAIL(ALCN_ERR_IO, "%s: %s after \"%.*s\"", s->what, reply_problem(s, got, why, sizeof why), len - 1, cmd);
   }
   if (!strncmp(line, "error", 5)) {
     alcn_status st = alcn_error_at(__FILE__, __LINE__, ALCN_ERR_IO, "%s failed on \"%.*s\": %.300s", s->what,
@@ -474,12 +520,13 @@ void tp_server_stop(tp_server *s) {
     close(s->to_fd);
   }
   s->to_fd = 0;
-  if (s->from) fclose((FILE *)s->from);
-  s->from = NULL;
+  if (s->from_fd > 0) close(s->from_fd);
+  s->from_fd = 0;
+  s->p_beg = s->p_end = 0;
   if (s->pid > 0) {
     int status;
     pid_t r = 0;
-    for (int i = 0; i < 200 && (r = waitpid((pid_t)s->pid, &status, WNOHANG)) == 0; ++i) {
+    for (int i = 0; i < (s->hung ? 0 : 200) && (r = waitpid((pid_t)s->pid, &status, WNOHANG)) == 0; ++i) {
       const struct timespec ts = {0, 50000000L};
       nanosleep(&ts, NULL);
     }
@@ -490,4 +537,5 @@ void tp_server_stop(tp_server *s) {
     }
   }
   s->pid = 0;
+  s->hung = 0;
 }

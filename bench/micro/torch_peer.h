@@ -85,10 +85,20 @@ double tp_find(const tp_result *r, const char *kase, const char *loss, int C, in
 typedef struct tp_server {
   int pid;            /* 0: not running */
   int to_fd;          /* its stdin */
-  void *from;         /* FILE * of its stdout */
+  int from_fd;        /* its stdout */
   int sent;           /* requests written: the number its next "ok" reply must carry */
+  double timeout_s;   /* the longest wait for a line (tp_server_timeout_s) */
+  int hung;           /* it let that pass: stopped at once, not asked to quit */
+  size_t p_beg, p_end;
+  char pend[4096];    /* read from it, not yet taken: pend[p_beg..p_end) */
   char what[160];     /* "<label> --deconv <variant>", for messages */
 } tp_server;
+
+/* How long a server may take to answer one line: $ALCN_PEER_TIMEOUT seconds
+ * (> 0), else 1800 (a batch-4096 step of PyTorch 1.13 with torch.compile's
+ * first compilation fits many times over); a server that takes longer is
+ * stopped, as one that exits. */
+double tp_server_timeout_s(void);
 
 /* The server script: $ALCN_PEER_SERVE, else <source>/bench/scripts/peer_serve.py. */
 const char *tp_serve_script(void);
@@ -97,11 +107,12 @@ const char *tp_serve_script(void);
  * is left not running. */
 alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, int threads, int quiet);
 /* Time one case on a running server: iters runs after warmup; their median
- * (and extremes) in seconds. A server that exits or answers garbage is
- * stopped; one that answers "error" lives on. */
+ * (and extremes) in seconds. A server that exits, answers garbage or does
+ * not answer in time is stopped; one that answers "error" lives on. */
 alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int C, int B, int iters, int warmup,
                            double *median_s, double *min_s, double *max_s);
-/* Ask it to quit and reap it (killed if it has not gone in 10 s). */
+/* Ask it to quit and reap it (killed if it has not gone in 10 s, or at once
+ * when it did not answer in time). */
 void tp_server_stop(tp_server *s);
 
 #endif

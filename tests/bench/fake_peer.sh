@@ -133,6 +133,7 @@ case "${1:-}" in
       case "$mode" in
         garbage) echo "ok $seq 1e999 PNG ~~~"; continue ;;
         nojson) exit 0 ;;
+        hang) exec sleep 600 ;; # never answers: table5 must stop it (ALCN_PEER_TIMEOUT)
       esac
       drift=$(drift_of "serve $version $compile $deconv $kase $B")
       reply=$(awk -v kase="$kase" -v deconv="$deconv" -v major="${version%%.*}" -v compile="$compile" -v B="$B" -v n="$iters" \

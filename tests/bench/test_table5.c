@@ -599,16 +599,19 @@ END_TEST
  * one warning line for each (a server that failed is asked no more), the
  * other variant's times stand, status 0. */
 START_TEST(test_paired_servers_fail) {
-  const char *modes[] = {"nojson", "garbage", "stray", "fail"};
-  const char *want[] = {"it exited after", "is not \"ok 1\" and", "is not \"ok 2\" and", "did not start"};
-  for (int m = 0; m < 4; ++m) {
+  const char *modes[] = {"nojson", "garbage", "stray", "fail", "hang"};
+  const char *want[] = {"it exited after", "is not \"ok 1\" and", "is not \"ok 2\" and", "did not start",
+                        "no reply within 1 s (ALCN_PEER_TIMEOUT) after"};
+  for (int m = 0; m < 5; ++m) {
     setenv("ALCN_FAKE_PEER_MODE", modes[m], 1);
-    if (m < 3) setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
+    if (m != 3) setenv("ALCN_FAKE_PEER_ONLY", "fast", 1);
     else unsetenv("ALCN_FAKE_PEER_ONLY");
+    if (m == 4) setenv("ALCN_PEER_TIMEOUT", "1", 1); /* hang: stopped after 1 s, not 1800 */
+    else unsetenv("ALCN_PEER_TIMEOUT");
     const char *extra[] = {"--shape", "1x28x28", "--noises", "none,alcn", "--paired"};
     char err[8192];
     ck_assert_int_eq(run_err(extra, 5, err, sizeof err), 0);
-    const int want_lines = m < 3 ? 1 : 2; /* the failing server stops; fail: both variants */
+    const int want_lines = m != 3 ? 1 : 2; /* the failing server stops; fail: both variants */
     ck_assert_msg(count_lines(err) == want_lines, "%s: want %d line(s), got:\n%s", modes[m], want_lines, err);
     ck_assert_msg(strstr(err, "table5: warning: ") && strstr(err, want[m]), "%s: unclear:\n%s", modes[m], err);
     cJSON *root;
@@ -625,10 +628,11 @@ START_TEST(test_paired_servers_fail) {
       check_ms(r0, "torch_fast_ms", 1.0 * 4);
       ck_assert_int_eq(fast, 1);
     } else {
-      ck_assert_int_eq(check_peer_rows(rows, m < 3, 0), m < 3 ? 3 + 5 : 0);
+      ck_assert_int_eq(check_peer_rows(rows, m != 3, 0), m != 3 ? 3 + 5 : 0);
     }
     cJSON_Delete(root);
   }
+  unsetenv("ALCN_PEER_TIMEOUT");
 }
 END_TEST
 
