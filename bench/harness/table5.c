@@ -181,8 +181,9 @@ int alcn_cmd_table5(int argc, char **argv) {
    * alternating tilts them both ways, and the median sits between. The peers
    * run the cases of round 1's items (into `ahead`, whose peer times then
    * join ours). */
-  t5_item *ahead = o.rounds > 1 ? calloc(cap, sizeof *ahead) : NULL;
-  if (o.rounds > 1 && !ahead) {
+  const int need_ahead = o.rounds > 1 && !o.paired; /* --paired pairs case by case instead */
+  t5_item *ahead = need_ahead ? calloc(cap, sizeof *ahead) : NULL;
+  if (need_ahead && !ahead) {
     free(items);
     free(rounds);
     alcn_registry_free(&reg);
