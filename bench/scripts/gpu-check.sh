@@ -16,7 +16,8 @@
 #   5. OUTDIR/gpu-check.log (everything) and OUTDIR/summary.json, with at most 8
 #      files in OUTDIR.
 # Budget: ALCN_GPU_CHECK_BUDGET seconds (default 450; each stage has a timeout
-#   inside it). Environment: ALCN_GPU_BUNDLE, ALCN_BUILD_DIR (default
+#   inside it). Environment: ALCN_GPU_BUNDLE (and ALCN_GPU_UNPACK, where to
+#   unpack it: default <repo>/.gpu/unpacked), ALCN_BUILD_DIR (default
 #   OUTDIR/build), ALCN_CUDA_ARCHS (default 80;90), ALCN_TORCH_PEER (default
 #   <repo>/../shared/peers/torch_alcn.py, or the bundle's), ALCN_BENCH_ITERS (20),
 #   ALCN_GPU_DRY_RUN=1 (a rehearsal on a machine without a GPU: every stage runs,
@@ -144,7 +145,7 @@ say "GPU: $gpu; CPU: ${cpu:-unknown}, $(nproc) cores; nvcc: $(nvcc --version 2>/
 # ------------------------------------------------------------------ the build
 if [[ -n $bundle ]]; then
   [[ -f $bundle ]] || die "no bundle $bundle (hint: make it with bench/scripts/gpu-pack.sh and carry .gpu)"
-  unpack=$repo/.gpu/unpacked
+  unpack=${ALCN_GPU_UNPACK:-$repo/.gpu/unpacked}
   rm -rf "$unpack"
   mkdir -p "$unpack"
   run_stage unpack 60 tar -xJf "$bundle" -C "$unpack" || die "cannot unpack $bundle"

@@ -9,9 +9,11 @@
 #     found with ldd;
 #   - the PyTorch peer (../shared/peers/torch_alcn.py), which lies outside the
 #     repository and would not travel with it.
-# Output: <repo>/.gpu/bundle.tar.xz (the folder is git-ignored; about 25 MB),
+# Output: <repo>/.gpu/bundle.tar.xz (the folder is git-ignored; about 10 MB),
 # then the command to run there. Environment: ALCN_CUDA_ARCHITECTURES (default
-# 90: the H100/H200), ALCN_TORCH_PEER (the peer script).
+# 90: the H100/H200), ALCN_TORCH_PEER (the peer script), ALCN_GPU_PACK_OUT
+# (another bundle path), ALCN_GPU_PACK_NO_BUILD=1 (pack BUILD_DIR as it is:
+# the test of this script and gpu-check.sh's dry run, tests/bench).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:-$repo/build-gpu}
@@ -23,9 +25,12 @@ command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]] ||
   die "nvcc not found (hint: install the CUDA toolkit; a GPU is not needed to build)"
 [[ -x /usr/local/cuda/bin/nvcc ]] && export PATH=/usr/local/cuda/bin:$PATH
 
-cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DALCN_WITH_CUDA=ON -DALCN_BUILD_TESTS=ON \
-  "-DALCN_CUDA_ARCHITECTURES=$archs" >/dev/null
-cmake --build "$build" -j "$(nproc)"
+bundle=${ALCN_GPU_PACK_OUT:-$repo/.gpu/bundle.tar.xz}
+if [[ ${ALCN_GPU_PACK_NO_BUILD:-0} != 1 ]]; then
+  cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DALCN_WITH_CUDA=ON -DALCN_BUILD_TESTS=ON \
+    "-DALCN_CUDA_ARCHITECTURES=$archs" >/dev/null
+  cmake --build "$build" -j "$(nproc)"
+fi
 [[ -f $build/kernels/cuda/libalcn_cuda.a ]] ||
   die "the CUDA backend was not built in $build (cuDNN not found? see cmake's warnings)"
 
@@ -52,13 +57,13 @@ ldd "${elfs[@]}" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | s
   done
 ls "$stage/lib" | grep -q '^libopenblas' || die "ldd found no OpenBLAS: is $build a build of this project?"
 
-mkdir -p "$repo/.gpu"
+mkdir -p "$(dirname "$bundle")"
 tar -C "$stage" -cf "$stage/rest.tar" lib peers origin
 # The build tree, less what no run needs: CMake's scratch, object files, static libraries.
 tar -C "$(dirname "$build")" --exclude=CMakeFiles --exclude='*.o' --exclude='*.a' --exclude=Testing \
   -rf "$stage/rest.tar" --transform "s,^$(basename "$build"),build," "$(basename "$build")"
-xz -T0 -6 -c "$stage/rest.tar" >"$repo/.gpu/bundle.tar.xz"
-size=$(du -m "$repo/.gpu/bundle.tar.xz" | cut -f1)
-echo "gpu-pack: $repo/.gpu/bundle.tar.xz, ${size} MB: the build of $build (sm_$archs), $(ls "$stage/lib" | wc -l) runtime libraries, the peer"
+xz -T0 -6 -c "$stage/rest.tar" >"$bundle"
+size=$(du -m "$bundle" | cut -f1)
+echo "gpu-pack: $bundle, ${size} MB: the build of $build, $(ls "$stage/lib" | wc -l) runtime libraries, the peer"
 echo "gpu-pack: on the GPU machine, in the repository's root (carry .gpu):"
 echo "  ALCN_GPU_BUNDLE=.gpu/bundle.tar.xz bash bench/scripts/gpu-check.sh \$OUT"
