@@ -8,7 +8,7 @@ build=${ALCN_BUILD_DIR:-$here/build}
 
 packages=(build-essential cmake pkg-config check libopenblas-dev libfftw3-dev zlib1g-dev libpng-dev
           libturbojpeg0-dev libcjson-dev gnuplot-nox dataset-fashion-mnist clang libclang-rt-14-dev
-          python3)
+          python3 xz-utils)
 # Callers add their own (tests/run.sh: the Slurm test's daemons).
 read -r -a extra <<< "${ALCN_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
