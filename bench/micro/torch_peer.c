@@ -321,8 +321,6 @@ const char *tp_serve_script(void) {
   return p && *p ? p : ALCN_SOURCE_DIR "/bench/scripts/peer_serve.py";
 }
 
-/* A server's reply line into buf (without its newline); 0 at its end of
- * output, -1 when the line is longer than cap-1. */
 double tp_server_timeout_s(void) {
   const char *e = getenv("ALCN_PEER_TIMEOUT");
   char *end;
