@@ -62,7 +62,8 @@ void t5_usage(FILE *f) {
                  "  unless set) hold the peers to our ISA. The header prints what each peer got.\n"
                  "environment: ALCN_PYTHON (the first default interpreter), ALCN_PEER_VENV (the venv of\n"
                  "  bench/scripts/peer-env.sh, default ~/.cache/alcnbench/peer-venv), ALCN_NO_TORCH=1 (no\n"
-                 "  peers), ALCN_PEER_SERVE (--paired's server, default <source>/bench/scripts/peer_serve.py).\n"
+                 "  peers), ALCN_PEER_SERVE (--paired's server, default <source>/bench/scripts/peer_serve.py),\n"
+                 "  ALCN_PEER_TIMEOUT (seconds a --paired server may take to answer, default 1800).\n"
                  "  The tests' peer is tests/bench/fake_peer.sh, a stand-in with fixed times.\n");
 }
 

@@ -87,18 +87,13 @@ typedef struct tp_server {
   int to_fd;          /* its stdin */
   int from_fd;        /* its stdout */
   int sent;           /* requests written: the number its next "ok" reply must carry */
-  double timeout_s;   /* the longest wait for a line (tp_server_timeout_s) */
+  double timeout_s;   /* the longest wait for a line ($ALCN_PEER_TIMEOUT, default 1800 s) */
   int hung;           /* it let that pass: stopped at once, not asked to quit */
   size_t p_beg, p_end;
   char pend[4096];    /* read from it, not yet taken: pend[p_beg..p_end) */
   char what[160];     /* "<label> --deconv <variant>", for messages */
 } tp_server;
 
-/* How long a server may take to answer one line: $ALCN_PEER_TIMEOUT seconds
- * (> 0), else 1800 (a batch-4096 step of PyTorch 1.13 with torch.compile's
- * first compilation fits many times over); a server that takes longer is
- * stopped, as one that exits. */
-double tp_server_timeout_s(void);
 
 /* The server script: $ALCN_PEER_SERVE, else <source>/bench/scripts/peer_serve.py. */
 const char *tp_serve_script(void);
