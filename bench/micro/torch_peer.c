@@ -321,7 +321,11 @@ const char *tp_serve_script(void) {
   return p && *p ? p : ALCN_SOURCE_DIR "/bench/scripts/peer_serve.py";
 }
 
-double tp_server_timeout_s(void) {
+/* How long a server may take to answer one line: $ALCN_PEER_TIMEOUT seconds
+ * (> 0), else 1800 (a batch-4096 step of PyTorch 1.13 with torch.compile's
+ * first compilation fits many times over); a server that takes longer is
+ * stopped, as one that exits. */
+static double server_timeout_s(void) {
   const char *e = getenv("ALCN_PEER_TIMEOUT");
   char *end;
   const double v = e && *e ? strtod(e, &end) : 0.0;
@@ -424,7 +428,7 @@ alcn_status tp_server_start(tp_server *s, const tp_peer *p, const char *deconv, 
   s->pid = (int)pid;
   s->to_fd = to[1];
   s->from_fd = from[0];
-  s->timeout_s = tp_server_timeout_s();
+  s->timeout_s = server_timeout_s();
   char line[256], why[96];
   const int got = reply_line(s, line, sizeof line);
   if (got != 1 || strncmp(line, "ready ", 6) != 0) {
@@ -482,9 +486,14 @@ alcn_status tp_server_time(tp_server *s, const char *kase, const char *loss, int
   if (!t) free(line);
   ALCN_CHECK_ALLOC(t, sizeof *t * (size_t)iters);
   /* "ok <k> <times>", k: the number of this request (a stray or stale line has another) */
-  int seq = 0, off = 0;
-  int n = 0, bad = sscanf(line, "ok %d%n", &seq, &off) != 1 || seq != s->sent;
-  for (char *q = line + off, *e; !bad && *q;) {
+  char *e = line;
+  long seq = -1; /* strtol, not sscanf: a hostile number saturates instead of overflowing */
+  if (!strncmp(line, "ok ", 3)) {
+    seq = strtol(line + 3, &e, 10);
+    if (e == line + 3) seq = -1;
+  }
+  int n = 0, bad = seq != s->sent;
+  for (char *q = e; !bad && *q;) {
     while (*q == ' ') ++q;
     if (!*q) break;
     const double v = strtod(q, &e);
