@@ -104,6 +104,28 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
 }
 
 
+/* ----------------------------------------------------------- zero runs */
+/* 1 if x[0, n) are all +-0. The kernels below skip a kernel row whose image
+ * values are all zero (ReLU outputs, and the gradients through a ReLU, are
+ * often zero for whole row stretches): each of its terms is +-0 * w, and
+ * adding +-0 to an accumulator that starts at +0 never changes it (it cannot
+ * become -0 in round-to-nearest), so the bits are those of the full chain.
+ * NaN is not zero: a NaN image value is never skipped. (A NaN or inf weight
+ * met only by zeros is skipped; its NaN reaches the loss through its other
+ * terms.) */
+TGT static inline int fc_zero_run(const float *x, int n) {
+  __m512 v;
+  if (n >= 16) { /* whole vectors, the last one overlapping where 16 does not divide n */
+    v = _mm512_loadu_ps(x + n - 16);
+    for (int k = 0; k < n - 16; k += 16) v = _mm512_castsi512_ps(_mm512_or_si512(
+        _mm512_castps_si512(v), _mm512_castps_si512(_mm512_loadu_ps(x + k))));
+  } else {
+    v = _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), x);
+  }
+  /* OR keeps a nonzero lane nonzero; +-0 == 0, NaN != 0 (unordered) */
+  return _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ) == 0;
+}
+
 /* ------------------------------------------------------------------ F1 */
 /* F for one output channel (M == 1), row-wise: RB output rows times two
  * 16-pixel groups (Wo <= 32) in 2*RB accumulators. Each image row is loaded
@@ -127,6 +149,7 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
       const float *a = A + (size_t)ci * R * SS;                                                     \
       for (int y = ya; y < yb; ++y) {                                                               \
         const float *x = img + ci * HpWp + (size_t)y * Wp;                                          \
+        if (fc_zero_run(x, Wo + SS - 1)) continue; /* +-0 terms: fc_zero_run's note */              \
         const __m512i v0 = _mm512_castps_si512(_mm512_loadu_ps(x));                                 \
         const __m512i v1 = _mm512_castps_si512(_mm512_loadu_ps(x + 16));                            \
         const __m512i v2 = _mm512_castps_si512(_mm512_loadu_ps(x + 32));                            \
@@ -177,7 +200,8 @@ void alcn_conv_direct_f1_rows_avx512(float *out, float bias, const float *A, con
  * (consecutive, so img reads are constant displacements from one pointer)
  * times 16*MV channels in NR*MV accumulators; only kernel rows r in
  * [rlo, rhi) (those that hit non-padding image rows) are visited.
- * o: outT + pixel*M + m0; At: At + m0; x: img + p*Wp + q0. */
+ * o: outT + pixel*M + m0; At: At + m0; x: img + p*Wp + q0.
+ * Kernel rows whose image values are all zero are skipped (fc_zero_run). */
 #define FC_BLOCK(NR, MV)                                                                           \
   TGT static void fc_##NR##_##MV(float *o, int M, const float *At, const float *x0, int Ci,         \
                                  size_t HpWp, int Wp, int R, int S, int rlo, int rhi) {            \
@@ -188,6 +212,7 @@ void alcn_conv_direct_f1_rows_avx512(float *out, float bias, const float *A, con
       for (int r = rlo; r < rhi; ++r) {                                                            \
         const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                          \
         const float *a = At + (size_t)((ci * R + r) * S) * M;                                      \
+        if (fc_zero_run(x, NR + S - 1)) continue;                                                  \
         for (int s = 0; s < S; ++s, a += M, ++x) {                                                 \
           /* MV == 1: hide that x[j] of tap s+1 is x[j+1] of tap s: reusing \
            * those broadcasts needs more than 32 registers (spills); reloading \
@@ -238,6 +263,8 @@ FC_BLOCK(1, 2)
       for (int r = rlo; r < rhi; ++r) {                                                            \
         const float *x = x0 + ci * HpWp + (size_t)r * Wp, *xr = x + qr;                            \
         const float *a = At + (size_t)((ci * R + r) * SS) * M;                                     \
+        /* the left pixels read x[E, 2E), the right ones xr[0, E) */                               \
+        if (fc_zero_run(x + E, E) && fc_zero_run(xr, E)) continue;                                 \
         _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                     \
           const __m512 w = _mm512_loadu_ps(a + (size_t)s * M);                                     \
           _Pragma("GCC unroll 8") for (int j = 0; j < E; ++j) {                                    \

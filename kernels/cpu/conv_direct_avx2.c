@@ -108,6 +108,7 @@ void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int
       const float *a = A + (size_t)ci * R * SS;                                                        \
       for (int y = ya; y < yb; ++y) {                                                                  \
         const float *x = img + ci * HpWp + (size_t)y * Wp;                                             \
+        if (fc_zero_run(x, Wo + SS - 1)) continue;                                                     \
         const float *ar[RB];                                                                           \
         int on[RB];                                                                                    \
         _Pragma("GCC unroll 8") for (int j = 0; j < RB; ++j) {                                         \
@@ -153,6 +154,21 @@ void alcn_conv_direct_f_avx2(float *out, const float *bias, const float *At, int
 TGT static inline __m256i tail_mask(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+
+/* 1 if x[0, n) are all +-0 (NaN is not): a kernel row with only such image
+ * values adds nothing to any output, bit for bit, and is skipped (the
+ * AVX-512 fc_zero_run in conv_direct.c says why). */
+TGT static inline int fc_zero_run(const float *x, int n) {
+  __m256 v;
+  if (n >= 8) { /* whole vectors, the last one overlapping where 8 does not divide n */
+    v = _mm256_loadu_ps(x + n - 8);
+    for (int k = 0; k < n - 8; k += 8) v = _mm256_or_ps(v, _mm256_loadu_ps(x + k));
+  } else {
+    v = _mm256_maskload_ps(x, tail_mask(n));
+  }
+  /* OR keeps a nonzero lane nonzero; +-0 == 0, NaN != 0 (unordered) */
+  return _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ)) == 0;
+}
 F1_ROWS(3)
 F1_ROWS(5)
 
@@ -167,7 +183,8 @@ void alcn_conv_direct_f1_rows_avx2(float *out, float bias, const float *A, const
 /* ------------------------------------------------------------------ FC */
 /* Channel-vectorised F, 16 channels (2 vectors) times NR consecutive output
  * pixels of one row in 2*NR accumulators; kernel rows r in [rlo, rhi) only,
- * taps in the order (ci, r, s) as in conv_direct.c.
+ * taps in the order (ci, r, s) as in conv_direct.c; kernel rows whose image
+ * values are all zero are skipped (fc_zero_run).
  * o: outT + pixel*M + m0; At: At + m0; x0: img + p*Wp + q0. */
 #define FC_BLOCK(NR)                                                                                  \
   TGT static void fc_##NR(float *o, int M, const float *At, const float *x0, int Ci, size_t HpWp, int Wp, \
@@ -181,6 +198,7 @@ void alcn_conv_direct_f1_rows_avx2(float *out, float bias, const float *A, const
       for (int r = rlo; r < rhi; ++r) {                                                               \
         const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                             \
         const float *a = At + (size_t)((ci * R + r) * S) * M;                                         \
+        if (fc_zero_run(x, NR + S - 1)) continue;                                                     \
         for (int s = 0; s < S; ++s, a += M, ++x) {                                                    \
           /* keep the broadcasts as fresh loads (x[j] of tap s+1 is x[j+1] of \
            * tap s; reusing them would need more than 16 registers) */        \
@@ -249,6 +267,8 @@ static int fc_width(int left) {
       for (int r = rlo; r < rhi; ++r) {                                                                   \
         const float *x = x0 + ci * HpWp + (size_t)r * Wp + q0;                                            \
         const float *a = At + (size_t)((ci * R + r) * SS) * M;                                            \
+        /* the taps read x[E, E+NB) on the left, x[0, NB) on the right */                                 \
+        if (fc_zero_run(x + (LEFT ? E : 0), NB)) continue;                                                \
         _Pragma("GCC unroll 8") for (int s = 0; s < SS; ++s) {                                            \
           const __m256 w0 = _mm256_loadu_ps(a + (size_t)s * M), w1 = _mm256_loadu_ps(a + (size_t)s * M + 8); \
           /* fresh broadcasts per tap, as in fc_NR (else the shared ones spill) */                        \

@@ -72,6 +72,26 @@ static void prob_make(prob *p, const shape *s, uint64_t seed) {
   tu_fill_uniform(p->dout, p->nout, seed + 3, -1.f, 1.f);
 }
 
+/* ReLU-like zeros in x (rows of W floats): a third of the rows all zero,
+ * the others zero over a random run of columns, every fourth zero a -0
+ * (a gradient through a ReLU has them). The direct kernels skip the kernel
+ * rows whose image values are all zero (conv_direct.c, fc_zero_run); these
+ * inputs make them skip some rows and not others, at every window offset. */
+static void sparsify(float *x, size_t n, int W, uint64_t seed) {
+  uint64_t st = seed * 0x9e3779b97f4a7c15ull + 1;
+  size_t nz = 0;
+  for (size_t row = 0; row * W < n; ++row) {
+    st = st * 6364136223846793005ull + 1442695040888963407ull;
+    const unsigned u = (unsigned)(st >> 33);
+    int a = 0, b = W;
+    if (u % 3) { /* a run [a, b) of zeros */
+      a = (int)((u >> 4) % (unsigned)W);
+      b = a + (int)((u >> 12) % (unsigned)(W - a + 1));
+    }
+    for (int q = a; q < b && row * W + q < n; ++q) x[row * W + q] = (nz++ % 4 == 3) ? -0.f : 0.f;
+  }
+}
+
 static void prob_free(prob *p) {
   free(p->in); free(p->w); free(p->b); free(p->dout); free(p->ws);
 }
@@ -177,17 +197,25 @@ START_TEST(test_avx2_bitwise_avx512) {
     printf("conv avx2_bitwise_avx512: needs both the avx2 and the avx512 path: skipped\n");
     return;
   }
+  const int sparse = _i / NSHAPES; /* 1: ReLU-like zeros in the input and the upstream gradient */
+  const shape *sh = &kShapes[_i % NSHAPES];
   prob p;
-  prob_make(&p, &kShapes[_i], 300 + (uint64_t)_i);
+  prob_make(&p, sh, 300 + (uint64_t)_i);
+  if (sparse) {
+    sparsify(p.in, p.nin, sh->W, 40 + (uint64_t)_i);
+    sparsify(p.dout, p.nout, p.d.Q, 50 + (uint64_t)_i);
+  }
   allout a, b;
   ck_assert_int_eq(alcn_cpu_isa_set(ALCN_ISA_AVX2), ALCN_OK);
   run_all(&p, &a);
   ck_assert_int_eq(alcn_cpu_isa_set(ALCN_ISA_AVX512), ALCN_OK);
   run_all(&p, &b);
-  ck_assert_msg(memcmp(a.o, b.o, p.nout * sizeof(float)) == 0, "shape %d: forward differs", _i);
-  ck_assert_msg(memcmp(a.gi, b.gi, p.nin * sizeof(float)) == 0, "shape %d: din differs", _i);
-  ck_assert_msg(memcmp(a.gw, b.gw, p.nw * sizeof(float)) == 0, "shape %d: dw differs", _i);
-  ck_assert_msg(memcmp(a.gb, b.gb, (size_t)p.d.K * sizeof(float)) == 0, "shape %d: db differs", _i);
+  const char *v = sparse ? "sparse" : "dense";
+  const int si = _i % NSHAPES;
+  ck_assert_msg(memcmp(a.o, b.o, p.nout * sizeof(float)) == 0, "shape %d (%s): forward differs", si, v);
+  ck_assert_msg(memcmp(a.gi, b.gi, p.nin * sizeof(float)) == 0, "shape %d (%s): din differs", si, v);
+  ck_assert_msg(memcmp(a.gw, b.gw, p.nw * sizeof(float)) == 0, "shape %d (%s): dw differs", si, v);
+  ck_assert_msg(memcmp(a.gb, b.gb, (size_t)p.d.K * sizeof(float)) == 0, "shape %d (%s): db differs", si, v);
   free_all(&a);
   free_all(&b);
   prob_free(&p);
@@ -244,7 +272,10 @@ static void fast_vs_ref(int idx) {
  * 12 or more pixels as 6-pixel blocks and cuts the middle into blocks of 5
  * and 6 (18: 6+6+6, 24: 6+6+6+6, 27: 6+5+5+5+6), plus ConvT(16,16,3)
  * 5x12 -> 7x14 and ConvT(16,16,5) 3x8 -> 7x12 (S = 3 in 6-pixel edge blocks;
- * edge blocks and nothing between). */
+ * edge blocks and nothing between). Each geometry runs twice: dense, and
+ * with ReLU-like zeros (sparsify) plus one NaN inside a zero run: skipping
+ * the all-zero kernel rows must give the bits of the whole chain, and the
+ * outputs that the NaN reaches must be NaN (a NaN is never skipped). */
 enum { FC_GEO = 9 };
 START_TEST(test_full_correlation_fma_chain) {
   static const shape geo[FC_GEO] = {{2, 32, 6, 7, 16, 5, 5, 1, 0, 0, 1},  {2, 16, 9, 5, 16, 3, 3, 1, 0, 0, 1},
@@ -252,11 +283,17 @@ START_TEST(test_full_correlation_fma_chain) {
                                     {1, 32, 3, 14, 16, 5, 5, 1, 0, 0, 1}, {1, 32, 4, 20, 16, 5, 5, 1, 0, 0, 1},
                                     {1, 32, 3, 23, 16, 5, 5, 1, 0, 0, 1}, {2, 16, 5, 12, 16, 3, 3, 1, 0, 0, 1},
                                     {1, 16, 3, 8, 16, 5, 5, 1, 0, 0, 1}};
-  const int isa = _i / FC_GEO;
+  const int isa = _i / (2 * FC_GEO), sparse = _i / FC_GEO % 2;
   if (!isa_use(isa, "conv full_correlation_fma_chain") || isa == ALCN_ISA_PORTABLE) return;
   const shape s = geo[_i % FC_GEO];
   prob p;
   prob_make(&p, &s, 900 + (uint64_t)_i);
+  if (sparse) {
+    sparsify(p.in, p.nin, s.W, 70 + (uint64_t)_i);
+    size_t at = p.nin / 2; /* a NaN at a zero near the middle */
+    while (at < p.nin && p.in[at] != 0.f) ++at;
+    if (at < p.nin) p.in[at] = NAN;
+  }
   float *o = malloc(p.nout * sizeof(float));
   fwd(&p, 1, o);
   const int R = s.R, S = s.S, P = p.d.P, Q = p.d.Q;
@@ -276,11 +313,12 @@ START_TEST(test_full_correlation_fma_chain) {
                 const float wv = p.w[(((size_t)c * s.K + k) * R + (R - 1 - r)) * S + (S - 1 - t)];
                 acc = fmaf(xv, wv, acc);
               }
-          const float want = acc + p.b[k];
-          if (memcmp(&want, &o[(((size_t)n * s.K + k) * P + y) * Q + x], sizeof want) != 0) ++bad;
+          const float want = acc + p.b[k], got = o[(((size_t)n * s.K + k) * P + y) * Q + x];
+          if (isnan(want) ? !isnan(got) : memcmp(&want, &got, sizeof want) != 0) ++bad;
         }
-  ck_assert_msg(bad == 0, "%s, ConvT(%d,%d,%d): %zu of %zu outputs differ from the fmaf chain",
-                alcn_cpu_isa_name((alcn_cpu_isa)isa), s.C, s.K, R, bad, p.nout);
+  ck_assert_msg(bad == 0, "%s, ConvT(%d,%d,%d) %dx%d (%s): %zu of %zu outputs differ from the fmaf chain",
+                alcn_cpu_isa_name((alcn_cpu_isa)isa), s.C, s.K, R, s.H, s.W, sparse ? "sparse" : "dense", bad,
+                p.nout);
   free(o);
   prob_free(&p);
   isa_restore();
@@ -442,8 +480,8 @@ int main(void) {
   tcase_add_loop_test(tc, test_fast_matches_reference, 0, NSHAPES);
   tcase_add_loop_test(tc, test_generic_matches_reference, 0, NSHAPES);
   tcase_add_loop_test(tc, test_isa_matches_reference, 0, ALCN_ISA_COUNT * NSHAPES);
-  tcase_add_loop_test(tc, test_avx2_bitwise_avx512, 0, NSHAPES);
-  tcase_add_loop_test(tc, test_full_correlation_fma_chain, 0, ALCN_ISA_COUNT * FC_GEO);
+  tcase_add_loop_test(tc, test_avx2_bitwise_avx512, 0, 2 * NSHAPES);
+  tcase_add_loop_test(tc, test_full_correlation_fma_chain, 0, ALCN_ISA_COUNT * 2 * FC_GEO);
   suite_add_tcase(s, tc);
   tc = tcase_create("finite_diff");
   tcase_add_loop_test(tc, test_fd_reference, 0, NSHAPES);
