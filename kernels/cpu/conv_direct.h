@@ -92,38 +92,4 @@ void alcn_conv_direct_g_avx2(float *Gt, const float *gT, int Mp, const float *im
                              int Ho, int Wo);
 void alcn_conv_direct_transpose_avx2(float *dst, size_t ldd, const float *src, size_t lds, int rows, int cols);
 
-/* The kernel rows of an FC block, without the all-zero ones, for the
- * kernels of both ISA files. A cursor walks the block's kernel rows (ci, r),
- * ci < Ci, r in [rlo, rhi), in the taps' (ci, r) order; fc_rows lists the
- * next ones (up to ALCN_FC_LIST) whose image values are not all zero, as
- * image row and weight row pointers: x = x0 + ci*HpWp + r*Wp, a = At +
- * (ci*R + r)*S*M. A row is zero when ZERO(x + off, n) and ZERO(x + off2, n2)
- * (n2 = 0: the first window alone). The list is filled without a branch on
- * the data (the pointer is written, the count moves by 0 or 1), so the FMA
- * loop over it costs no mispredicted branch per skipped row. TGT and ZERO:
- * the including file's target attribute and zero-run test. */
-#define ALCN_FC_LIST 64
-typedef struct alcn_fc_cursor {
-  int ci, r;
-} alcn_fc_cursor;
-#define ALCN_FC_ROWS_DEFINE(TGT, ZERO)                                                                       \
-  TGT static inline int fc_rows(const float **xs, const float **as, alcn_fc_cursor *c, const float *x0,       \
-                                const float *At, int Ci, size_t HpWp, int Wp, int R, int S, int M, int rlo,   \
-                                int rhi, int off, int n, int off2, int n2) {                                  \
-    int nl = 0, ci = c->ci, r = c->r;                                                                         \
-    while (ci < Ci && nl < ALCN_FC_LIST) {                                                                    \
-      const float *x = x0 + ci * HpWp + (size_t)r * Wp;                                                       \
-      xs[nl] = x;                                                                                             \
-      as[nl] = At + (size_t)((ci * R + r) * S) * M;                                                           \
-      nl += !(ZERO(x + off, n) && ZERO(x + off2, n2));                                                        \
-      if (++r == rhi) {                                                                                       \
-        r = rlo;                                                                                              \
-        ++ci;                                                                                                 \
-      }                                                                                                       \
-    }                                                                                                         \
-    c->ci = ci;                                                                                               \
-    c->r = r;                                                                                                 \
-    return nl;                                                                                                \
-  }
-
 #endif
