@@ -6,7 +6,9 @@
  *               with the updated generator), as torch_alcn.py's alcn_step
  *   infer_dae / infer_alcn (optional, --cases) the scorer without / with noise
  * at each --batch and --loss, printing images/s and GFLOP/s (FLOPs counted as
- * torch_alcn.py's flop_table: conv/linear MACs x 2). When $ALCN_PYTHON (default
+ * torch_alcn.py's flop_table: conv/linear MACs x 2, the networks' nominal
+ * work: the CPU's direct kernels skip all-zero image rows, so on the CPU it
+ * is an effective rate, like the share of the peak). When $ALCN_PYTHON (default
  * /usr/bin/python3) imports torch, the peer runs the same cases with the same
  * threads and the settings of tp_peer_init (torch_peer.h) in the
  * same run, with --deconv native and fast, and the ratio is ours over the
@@ -432,9 +434,11 @@ int main(int argc, char **argv) {
                threads);
   } else
     snprintf(peak_txt, sizeof peak_txt, "%s", on_cpu ? "FMA peak not measured (--no-peak)" : "FMA peak: CPU only");
-  printf("# bench_layers: %s, %s, 1x28x28, %d iters after %d warm-up (median [min, max]), OPENBLAS_CORETYPE=%s\n",
+  printf("# bench_layers: %s, %s, 1x28x28, %d iters after %d warm-up (median [min, max]), OPENBLAS_CORETYPE=%s; "
+         "GFLOP/s of the nominal FLOPs%s\n",
          alcn_backend_description(be), peak_txt, iters, warmup,
-         getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-");
+         getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "-",
+         on_cpu ? " (the direct kernels skip all-zero rows: an effective rate)" : "");
   result *res = calloc((size_t)nb * nl * nc, sizeof *res);
   int nres = 0, rc = 0;
   for (int k = 0; k < nb && !rc; ++k) {

@@ -111,8 +111,9 @@ void alcn_conv_direct_f_avx512(float *out, const float *bias, const float *At, i
  * adding +-0 to an accumulator that starts at +0 never changes it (it cannot
  * become -0 in round-to-nearest), so the bits are those of the full chain.
  * NaN is not zero: a NaN image value is never skipped. (A NaN or inf weight
- * met only by zeros is skipped; its NaN reaches the loss through its other
- * terms.) */
+ * met only by zeros is skipped with them, where the whole chain would have
+ * made 0 * inf = NaN; it still reaches every output where it meets a nonzero
+ * value.) */
 TGT static inline int fc_zero_run(const float *x, int n) {
   __m512 v;
   if (n >= 16) { /* whole vectors, the last one overlapping where 16 does not divide n */
